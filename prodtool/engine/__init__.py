@@ -1,0 +1,1 @@
+"""The station engine: many port jobs at once over the license ledger. No Qt here."""

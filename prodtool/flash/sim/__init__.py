@@ -1,0 +1,1 @@
+"""Simulated chips behind virtual serial ports, speaking the real wire protocols."""

@@ -1,0 +1,3 @@
+"""Credential packages, License Lists, the license ledger, the authorization record.
+
+No Qt and no ports here."""

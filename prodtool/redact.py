@@ -1,0 +1,26 @@
+"""Turning secrets into something safe to show, log or export.
+
+An AuthKey is shown only as a fingerprint (`key#` and 8 hex digits of its SHA-256): support can
+match two records without anyone learning a character of the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+_AUTH_COMMAND = re.compile(r"(\bauth\s+\S+\s+)(\S+)")
+
+
+def fingerprint(secret: str | bytes) -> str:
+    """A short, stable, non-reversible name for a secret."""
+    data = secret.encode() if isinstance(secret, str) else secret
+    return "key#" + hashlib.sha256(data).hexdigest()[:8]
+
+
+def redact_text(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
+    """Replace known secrets, and the key argument of a shell `auth` command, by fingerprints."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, fingerprint(secret))
+    return _AUTH_COMMAND.sub(lambda m: m.group(1) + fingerprint(m.group(2)), text)

@@ -1,0 +1,1 @@
+"""PySide6 widgets of the station window: a thin layer over the engine."""
