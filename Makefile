@@ -5,7 +5,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-export QT_QPA_PLATFORM ?= offscreen
 
 .PHONY: setup demo demo-headless test lint test-only bench soak installer screenshots clean
 
@@ -17,8 +16,14 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The window on a desktop; on a machine with no display, the same run headless.
 demo: $(STAMP)
-	$(BIN)/prodtool demo --ports 8
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
+		$(BIN)/prodtool demo --ports 8; \
+	else \
+		echo "No display found: running the demo headless (make demo-headless)."; \
+		$(BIN)/prodtool demo --ports 8 --headless; \
+	fi
 
 demo-headless: $(STAMP)
 	$(BIN)/prodtool demo --ports 8 --headless
@@ -29,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test-only: $(STAMP)
-	$(BIN)/python -m pytest
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 test: lint test-only
 
@@ -37,13 +42,13 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 soak: $(STAMP)
-	$(BIN)/python -m pytest -m slow --soak
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m slow --soak
 
 installer: $(STAMP)
 	$(BIN)/python installer/build.py
 
 screenshots: $(STAMP)
-	$(BIN)/python docs/make_screenshots.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python docs/make_screenshots.py
 
 clean:
 	rm -rf build dist .mypy_cache .ruff_cache
