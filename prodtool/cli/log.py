@@ -1,0 +1,45 @@
+"""`prodtool log export|verify`: the signed write log for upload, and checking such a file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from prodtool.cli.common import add_data_dir_option, paths_from
+from prodtool.engine.export import KEY_FILE, export_log, station_key, verify_export
+from prodtool.settings import load_settings
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = subparsers.add_parser("log", help="export or verify the write log")
+    commands = sub.add_subparsers(dest="log_command", metavar="ACTION", required=True)
+    export = commands.add_parser("export", help="write the log as signed CSV or JSON for upload")
+    export.add_argument("--out", type=Path, required=True, help="FILE.csv or FILE.json")
+    add_data_dir_option(export)
+    export.set_defaults(func=export_command)
+    verify = commands.add_parser("verify", help="check an exported file and its .sig")
+    verify.add_argument("file", type=Path)
+    add_data_dir_option(verify)
+    verify.set_defaults(func=verify_command)
+    add_data_dir_option(sub)
+
+
+def export_command(args: argparse.Namespace) -> int:
+    paths = paths_from(args)
+    settings = load_settings(paths.settings)
+    count = export_log(paths, args.out, station_id=settings.station_id)
+    print(f"exported {count} records to {args.out} (signature {args.out.name}.sig)")
+    return 0
+
+
+def verify_command(args: argparse.Namespace) -> int:
+    paths = paths_from(args)
+    trusted = station_key(paths).public_key() if (paths.keys / KEY_FILE).exists() else None
+    report = verify_export(args.file, trusted=trusted)
+    print(f"{args.file}: {report.records} records, signed by key {report.key_fingerprint or '?'}")
+    for note in report.notes:
+        print(f"  {note}")
+    for problem in report.problems:
+        print(f"  {problem.text}")
+    print("OK: the file is intact" if report.ok else "FAILED: the file was changed")
+    return 0 if report.ok else 1

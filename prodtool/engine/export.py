@@ -1,0 +1,206 @@
+"""Export the write log as CSV or JSON for upload, signed by the station; verify such a file.
+
+The signature is a detached `FILE.sig` (JSON) next to the export. It holds the station's Ed25519
+public key, the export's SHA-256, the chain head (hash of the last record) and the record count;
+the signature covers `prodtool-writelog-export/1\\n<file sha256>\\n<chain head>\\n<count>\\n`.
+So an edit anywhere in the file fails the signature, and `verify` then re-walks the chain to say
+which record was edited, deleted or reordered. The station key is created owner-only under
+`StationPaths.keys` on first use.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from prodtool.engine.writelog import (
+    GENESIS,
+    RECORD_FIELDS,
+    ChainProblem,
+    _as_text,
+    read_records,
+    verify_chain,
+)
+from prodtool.errors import StorageError, UserError
+from prodtool.paths import StationPaths
+
+SIG_FORMAT = "prodtool-writelog-signature/1"
+EXPORT_FORMAT = "prodtool-writelog/1"
+KEY_FILE = "station-ed25519.pem"
+
+
+class ExportError(UserError):
+    code = "export"
+
+
+def station_key(paths: StationPaths) -> Ed25519PrivateKey:
+    """The station's signing key, created owner-only on first use."""
+    path = paths.keys / KEY_FILE
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(pem)
+        except FileExistsError:
+            return station_key(paths)  # another process made it first
+        except OSError as error:
+            raise StorageError(f"cannot create the station key: {error.strerror}") from None
+        return key
+    except OSError as error:
+        raise StorageError(f"cannot read the station key: {error.strerror}") from None
+    loaded = serialization.load_pem_private_key(data, password=None)
+    if not isinstance(loaded, Ed25519PrivateKey):
+        raise StorageError(f"the station key {path} is not an Ed25519 key")
+    return loaded
+
+
+def _raw(public: Ed25519PublicKey) -> bytes:
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def key_fingerprint(public: Ed25519PublicKey) -> str:
+    return hashlib.sha256(_raw(public)).hexdigest()[:16]
+
+
+def _message(file_sha256: str, head: str, count: int) -> bytes:
+    return f"prodtool-writelog-export/1\n{file_sha256}\n{head}\n{count}\n".encode()
+
+
+def render(records: list[dict[str, Any]], fmt: str, station_id: str) -> bytes:
+    """The export's bytes: CSV (one column per field) or JSON (a header and the records)."""
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(RECORD_FIELDS)
+        for record in records:
+            writer.writerow([_as_text(record.get(name, "")) for name in RECORD_FIELDS])
+        return buffer.getvalue().encode("utf-8")
+    document = {"format": EXPORT_FORMAT, "station_id": station_id, "records": records}
+    return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def parse(data: bytes, fmt: str) -> list[dict[str, Any]]:
+    """Records back from an export (CSV values stay text: the hash is computed over text)."""
+    try:
+        if fmt == "csv":
+            return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+        document = json.loads(data)
+        records = document["records"]
+        if not isinstance(records, list):
+            raise TypeError
+        return records
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, csv.Error):
+        raise ExportError("the file is not a prodtool write-log export") from None
+
+
+def format_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".json"}:
+        raise ExportError(f"{path.name}: give a file name ending in .csv or .json")
+    return suffix[1:]
+
+
+def export_log(paths: StationPaths, out: Path, *, station_id: str) -> int:
+    """Write the export and its `.sig`; returns the number of records."""
+    fmt = format_of(out)
+    records = list(read_records(paths.write_log))
+    problems = verify_chain(records)
+    if problems:
+        raise ExportError(
+            f"the station's write log is damaged: {problems[0].text}",
+            hint="do not upload it; call a supervisor",
+        )
+    data = render(records, fmt, station_id)
+    head = str(records[-1]["hash"]) if records else GENESIS
+    key = station_key(paths)
+    digest = hashlib.sha256(data).hexdigest()
+    signature = key.sign(_message(digest, head, len(records)))
+    sig = {
+        "format": SIG_FORMAT,
+        "algorithm": "ed25519",
+        "station_id": station_id,
+        "public_key": _raw(key.public_key()).hex(),
+        "file_sha256": digest,
+        "chain_head": head,
+        "records": len(records),
+        "signature": signature.hex(),
+    }
+    try:
+        out.write_bytes(data)
+        sig_path(out).write_text(json.dumps(sig, indent=1) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise StorageError(f"cannot write {out}: {error.strerror}") from None
+    return len(records)
+
+
+def sig_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sig")
+
+
+@dataclass
+class VerifyReport:
+    """What `verify_export` found. `ok` only when the signature and the chain both hold."""
+
+    records: int = 0
+    signature_ok: bool = False
+    key_fingerprint: str = ""
+    station_key_matches: bool | None = None  # None: this station has no key to compare with
+    problems: list[ChainProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.signature_ok and not self.problems and self.station_key_matches is not False
+
+
+def verify_export(path: Path, *, trusted: Ed25519PublicKey | None = None) -> VerifyReport:
+    """Check an export against its `.sig` and re-walk the chain inside it."""
+    fmt = format_of(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ExportError(f"cannot read {path}: {error.strerror}") from None
+    report = VerifyReport()
+    records = parse(data, fmt)
+    report.records = len(records)
+    head: str | None = None
+    try:
+        sig = json.loads(sig_path(path).read_text(encoding="utf-8"))
+        public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(sig["public_key"]))
+        head = str(sig["chain_head"])
+        count = int(sig["records"])
+        report.key_fingerprint = key_fingerprint(public)
+        digest = hashlib.sha256(data).hexdigest()
+        public.verify(bytes.fromhex(sig["signature"]), _message(digest, head, count))
+        report.signature_ok = True
+        if trusted is not None:
+            report.station_key_matches = _raw(trusted) == _raw(public)
+            if not report.station_key_matches:
+                report.notes.append("signed by another key than this station's")
+    except FileNotFoundError:
+        report.notes.append(f"no signature file {sig_path(path).name}")
+    except (ValueError, KeyError, TypeError):
+        report.notes.append("the signature file is malformed")
+    except InvalidSignature:
+        report.notes.append("the signature does not match the file: it was changed after export")
+    report.problems = verify_chain(records, head)
+    return report

@@ -1,0 +1,450 @@
+"""The station: many ports at once, one worker thread per running job, events to subscribers.
+
+The window and the CLI are thin layers over this class. Everything a subscriber receives is a
+typed event from `prodtool.flash.events`, delivered on the worker thread that produced it (the
+window marshals to its own thread). After a job ends the port shows REMOVE_CHIP: the same chip
+is never written twice by accident. A hot-plugged port returns to WAITING when it disappears and
+starts a new job when it reappears (with auto-start on); an explicit URL port starts again only
+on `start`/`retry`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from serial.tools import list_ports
+
+from prodtool.crash import report_crash
+from prodtool.engine.writelog import WriteLog
+from prodtool.errors import UserError
+from prodtool.flash.drivers.base import CancelToken, Region
+from prodtool.flash.events import (
+    JobState,
+    PortAdded,
+    PortEvent,
+    PortRemoved,
+    Reason,
+    StateChanged,
+)
+from prodtool.flash.job import ActiveChips, JobConfig, JobPlan, JobResult, PortJob, open_port
+from prodtool.license.ledger import Ledger
+from prodtool.license.model import LicenseState, Manifest
+from prodtool.license.package import open_package
+from prodtool.license.trust import TrustStore
+from prodtool.paths import StationPaths
+from prodtool.settings import Settings, load_settings
+
+Subscriber = Callable[[PortEvent], None]
+
+
+@dataclass(frozen=True)
+class PortInfo:
+    """One port as the window's tile shows it."""
+
+    port: str
+    description: str
+    state: JobState
+    explicit: bool  # added by URL/path rather than found by hot-plug
+    job_id: str = ""
+    reason: Reason | None = None
+    mac: str = ""
+    uuid: str = ""
+
+
+@dataclass(frozen=True)
+class Summary:
+    passed: int
+    failed: int
+    running: int
+    devices_per_hour: float
+    licenses_left: int | None
+    elapsed_s: float
+    package_id: str = ""
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Slot:
+    port: str
+    description: str
+    explicit: bool
+    state: JobState = JobState.WAITING
+    thread: threading.Thread | None = None
+    cancel: CancelToken | None = None
+    job_id: str = ""
+    last: JobResult | None = None
+
+
+def port_matches(name: str, vid: int | None, pid: int | None, settings: Settings) -> bool:
+    """The hot-plug filter: USB ids (when set), then allow globs (when set), then deny globs."""
+    if settings.usb_ids:
+        if vid is None or pid is None:
+            return False
+        if f"{vid:04x}:{pid:04x}" not in {u.lower() for u in settings.usb_ids}:
+            return False
+    if settings.allow and not any(fnmatch.fnmatch(name, g) for g in settings.allow):
+        return False
+    return not any(fnmatch.fnmatch(name, g) for g in settings.deny)
+
+
+class Station:
+    """Ports, jobs, the loaded package, counters. Thread-safe; `stop()` joins every worker."""
+
+    def __init__(
+        self,
+        paths: StationPaths,
+        settings: Settings | None = None,
+        *,
+        opener: Callable[[str], Any] = open_port,
+        comports: Callable[[], Iterable[Any]] = list_ports.comports,
+    ) -> None:
+        self.paths = paths.ensure()
+        self.settings = settings if settings is not None else load_settings(paths.settings)
+        self._opener = opener
+        self._comports = comports
+        self._lock = threading.RLock()
+        self._idle = threading.Condition(self._lock)
+        self._slots: dict[str, _Slot] = {}
+        self._subscribers: list[Subscriber] = []
+        self._auto_start = self.settings.auto_start
+        self._active = ActiveChips()
+        self._ledger = Ledger.for_station(paths)  # thread-safe: one lock, short transactions
+        self._writelog = WriteLog(paths.write_log)
+        self._plan: JobPlan | None = None
+        self._passed = 0
+        self._failed = 0
+        self._reasons: dict[str, int] = {}
+        self._first_start: float | None = None
+        self._hotplug_stop = threading.Event()
+        self._hotplug: threading.Thread | None = None
+        self._closed = False
+
+    # -- subscribers ---------------------------------------------------------------------------
+    def subscribe(self, fn: Subscriber) -> Callable[[], None]:
+        """Call `fn(event)` for every event, from worker threads. Returns an unsubscribe."""
+        with self._lock:
+            self._subscribers.append(fn)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if fn in self._subscribers:
+                    self._subscribers.remove(fn)
+
+        return unsubscribe
+
+    def _publish(self, event: PortEvent) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+            slot = self._slots.get(event.port)
+            if slot is not None and isinstance(event, StateChanged):
+                slot.state = event.state
+        for fn in subscribers:
+            try:
+                fn(event)
+            except Exception as error:  # noqa: BLE001 - a subscriber's bug must not stop a job
+                report_crash(type(error), error, error.__traceback__)
+
+    # -- the package ---------------------------------------------------------------------------
+    def load_package(self, path: Path, password: str) -> Manifest:
+        """Open, verify and load a package into the ledger; its firmware stays in memory."""
+        package = open_package(Path(path), password, TrustStore.for_station(self.paths))
+        package_id = self._ledger.load_package(package)
+        manifest = package.manifest
+        regions = tuple(
+            Region(image.offset, package.firmware_bytes(image), name=image.file)
+            for image in manifest.firmware
+        )
+        first = manifest.firmware[0] if manifest.firmware else None
+        self._set_plan(
+            JobPlan(
+                package_id=package_id,
+                manifest=manifest,
+                regions=regions,
+                firmware_file=first.file if first else "",
+                firmware_sha256=first.sha256 if first else "",
+                firmware_version=first.version if first else "",
+            )
+        )
+        return manifest
+
+    def load_license_list(self, path: Path, **options: Any) -> Manifest:
+        """Import a License List (CSV/XLSX) into the ledger; chips keep their own firmware."""
+        package_id = self._ledger.import_license_list(Path(path), **options)
+        manifest = self._ledger.manifest(package_id)
+        self._set_plan(JobPlan(package_id=package_id, manifest=manifest))
+        return manifest
+
+    def _set_plan(self, plan: JobPlan) -> None:
+        with self._lock:
+            if any(s.state.is_busy for s in self._slots.values()):
+                raise UserError(
+                    "cannot change the package while chips are being written",
+                    hint="wait for the running ports to finish",
+                )
+            self._plan = plan
+
+    @property
+    def manifest(self) -> Manifest | None:
+        return self._plan.manifest if self._plan else None
+
+    @property
+    def ledger(self) -> Ledger:
+        return self._ledger
+
+    # -- ports ---------------------------------------------------------------------------------
+    def ports(self) -> list[PortInfo]:
+        with self._lock:
+            return [self._info(s) for s in sorted(self._slots.values(), key=lambda s: s.port)]
+
+    def _info(self, slot: _Slot) -> PortInfo:
+        last = slot.last
+        return PortInfo(
+            port=slot.port,
+            description=slot.description,
+            state=slot.state,
+            explicit=slot.explicit,
+            job_id=slot.job_id,
+            reason=last.reason if last else None,
+            mac=last.chip.mac if last and last.chip else "",
+            uuid=last.uuid if last else "",
+        )
+
+    def add_ports(self, urls: Sequence[str], *, start: bool | None = None) -> None:
+        """Add device paths or pyserial URLs; starts them when auto-start is on (or `start`)."""
+        for url in urls:
+            self._add(url, url, explicit=True)
+        if start if start is not None else self._auto_start:
+            for url in urls:
+                self.start(url)
+
+    def _add(self, port: str, description: str, *, explicit: bool) -> bool:
+        with self._lock:
+            if port in self._slots:
+                return False
+            self._slots[port] = _Slot(port, description, explicit)
+        self._publish(PortAdded(port=port, description=description))
+        return True
+
+    def remove_port(self, port: str) -> None:
+        """Forget a port (cancelling its job first)."""
+        self.cancel(port)
+        with self._lock:
+            slot = self._slots.get(port)
+            thread = slot.thread if slot else None
+        if thread is not None:
+            thread.join()
+        with self._lock:
+            if self._slots.pop(port, None) is None:
+                return
+        self._publish(PortRemoved(port=port))
+
+    def set_auto_start(self, on: bool) -> None:
+        self._auto_start = on
+
+    @property
+    def auto_start(self) -> bool:
+        return self._auto_start
+
+    # -- jobs ----------------------------------------------------------------------------------
+    def start(self, port: str) -> bool:
+        """Start a job on `port`; False when it is busy, unknown, or no package is loaded."""
+        with self._lock:
+            slot = self._slots.get(port)
+            plan = self._plan
+            if slot is None or plan is None or self._closed or slot.state.is_busy:
+                return False
+            if slot.thread is not None and slot.thread.is_alive():
+                return False
+            cancel = CancelToken()
+            job = PortJob(
+                port=port,
+                plan=plan,
+                ledger=self._ledger,
+                writelog=self._writelog,
+                config=self._job_config(),
+                emit=self._publish,
+                active=self._active,
+                cancel=cancel,
+                opener=self._opener,
+            )
+            slot.cancel = cancel
+            slot.job_id = job.job_id
+            slot.state = JobState.CONNECTING
+            if self._first_start is None:
+                self._first_start = time.monotonic()
+            slot.thread = threading.Thread(
+                target=self._work, args=(slot, job), name=f"job-{port}", daemon=True
+            )
+            slot.thread.start()
+        return True
+
+    def retry(self, port: str) -> bool:
+        """Run the port again (after a failure, or to re-check a chip that stayed plugged in)."""
+        return self.start(port)
+
+    def cancel(self, port: str) -> None:
+        with self._lock:
+            slot = self._slots.get(port)
+            cancel = slot.cancel if slot else None
+        if cancel is not None:
+            cancel.cancel(Reason.CANCELLED)
+
+    def _job_config(self) -> JobConfig:
+        s = self.settings
+        return JobConfig(
+            station_id=s.station_id,
+            operator=s.operator,
+            baud_rates=s.baud_rates,
+            connect_attempts=s.connect_attempts,
+            retries=s.retries,
+            job_timeout_s=s.job_timeout_s,
+            shell_timeout_s=s.shell_timeout_s,
+            quarantine_policy=s.quarantine_policy,
+            transcripts=self.paths.transcripts,
+        )
+
+    def _work(self, slot: _Slot, job: PortJob) -> None:
+        result = job.run()
+        with self._lock:
+            slot.last = result
+            slot.cancel = None
+            if result.passed:
+                self._passed += 1
+            elif result.reason is not Reason.CANCELLED:
+                self._failed += 1
+                self._reasons[result.reason.value] = self._reasons.get(result.reason.value, 0) + 1
+        self._publish(
+            StateChanged(
+                port=slot.port,
+                job_id=job.job_id,
+                state=JobState.REMOVE_CHIP,
+                step="remove the chip",
+            )
+        )
+        with self._lock:
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until no job runs; False on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            while self._busy():
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._idle.wait(remaining)
+            return True
+
+    def _busy(self) -> bool:
+        return any(s.thread is not None and s.thread.is_alive() for s in self._slots.values())
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Block until `predicate()` holds after some job ends; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._idle.wait(remaining)
+            return True
+
+    # -- hot-plug -----------------------------------------------------------------------------
+    def watch_hotplug(self, interval: float = 1.0) -> None:
+        """Start watching the system's serial ports (pyserial's list) for chips coming and going."""
+        with self._lock:
+            if self._hotplug is not None:
+                return
+            self._hotplug_stop.clear()
+            self._hotplug = threading.Thread(
+                target=self._watch, args=(interval,), name="hotplug", daemon=True
+            )
+            self._hotplug.start()
+
+    def _watch(self, interval: float) -> None:
+        while not self._hotplug_stop.is_set():
+            try:
+                self.scan_ports()
+            except Exception as error:  # noqa: BLE001 - keep watching; report the bug
+                report_crash(type(error), error, error.__traceback__)
+            self._hotplug_stop.wait(interval)
+
+    def scan_ports(self) -> None:
+        """One hot-plug pass: add new matching ports (and start them), retire vanished ones."""
+        found: dict[str, str] = {}
+        for info in self._comports():
+            if port_matches(info.device, info.vid, info.pid, self.settings):
+                found[info.device] = info.description or info.device
+        with self._lock:
+            known = {p for p, s in self._slots.items() if not s.explicit}
+        for port in sorted(set(found) - known):
+            self._add(port, found[port], explicit=False)
+            if self._auto_start:
+                self.start(port)
+        for port in sorted(known - set(found)):
+            self._vanished(port)
+
+    def _vanished(self, port: str) -> None:
+        """The adapter was unplugged: a running job fails by itself; a finished port is freed."""
+        with self._lock:
+            slot = self._slots.get(port)
+            if slot is None or slot.state.is_busy:
+                return
+            del self._slots[port]
+        self._publish(PortRemoved(port=port))
+
+    # -- counters and shutdown ----------------------------------------------------------------
+    def summary(self) -> Summary:
+        with self._lock:
+            elapsed = time.monotonic() - self._first_start if self._first_start else 0.0
+            running = sum(1 for s in self._slots.values() if s.state.is_busy)
+            passed, failed, reasons = self._passed, self._failed, dict(self._reasons)
+            plan = self._plan
+        left = None
+        if plan is not None:
+            counts = self._ledger.counts(plan.package_id).get(plan.package_id, {})
+            left = counts.get(LicenseState.AVAILABLE, 0)
+        per_hour = passed / (elapsed / 3600) if elapsed > 0 else 0.0
+        return Summary(
+            passed=passed,
+            failed=failed,
+            running=running,
+            devices_per_hour=round(per_hour, 1),
+            licenses_left=left,
+            elapsed_s=round(elapsed, 2),
+            package_id=plan.package_id if plan else "",
+            reasons=reasons,
+        )
+
+    def stop(self) -> None:
+        """Cancel every job and the hot-plug watcher, and join all their threads."""
+        with self._lock:
+            self._closed = True
+            slots = list(self._slots.values())
+            watcher, self._hotplug = self._hotplug, None
+        self._hotplug_stop.set()
+        if watcher is not None:
+            watcher.join()
+        for slot in slots:
+            if slot.cancel is not None:
+                slot.cancel.cancel(Reason.CANCELLED)
+        for slot in slots:
+            if slot.thread is not None:
+                slot.thread.join()
+
+    def close(self) -> None:
+        """Stop, then close the ledger."""
+        self.stop()
+        self._ledger.close()
+
+    def __enter__(self) -> Station:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,157 @@
+"""A serial transcript per job: every byte both ways, with timestamps, secrets masked.
+
+Support replays these, so each line is one JSON object:
+`{"t": 0.0123, "dir": "tx"|"rx", "hex": "c0..."}` for bootloader traffic,
+`{"t": ..., "dir": "tx"|"rx", "text": "tuya> auth-read"}` for shell lines, and
+`{"t": ..., "dir": "step", "text": "writing_firmware", ...}` for the job's steps.
+The first line is a header (`{"dir": "header", "job_id", "port", "started"}`).
+
+Secrets never reach the disk: shell text is buffered per line and passed through
+`redact_text` with the job's known AuthKeys before it is written, and while an AuthKey travels
+inside binary data (an NVS partition) `opaque()` records only byte counts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from prodtool.redact import fingerprint, redact_text
+
+_OWN = frozenset({"_inner", "_transcript"})
+# Anything shaped like an AuthKey (32 letters and digits) is masked in shell text even when the
+# job does not know it: the chip may hold another license's key.
+_KEY_SHAPED = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{32}(?![0-9A-Za-z])")
+
+
+def _mask(match: re.Match[str]) -> str:
+    return fingerprint(match.group(0))
+
+
+class Transcript:
+    """An append-only JSONL file for one job. Thread-safe; closing twice is harmless."""
+
+    def __init__(self, path: Path | None, *, job_id: str, port: str) -> None:
+        self.path = path
+        self._start = time.monotonic()
+        self._lock = threading.Lock()
+        self._secrets: list[str] = []
+        self._pending: dict[str, str] = {"tx": "", "rx": ""}
+        self._text = False
+        self._opaque = 0
+        self._out: IO[str] | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._out = path.open("a", encoding="utf-8")
+        self._emit({"dir": "header", "job_id": job_id, "port": port, "started": time.time()})
+
+    def add_secret(self, secret: str) -> None:
+        """From now on this secret is masked wherever it appears in text."""
+        with self._lock:
+            if secret and secret not in self._secrets:
+                self._secrets.append(secret)
+
+    def set_text_mode(self, text: bool) -> None:
+        """Text mode (the shell) records whole lines; binary mode (the bootloader) hex chunks."""
+        with self._lock:
+            self._flush_pending()
+            self._text = text
+
+    @contextmanager
+    def opaque(self) -> Iterator[None]:
+        """While inside, binary payloads are recorded by size only (they carry a secret)."""
+        with self._lock:
+            self._opaque += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._opaque -= 1
+
+    def step(self, text: str, **fields: Any) -> None:
+        with self._lock:
+            self._flush_pending()
+            clean = {k: redact_text(str(v), self._secrets) for k, v in fields.items()}
+            self._emit({"dir": "step", "text": redact_text(text, self._secrets), **clean})
+
+    def data(self, direction: str, chunk: bytes) -> None:
+        if not chunk:
+            return
+        with self._lock:
+            if self._opaque:
+                self._emit({"dir": direction, "opaque": len(chunk)})
+            elif self._text:
+                self._pending[direction] += chunk.decode("utf-8", errors="replace")
+                *lines, rest = self._pending[direction].split("\n")
+                self._pending[direction] = rest
+                for line in lines:
+                    self._emit_text(direction, line + "\n")
+            else:
+                self._emit({"dir": direction, "hex": chunk.hex()})
+
+    def close(self) -> None:
+        with self._lock:
+            self._flush_pending()
+            if self._out is not None:
+                self._out.close()
+                self._out = None
+
+    def _flush_pending(self) -> None:
+        for direction, rest in self._pending.items():
+            if rest:
+                self._emit_text(direction, rest)
+        self._pending = {"tx": "", "rx": ""}
+
+    def _emit_text(self, direction: str, text: str) -> None:
+        masked = redact_text(text)  # the `auth` command's key argument first
+        for secret in self._secrets:
+            masked = masked.replace(secret, fingerprint(secret))
+        self._emit({"dir": direction, "text": _KEY_SHAPED.sub(_mask, masked)})
+
+    def _emit(self, record: dict[str, Any]) -> None:
+        if self._out is None:
+            return
+        record = {"t": round(time.monotonic() - self._start, 4), **record}
+        self._out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._out.flush()
+
+
+class RecordingSerial:
+    """Wraps an open pyserial object; reads and writes go to the transcript as well.
+
+    Every other attribute (baudrate, rts, dtr, timeout, port, in_waiting...) passes through, so
+    esptool's loader and the shell client use it like the serial object itself.
+    """
+
+    def __init__(self, inner: Any, transcript: Transcript) -> None:
+        object.__setattr__(self, "_inner", inner)
+        object.__setattr__(self, "_transcript", transcript)
+
+    @property
+    def transcript(self) -> Transcript:
+        return self._transcript  # type: ignore[no-any-return]
+
+    def read(self, size: int = 1) -> bytes:
+        data: bytes = self._inner.read(size)
+        self._transcript.data("rx", data)
+        return data
+
+    def write(self, data: bytes) -> int | None:
+        self._transcript.data("tx", bytes(data))
+        result: int | None = self._inner.write(data)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _OWN:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._inner, name, value)

@@ -1,0 +1,189 @@
+"""The station's settings: declared once, typed, with defaults and a version.
+
+Stored as JSON in `StationPaths.settings`. Unknown keys (from a newer prodtool) are kept and
+written back untouched; a bad value falls back to its default and is reported in one clear line
+per key, so a hand-edited file never stops a station. The supervisor PIN is kept only as a salted
+scrypt hash.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from prodtool.errors import StorageError, UserError
+
+SETTINGS_VERSION = 1
+DEFAULT_BAUD_RATES = (921600, 460800, 115200)
+# Common USB-serial bridges on ESP boards: Espressif USB-JTAG, CP210x, CH340/CH343, FTDI.
+DEFAULT_USB_IDS = ("303a:1001", "10c4:ea60", "1a86:7523", "1a86:55d4", "0403:6001", "0403:6010")
+
+_log = logging.getLogger(__name__)
+
+
+class QuarantinePolicy(StrEnum):
+    """What to do with a chip that holds a license it should not (another one, or a twin)."""
+
+    QUARANTINE = "quarantine"  # fail the port and quarantine the license in the ledger
+    REPORT = "report"  # fail the port, leave the ledger alone
+
+
+class SettingsError(UserError):
+    code = "settings"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, with its default. Add a field here and it is loaded, checked and saved."""
+
+    version: int = SETTINGS_VERSION
+    station_id: str = "station-1"
+    operator: str = ""
+    language: str = "en"
+    baud_rates: tuple[int, ...] = DEFAULT_BAUD_RATES
+    connect_attempts: int = 3  # esptool sync attempts per baud rate
+    retries: int = 2  # whole-job retries on link errors, each one baud rate lower
+    job_timeout_s: float = 600.0  # watchdog: no job runs longer than this
+    shell_timeout_s: float = 8.0  # how long the TuyaOpen shell may take to answer
+    auto_start: bool = True
+    usb_ids: tuple[str, ...] = DEFAULT_USB_IDS  # "vid:pid" in hex; empty = any USB serial
+    allow: tuple[str, ...] = ()  # port-name globs; empty = all
+    deny: tuple[str, ...] = ("/dev/ttyS*",)  # port-name globs never used
+    supervisor_pin_hash: str = ""
+    quarantine_policy: QuarantinePolicy = QuarantinePolicy.QUARANTINE
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)  # unknown keys, kept
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _check(name: str, value: Any, default: Any) -> Any:
+    """Coerce one JSON value to the type of its default, or raise ValueError."""
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        raise ValueError("must be true or false")
+    if isinstance(default, StrEnum):
+        return type(default)(value)
+    if isinstance(default, int):
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        raise ValueError("must be a whole number, 0 or more")
+    if isinstance(default, float):
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            return float(value)
+        raise ValueError("must be a positive number")
+    if isinstance(default, str):
+        if isinstance(value, str):
+            return value
+        raise ValueError("must be text")
+    if isinstance(default, tuple):
+        if not isinstance(value, list):
+            raise ValueError("must be a list")
+        kind = int if name == "baud_rates" else str
+        if not all(isinstance(v, kind) and not isinstance(v, bool) for v in value):
+            raise ValueError(f"must be a list of {'numbers' if kind is int else 'text'}")
+        if name == "baud_rates" and (not value or any(v <= 0 for v in value)):
+            raise ValueError("must list at least one positive baud rate")
+        return tuple(value)
+    raise ValueError("unsupported setting type")  # pragma: no cover - a new field's type
+
+
+def settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[str]]:
+    """Settings from parsed JSON, and one line per value that was bad and replaced."""
+    defaults = Settings()
+    known = {f.name for f in dataclasses.fields(Settings)} - {"extra"}
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for name in known:
+        if name not in data or name == "version":
+            continue
+        try:
+            values[name] = _check(name, data[name], getattr(defaults, name))
+        except ValueError as error:
+            problems.append(f"setting {name!r} {error}; using the default")
+    extra = {k: v for k, v in data.items() if k not in known}
+    return Settings(**values, extra=extra), problems
+
+
+def settings_to_dict(settings: Settings) -> dict[str, Any]:
+    out: dict[str, Any] = dict(settings.extra)
+    for f in dataclasses.fields(Settings):
+        if f.name == "extra":
+            continue
+        value = getattr(settings, f.name)
+        out[f.name] = list(value) if isinstance(value, tuple) else value
+    out["version"] = SETTINGS_VERSION
+    return out
+
+
+def load_settings(path: Path) -> Settings:
+    """Read the settings file; a missing file gives the defaults, bad values are logged."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except OSError as error:
+        raise StorageError(f"cannot read the settings file {path}: {error.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SettingsError(
+            f"the settings file {path} is not valid JSON (line {error.lineno})",
+            hint="fix or delete it to start from the defaults",
+        ) from None
+    if not isinstance(data, dict):
+        raise SettingsError(f"the settings file {path} must hold a JSON object")
+    settings, problems = settings_from_dict(data)
+    for problem in problems:
+        _log.warning("%s: %s", path.name, problem)
+    return settings
+
+
+def save_settings(settings: Settings, path: Path) -> None:
+    """Write atomically (temp file, fsync, rename), owner-only: it holds the PIN hash."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(settings_to_dict(settings), out, indent=2, sort_keys=True)
+            out.write("\n")
+            out.flush()
+            os.fsync(out.fileno())
+        tmp.replace(path)
+    except OSError as error:
+        raise StorageError(f"cannot save the settings to {path}: {error.strerror}") from None
+
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_pin(pin: str) -> str:
+    """A salted scrypt hash of the supervisor PIN, as `scrypt$n$r$p$salt$hash` (hex)."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, **_SCRYPT, dklen=32)
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def check_pin(pin: str, stored: str) -> bool:
+    """True when `pin` matches the stored hash; False for any malformed hash."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        actual = hashlib.scrypt(
+            pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        )
+    except ValueError:
+        return False
+    return hmac.compare_digest(actual.hex(), digest)

@@ -1,0 +1,526 @@
+"""The station window: package on the left, counters and port tiles in the middle, log below.
+
+All engine events arrive through one `StationBridge` (GUI thread). Anything that waits on a disk
+or a CPU-heavy key derivation (loading a package, exporting, saving settings) runs as a `Task`
+and reports back by signal, so the window never freezes in front of the technician.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QInputDialog,
+    QMainWindow,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from prodtool.engine.export import export_log
+from prodtool.errors import UserError
+from prodtool.flash.events import JobFinished, JobState, LogLine, PortAdded, Reason, StateChanged
+from prodtool.license.model import Manifest
+from prodtool.license.trust import TrustStore
+from prodtool.paths import StationPaths
+from prodtool.settings import Settings, save_settings
+from prodtool.ui.bridge import StationBridge
+from prodtool.ui.counters import CountersPanel
+from prodtool.ui.dialogs import PasswordDialog
+from prodtool.ui.i18n import LANGUAGES, Translations, resolve_language
+from prodtool.ui.log_panel import LogPanel
+from prodtool.ui.notice import Notice
+from prodtool.ui.package_info import PackageInfo, from_manifest
+from prodtool.ui.package_panel import PackagePanel
+from prodtool.ui.port_grid import PortGrid
+from prodtool.ui.reasons import reason_sentence
+from prodtool.ui.resources import icon_path
+from prodtool.ui.settings_dialog import SettingsDialog
+from prodtool.ui.shift import ShiftStats
+from prodtool.ui.states import state_step, state_word
+from prodtool.ui.supervisor import Supervisor
+from prodtool.ui.tasks import Task
+
+if TYPE_CHECKING:  # the engine is imported by whoever builds the Station
+    from prodtool.engine.station import Station, Summary
+
+LICENSE_LIST_SUFFIXES = (".csv", ".xlsx")
+TICK_MS = 1000
+
+
+def is_license_list(path: Path) -> bool:
+    return path.suffix.lower() in LICENSE_LIST_SUFFIXES
+
+
+class StationWindow(QMainWindow):
+    def __init__(
+        self,
+        paths: StationPaths,
+        settings: Settings,
+        translations: Translations,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.paths = paths
+        self.settings = settings
+        self.translations = translations
+        self.station: Station | None = None
+        self.package: PackageInfo | None = None
+        self.demo_mode = False
+        self._tasks: set[Task] = set()
+        self._summary_due = False
+        self._unsaved = False
+        self.supervisor = Supervisor(lambda: self.settings, self._store_settings)
+        self.setWindowIcon(QIcon(str(icon_path())))
+
+        self.bridge = StationBridge(self)
+        self.stats = ShiftStats()
+        self.notice = Notice()
+        self.package_panel = PackagePanel()
+        self.counters = CountersPanel(self.stats)
+        self.grid = PortGrid()
+        self.log_panel = LogPanel()
+        self._build_layout()
+        self._build_actions()
+        self._connect()
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+        self.retranslate()
+        self.resize(1400, 900)
+
+    # ------------------------------------------------------------------ construction
+    def _build_layout(self) -> None:
+        middle = QWidget()
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        middle_layout.addWidget(self.counters)
+        middle_layout.addWidget(self.grid, 1)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.package_panel)
+        top.addWidget(middle)
+        top.setStretchFactor(1, 1)
+        top.setSizes([300, 1100])
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.log_panel)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setSizes([720, 150])
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+    def _build_actions(self) -> None:
+        self.load_action = QAction(self)
+        self.load_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.load_action.triggered.connect(self.choose_package)
+        self.export_action = QAction(self)
+        self.export_action.triggered.connect(self.choose_export)
+        self.auto_start_action = QAction(self)
+        self.auto_start_action.setCheckable(True)
+        self.auto_start_action.setChecked(self.settings.auto_start)
+        self.auto_start_action.toggled.connect(self.set_auto_start)
+        self.settings_action = QAction(self)
+        self.settings_action.triggered.connect(self.edit_settings)
+        self.trust_action = QAction(self)
+        self.trust_action.triggered.connect(self.choose_issuer_key)
+        self.release_action = QAction(self)
+        self.release_action.triggered.connect(self.ask_release_quarantine)
+        self.quit_action = QAction(self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        self.language_group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for code, name in LANGUAGES.items():
+            action = QAction(name, self)
+            action.setCheckable(True)
+            action.setChecked(code == self.translations.language)
+            action.triggered.connect(lambda _=False, code=code: self.switch_language(code))
+            self.language_group.addAction(action)
+            self.language_actions[code] = action
+
+        self.toolbar = QToolBar()
+        self.toolbar.setObjectName("main")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (self.load_action, self.auto_start_action, self.export_action):
+            self.toolbar.addAction(action)
+        self.addToolBar(self.toolbar)
+        bar = self.menuBar()
+        self.station_menu = bar.addMenu("")
+        for action in (self.load_action, self.export_action, self.auto_start_action):
+            self.station_menu.addAction(action)
+        self.station_menu.addSeparator()
+        self.station_menu.addAction(self.quit_action)
+        self.supervisor_menu = bar.addMenu("")
+        self.supervisor_menu.addAction(self.settings_action)
+        self.supervisor_menu.addAction(self.trust_action)
+        self.supervisor_menu.addAction(self.release_action)
+        self.language_menu = bar.addMenu("")
+        for action in self.language_actions.values():
+            self.language_menu.addAction(action)
+
+    def _connect(self) -> None:
+        bridge, grid = self.bridge, self.grid
+        bridge.port_added.connect(self._port_added)
+        bridge.port_removed.connect(grid.remove_port)
+        bridge.state_changed.connect(self._state_changed)
+        bridge.progressed.connect(grid.on_progress)
+        bridge.chip_identified.connect(grid.on_chip)
+        bridge.license_assigned.connect(grid.on_license)
+        bridge.job_finished.connect(self._job_finished)
+        bridge.log_lines.connect(self.log_panel.add_lines)
+        grid.start_requested.connect(lambda port: self._on_station("start", port))
+        grid.retry_requested.connect(lambda port: self._on_station("retry", port))
+        grid.cancel_requested.connect(lambda port: self._on_station("cancel", port))
+        self.package_panel.load_requested.connect(self.choose_package)
+        self.package_panel.file_dropped.connect(lambda path: self.load_file(Path(path)))
+
+    # ------------------------------------------------------------------ the engine
+    def attach(self, station: Station) -> None:
+        """Listen to `station`; its events may come from any thread (the bridge handles that)."""
+        self.station = station
+        station.subscribe(self.bridge.post)
+        station.set_auto_start(self.auto_start_action.isChecked())
+        for info in station.ports():  # ports added before we listened
+            self._port_added(PortAdded(port=info.port, description=info.description))
+            self.grid.on_state(StateChanged(port=info.port, state=info.state))
+        if station.manifest is not None:
+            self.show_package(from_manifest(station.manifest, station.manifest.package_id))
+        self._summary_due = True
+
+    def _on_station(self, verb: str, port: str) -> None:
+        if self.station is None:
+            return
+        try:
+            getattr(self.station, verb)(port)
+        except UserError as error:
+            self.show_error(error)
+
+    def _port_added(self, event: PortAdded) -> None:
+        self.grid.add_port(event)
+        self.log_panel.add_port(event.port)
+
+    def _state_changed(self, event: StateChanged) -> None:
+        self.grid.on_state(event)
+        if event.state.is_busy or event.state == JobState.WAITING:
+            text = f"{state_word(event.state)}: {event.step or state_step(event.state)}"
+            self.log_panel.add_lines([LogLine(port=event.port, level="info", text=text)])
+
+    def _job_finished(self, event: JobFinished) -> None:
+        """The job's end in the log too, so the port's history reads as one story."""
+        if event.passed:
+            text = (
+                self.tr("PASSED in %1 s, license %2")
+                .replace("%1", f"{event.seconds:.1f}")
+                .replace("%2", event.uuid or "–")
+            )
+            level = "info"
+        else:
+            text = reason_sentence(event.reason) + (f" ({event.detail})" if event.detail else "")
+            level = "info" if event.reason == Reason.CANCELLED else "error"
+        self.log_panel.add_lines([LogLine(port=event.port, level=level, text=text)])
+        self.grid.on_finished(event)
+        if event.reason != Reason.CANCELLED:  # stopping a job is not a failed module
+            self.stats.record(event.passed, event.at)
+        self.counters.refresh()
+        self._summary_due = True
+
+    def set_auto_start(self, enabled: bool) -> None:
+        if self.station is not None:
+            self.station.set_auto_start(enabled)
+
+    def _tick(self) -> None:
+        self.grid.tick()
+        self.counters.refresh()
+        if self._summary_due and self.station is not None and not self._running("summary"):
+            self._summary_due = False
+            station = self.station
+            self.run_task("summary", station.summary, self._summary_ready)
+
+    def _summary_ready(self, summary: Summary) -> None:
+        if summary.licenses_left is not None:
+            self.set_licenses_left(summary.licenses_left)
+
+    def set_licenses_left(self, left: int) -> None:
+        total = self.package.license_count if self.package else 0
+        self.counters.set_licenses(left, total)
+        self.package_panel.set_licenses_left(left)
+        warning = self.counters.licenses_warning()
+        if warning:
+            self.notice.say(warning, "error" if left == 0 else "warn")
+
+    # ------------------------------------------------------------------ background tasks
+    def run_task(
+        self,
+        name: str,
+        function: Callable[[], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> Task:
+        task = Task(name, function, self)
+        task.setObjectName(name)
+        self._tasks.add(task)
+
+        def finish() -> None:
+            self._tasks.discard(task)
+            task.deleteLater()
+
+        task.succeeded.connect(done)
+        task.failed.connect(failed or self.show_error)
+        task.succeeded.connect(finish)
+        task.failed.connect(finish)
+        task.start()
+        return task
+
+    def _running(self, name: str) -> bool:
+        return any(task.objectName() == name for task in self._tasks)
+
+    def busy(self) -> bool:
+        """True while background work is under way (tests wait for it to end)."""
+        return bool(self._tasks)
+
+    def show_error(self, error: BaseException) -> None:
+        if isinstance(error, UserError):
+            text = error.message + (f"\n{error.hint}" if error.hint else "")
+            self.notice.say(text, "error")
+            return
+        raise error  # a bug: the crash handler reports it
+
+    # ------------------------------------------------------------------ package
+    def choose_package(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            self.tr("Load a credential package or License List"),
+            "",
+            self.tr("Packages and License Lists (*.tpkg *.prodpkg *.csv *.xlsx);;All files (*)"),
+        )
+        if path:
+            self.load_file(Path(path))
+
+    def load_file(self, path: Path) -> None:
+        station = self.station
+        if station is None:
+            return
+        if is_license_list(path):
+            work: Callable[[], Manifest] = lambda: station.load_license_list(path)  # noqa: E731
+        else:
+            password = PasswordDialog.get_password(self, path.name)
+            if password is None:
+                return
+            work = lambda: station.load_package(path, password)  # noqa: E731
+        self.notice.say(self.tr("Opening %1…").replace("%1", path.name), "info")
+        self.load_action.setEnabled(False)
+        self.run_task(
+            "load", work, lambda loaded: self._package_loaded(loaded, path), self._load_failed
+        )
+
+    def _package_loaded(self, manifest: Manifest, path: Path) -> None:
+        self.load_action.setEnabled(True)
+        self.show_package(from_manifest(manifest, path.name))
+        self.notice.say(self.tr("Loaded %1.").replace("%1", path.name), "good")
+        self._summary_due = True
+
+    def _load_failed(self, error: BaseException) -> None:
+        self.load_action.setEnabled(True)
+        self.show_error(error)
+
+    def show_package(self, info: PackageInfo) -> None:
+        self.package = info
+        self.package_panel.show_package(info)
+        self.counters.set_licenses(info.license_count, info.license_count)
+        self.retranslate()
+
+    # ------------------------------------------------------------------ export
+    def choose_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            self.tr("Export the write log"),
+            f"writelog-{self.settings.station_id}.csv",
+            self.tr("CSV (*.csv);;JSON (*.json)"),
+        )
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, out: Path) -> None:
+        paths, station_id = self.paths, self.settings.station_id
+        self.run_task(
+            "export",
+            lambda: export_log(paths, out, station_id=station_id),
+            lambda count: self.notice.say(
+                self.tr("Exported %1 record(s) to %2, signed (%3).")
+                .replace("%1", str(count))
+                .replace("%2", str(out))
+                .replace("%3", out.name + ".sig"),
+                "good",
+            ),
+        )
+
+    # ------------------------------------------------------------------ supervisor actions
+    def edit_settings(self) -> None:
+        if not self.supervisor.authorize(self, self.tr("Changing the settings")):
+            self.notice.say(self.tr("Wrong PIN: the settings were not changed."), "error")
+            return
+        dialog = SettingsDialog(self.settings, self)
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
+            new = dialog.result_settings()
+            change_pin = dialog.change_pin_requested
+        finally:
+            dialog.deleteLater()
+        self.apply_settings(new)
+        if change_pin:
+            self.supervisor.choose_pin(self, self.tr("A new supervisor PIN"))
+        self.notice.say(self.tr("Settings saved."), "good")
+
+    def apply_settings(self, new: Settings) -> None:
+        old = self.settings
+        self._store_settings(new)
+        if new.auto_start != old.auto_start:
+            self.auto_start_action.setChecked(new.auto_start)
+        if new.language != old.language:
+            self.switch_language(resolve_language(new.language))
+        if self.station is not None:
+            self.station.settings = new  # read by the next job (Station._job_config)
+
+    def _store_settings(self, new: Settings) -> None:
+        """Keep `new` and write it in the background, one save at a time, newest last."""
+        self.settings = new
+        if self._running("save-settings"):
+            self._unsaved = True  # written when the running save ends
+            return
+        self._unsaved = False
+        path = self.paths.settings
+        self.run_task(
+            "save-settings", lambda: save_settings(new, path), lambda _: self._saved_settings()
+        )
+
+    def _saved_settings(self) -> None:
+        if self._unsaved:
+            QTimer.singleShot(0, lambda: self._store_settings(self.settings))
+
+    def choose_issuer_key(self) -> None:
+        if not self.supervisor.authorize(self, self.tr("Trusting a new issuer key")):
+            self.notice.say(self.tr("Wrong PIN: no key was added."), "error")
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            self.tr("The issuer's public key"),
+            "",
+            self.tr("Public keys (*.pem);;All files (*)"),
+        )
+        if not path:
+            return
+        store = TrustStore.for_station(self.paths)
+        self.run_task(
+            "trust",
+            lambda: store.add(Path(path)),
+            lambda kid: self.notice.say(
+                self.tr("Packages signed by issuer key %1 are now accepted.").replace("%1", kid),
+                "good",
+            ),
+        )
+
+    def ask_release_quarantine(self) -> None:
+        if self.station is None:
+            return
+        uuid, ok = QInputDialog.getText(
+            self,
+            self.tr("Release a quarantined license"),
+            self.tr("UUID of the quarantined license:"),
+        )
+        if ok and uuid.strip():
+            self.release_quarantine(uuid.strip())
+
+    def release_quarantine(self, uuid: str) -> None:
+        """Supervisor: put a quarantined license back (the ledger decides where it goes)."""
+        if self.station is None:
+            return
+        if not self.supervisor.authorize(self, self.tr("Releasing a quarantined license")):
+            self.notice.say(self.tr("Wrong PIN: the license stays quarantined."), "error")
+            return
+        ledger = self.station.ledger
+        reason = f"released by a supervisor at station {self.settings.station_id}"
+
+        def release() -> str:
+            record = ledger.find_uuid(uuid)
+            if record is None:
+                raise UserError(
+                    f"no license {uuid} in this station's ledger", code="unknown_license"
+                )
+            ledger.release_quarantine(record.license_id, reason=reason)
+            return str(ledger.record(record.license_id).state)
+
+        self.run_task(
+            "release",
+            release,
+            lambda state: self.notice.say(
+                self.tr("License %1 released; it is now %2.")
+                .replace("%1", uuid)
+                .replace("%2", state),
+                "good",
+            ),
+        )
+        self._summary_due = True
+
+    # ------------------------------------------------------------------ language
+    def switch_language(self, code: str) -> None:
+        if code == self.translations.language:
+            return
+        if not self.translations.switch(code):
+            self.notice.say(f"Translation {code} is missing; staying in English.", "warn")
+            self.translations.switch("en")
+        action = self.language_actions.get(self.translations.language)
+        if action is not None:
+            action.setChecked(True)
+
+    def retranslate(self) -> None:
+        title = self.tr("prodtool station %1").replace("%1", self.settings.station_id)
+        if self.package is not None and self.package.demo:
+            title += " — " + self.tr("DEMO")
+        self.setWindowTitle(title)
+        self.load_action.setText(self.tr("Load package…"))
+        self.export_action.setText(self.tr("Export write log…"))
+        self.auto_start_action.setText(self.tr("Auto-start"))
+        self.auto_start_action.setToolTip(
+            self.tr("Start writing as soon as a module is plugged in")
+        )
+        self.settings_action.setText(self.tr("Settings…"))
+        self.trust_action.setText(self.tr("Trust an issuer key…"))
+        self.release_action.setText(self.tr("Release a quarantined license…"))
+        self.quit_action.setText(self.tr("Quit"))
+        self.station_menu.setTitle(self.tr("&Station"))
+        self.supervisor_menu.setTitle(self.tr("S&upervisor"))
+        self.language_menu.setTitle(self.tr("&Language"))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    # ------------------------------------------------------------------ closing
+    def shutdown(self) -> None:
+        """Stop the engine and wait for background work, so no thread outlives the window."""
+        self._timer.stop()
+        if self.station is not None:
+            self.station.stop()
+            self.station = None
+        for task in list(self._tasks):
+            task.wait(10.0)
+        self.bridge.stop()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,57 @@
+"""Helpers for engine tests: fast settings, small demo packages, an event recorder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prodtool.engine.demo import build_demo_package
+from prodtool.flash.events import JobFinished, PortEvent
+from prodtool.license.model import AuthMethod, DeliveryMode
+from prodtool.settings import Settings
+
+SMALL_FIRMWARE = 64 * 1024
+
+
+def fast_settings(**changes: object) -> Settings:
+    return Settings(
+        station_id="test-station",
+        operator="tester",
+        auto_start=False,
+        connect_attempts=2,
+        job_timeout_s=60.0,
+        shell_timeout_s=5.0,
+    ).replace(**changes)
+
+
+def package(
+    folder: Path,
+    *,
+    licenses: int = 8,
+    mode: DeliveryMode = DeliveryMode.CREDENTIAL,
+    auth_method: AuthMethod = AuthMethod.TUYAOPEN_SHELL,
+    min_firmware_version: str = "",
+    firmware_size: int = SMALL_FIRMWARE,
+) -> tuple[Path, str]:
+    return build_demo_package(
+        folder,
+        licenses=licenses,
+        mode=mode,
+        auth_method=auth_method,
+        min_firmware_version=min_firmware_version,
+        firmware_size=firmware_size,
+        fast_kdf=True,
+        seed=7,
+    )
+
+
+class Recorder:
+    """A subscriber keeping every event (thread-safe enough: list.append is atomic)."""
+
+    def __init__(self) -> None:
+        self.events: list[PortEvent] = []
+
+    def __call__(self, event: PortEvent) -> None:
+        self.events.append(event)
+
+    def finished(self) -> dict[str, JobFinished]:
+        return {e.port: e for e in self.events if isinstance(e, JobFinished)}

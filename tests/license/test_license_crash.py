@@ -1,0 +1,145 @@
+"""A station process killed with SIGKILL in the middle of transitions loses nothing.
+
+A child process loops reserve / send / write / verify / needs_check / release on the ledger and
+reports each committed step; the test kills it at seeded random points, several times, and after
+each kill reopens the ledger: the invariants hold, every step the child reported is durable, no
+license whose AuthKey was sent is available, and the dead child's reservations are needs_check.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from license_helpers import loaded_package, open_ledger
+
+from prodtool.license.model import LicenseState
+
+S = LicenseState
+ROOT = Path(__file__).resolve().parents[2]
+
+_CHILD = """
+import sys
+from pathlib import Path
+from prodtool.license.ledger import ChipIdentity, Ledger
+
+folder, package_id, start = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+hold_at = int(sys.argv[4])  # block right after this reservation, to be killed holding it
+ledger = Ledger.open(folder / "ledger.sqlite3", key_file=folder / "keys" / "ledger.key")
+print("ready", flush=True)
+i = start
+while True:
+    chip = ChipIdentity("esp32c3", "", f"chip{i}")
+    job = f"job{i}"
+    r = ledger.reserve(package_id, chip, job_id=job, port="p")
+    print("R", r.license_id, flush=True)
+    if i == hold_at:
+        sys.stdin.readline()
+    kind = i % 4
+    if kind == 0:
+        ledger.release(r.license_id, job_id=job, reason="cancelled")
+        print("A", r.license_id, flush=True)
+    else:
+        ledger.mark_sending(r.license_id, job_id=job)
+        print("S", r.license_id, flush=True)
+        if kind == 1:
+            ledger.mark_written(r.license_id, job_id=job)
+            print("W", r.license_id, flush=True)
+            ledger.mark_verified(r.license_id, job_id=job)
+            print("V", r.license_id, flush=True)
+        elif kind == 2:
+            ledger.mark_needs_check(r.license_id, job_id=job, reason="timeout")
+            print("N", r.license_id, flush=True)
+        else:
+            ledger.mark_written(r.license_id, job_id=job)
+            print("W", r.license_id, flush=True)
+    i += 1
+"""
+
+
+def _run_and_kill(
+    folder: Path, package_id: str, start: int, steps: int, *, hold: bool = False
+) -> list[tuple[str, int]]:
+    """Start the child, let it report `steps` committed steps, SIGKILL it; its reports. With
+    `hold`, the last step is a reservation the child is known to be holding when killed."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    hold_at = start + 1 if hold else -1  # a 'send' iteration (start is a multiple of 4)
+    steps = 1 + 3 + 1 if hold else steps  # R A, then R S W V for i=start... see _CHILD
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(folder), package_id, str(start), str(hold_at)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    reports: list[tuple[str, int]] = []
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready"
+        while len(reports) < steps:
+            line = child.stdout.readline()
+            assert line, "the child stopped by itself"
+            kind, lid = line.split()
+            reports.append((kind, int(lid)))
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+        assert child.stdout is not None and child.stdin is not None
+        child.stdout.close()
+        child.stdin.close()
+    assert child.returncode == -signal.SIGKILL
+    return reports
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_sigkill_mid_transitions_leaves_a_sound_ledger(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="prodtool")
+    with open_ledger(tmp_path) as ledger:
+        package_id = ledger.load_package(loaded_package(tmp_path, 400))
+    rng = random.Random(20240607)
+    final: dict[int, str] = {}
+    sent: set[int] = set()
+    for round_number in range(5):
+        reports = _run_and_kill(tmp_path, package_id, round_number * 1000, rng.randint(3, 60))
+        for kind, lid in reports:
+            final[lid] = kind
+            if kind in {"S", "W", "V", "N"}:
+                sent.add(lid)
+        caplog.clear()
+        with open_ledger(tmp_path) as ledger:
+            ledger.check_invariants()
+            counts = ledger.counts(package_id)[package_id]
+            assert counts[S.RESERVED] == 0, "the dead child's reservations were not recovered"
+            for lid, kind in final.items():
+                state = ledger.record(lid).state
+                expected = {
+                    "V": {S.VERIFIED},
+                    "N": {S.NEEDS_CHECK},
+                    "W": {S.WRITTEN, S.VERIFIED},
+                    "S": {S.WRITTEN, S.VERIFIED, S.NEEDS_CHECK},
+                    "R": {S.NEEDS_CHECK, S.AVAILABLE, S.WRITTEN, S.VERIFIED},
+                    "A": {S.AVAILABLE},
+                }[kind]
+                assert state in expected, f"license {lid}: reported {kind}, now {state}"
+                if lid in sent:
+                    assert state is not S.AVAILABLE
+        assert all("needs_check" in r.getMessage() for r in caplog.records)
+    # Last, a kill that certainly catches a reservation open: it becomes needs_check.
+    reports = _run_and_kill(tmp_path, package_id, 9000, 0, hold=True)
+    held = reports[-1]
+    assert held[0] == "R"
+    caplog.clear()
+    with open_ledger(tmp_path) as ledger:
+        ledger.check_invariants()
+        assert ledger.record(held[1]).state is S.NEEDS_CHECK
+        assert ledger.history(held[1])[-1]["event"] == "recover"
+    assert any("needs_check" in r.getMessage() for r in caplog.records)

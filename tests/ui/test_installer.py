@@ -1,0 +1,43 @@
+"""The frozen one-folder app starts: `--version`, and `gui --self-test` opens and closes the
+window offscreen, all without a word on stderr. Builds dist/ once if it is missing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from tests.ui.uihelpers import installer_module
+
+from prodtool import __version__
+
+build = installer_module("build")
+pytestmark = [pytest.mark.slow, pytest.mark.gui]
+
+
+@pytest.fixture(scope="session")
+def frozen_app() -> Path:
+    if build.is_stale():
+        build.build()
+    return Path(build.APP)
+
+
+def run(app: Path, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PRODTOOL_DATA_DIR=str(data_dir))
+    return subprocess.run(
+        [str(app), *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+def test_frozen_version(frozen_app: Path, data_dir: Path) -> None:
+    result = run(frozen_app, data_dir, "--version")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.strip() == f"prodtool {__version__}"
+
+
+def test_frozen_window_opens_and_closes(frozen_app: Path, data_dir: Path) -> None:
+    result = run(frozen_app, data_dir, "gui", "--self-test", "--lang", "zh_CN")
+    assert result.stderr == ""
+    assert result.returncode == 0
+    assert "self-test passed" in result.stdout

@@ -1,0 +1,17 @@
+"""Helpers shared by the window's tests."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+
+def installer_module(name: str) -> ModuleType:
+    """A script from installer/ (not a package) loaded by path, without touching sys.path."""
+    path = Path(__file__).resolve().parents[2] / "installer" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"prodtool_installer_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
