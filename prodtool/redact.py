@@ -20,7 +20,13 @@ def fingerprint(secret: str | bytes) -> str:
 
 def redact_text(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
     """Replace known secrets, and the key argument of a shell `auth` command, by fingerprints."""
+    text = _AUTH_COMMAND.sub(_fingerprint_auth_argument, text)
     for secret in secrets:
         if secret:
             text = text.replace(secret, fingerprint(secret))
-    return _AUTH_COMMAND.sub(lambda m: m.group(1) + fingerprint(m.group(2)), text)
+    return text
+
+
+def _fingerprint_auth_argument(match: re.Match[str]) -> str:
+    key = match.group(2)
+    return match.group(0) if key.startswith("key#") else match.group(1) + fingerprint(key)

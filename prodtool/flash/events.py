@@ -78,7 +78,7 @@ REASON_TEXT: dict[Reason, tuple[str, str]] = {
     ),
     Reason.CABLE_PULLED: (
         "The chip was unplugged during the write",
-        "plug it in again and retry; the license is held for a read-back check",
+        "plug it in again firmly and retry",
     ),
     Reason.WRONG_CHIP: ("This chip is not the one the package is for", "check the tray"),
     Reason.LINK_ERRORS: (

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import operator
 import re
 import sqlite3
 import threading
@@ -126,7 +127,7 @@ def _now() -> str:
 
 _RECORD_SQL = """
     SELECT l.id, p.package_id, l.uuid, l.state, l.chip_mac, l.chip_id, l.port, l.job_id,
-           l.updated_at
+           coalesce(l.updated_at, p.loaded_at)
     FROM licenses l JOIN packages p ON p.id = l.package
 """
 
@@ -393,9 +394,9 @@ class Ledger:
         if count != manifest.license_count or count != len(authkeys):
             raise ValueError("license count does not match the manifest")
         package_id = manifest.package_id
-        order = sorted(range(count), key=uuids.__getitem__)
-        uuids = [uuids[i] for i in order]
-        authkeys = [authkeys[i] for i in order]
+        if count > 1:
+            pick = operator.itemgetter(*sorted(range(count), key=uuids.__getitem__))
+            uuids, authkeys = list(pick(uuids)), list(pick(authkeys))
         sealed = self._key.seal_many(uuids, authkeys, package_id=package_id)  # outside the lock
         del authkeys
         now = _now()
@@ -411,9 +412,9 @@ class Ledger:
                     (package_id, manifest.to_json(), count, int(manifest.demo), source, now),
                 ).lastrowid
                 conn.executemany(
-                    "INSERT INTO licenses (package, uuid, authkey, state, updated_at)"
-                    " VALUES (?, ?, ?, 'available', ?)",
-                    zip(repeat(pkg), uuids, sealed, repeat(now)),
+                    "INSERT INTO licenses (package, uuid, authkey, state)"
+                    " VALUES (?, ?, ?, 'available')",
+                    zip(repeat(pkg), uuids, sealed),
                 )
                 conn.executemany(
                     "INSERT INTO state_counts (package, state, n) VALUES (?, ?, ?)",

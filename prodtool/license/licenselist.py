@@ -152,6 +152,7 @@ def _licenses(name: str, rows: list[Row]) -> list[tuple[int, License]]:
             continue
         uuid = cells[uuid_col].strip() if uuid_col < len(cells) else ""
         authkey = cells[key_col].strip() if key_col < len(cells) else ""
+        why: str | None
         if _NUMBER in (uuid, authkey):
             why = "a number cell, not text: format the UUID and AuthKey columns as text"
         else:

@@ -72,11 +72,13 @@ class StationKey:
         self, uuids: Sequence[str], authkeys: Sequence[str], *, package_id: str
     ) -> list[bytes]:
         """Seal many AuthKeys: one urandom call for all nonces, C-level loops (map) only."""
-        block = os.urandom(_NONCE * len(uuids))
-        nonces = [block[i : i + _NONCE] for i in range(0, len(block), _NONCE)]
+        size = _NONCE * len(uuids)
+        block = os.urandom(size)
+        cuts = map(slice, range(0, size, _NONCE), range(_NONCE, size + _NONCE, _NONCE))
+        nonces = list(map(block.__getitem__, cuts))
         prefix = package_id.encode() + b"\x00"
-        aads = [prefix + uuid.encode() for uuid in uuids]
-        plains = [key.encode("ascii") for key in authkeys]
+        aads = map(prefix.__add__, map(str.encode, uuids))
+        plains = map(str.encode, authkeys)
         return list(map(operator.add, nonces, map(self._aes.encrypt, nonces, plains, aads)))
 
     def open(self, sealed: bytes, *, package_id: str, uuid: str) -> str:

@@ -70,6 +70,7 @@ class PortTile(QFrame):
     start_requested = Signal(str)
     retry_requested = Signal(str)
     cancel_requested = Signal(str)
+    support_requested = Signal(str, str)  # port, job id: make a support bundle of a failed job
 
     def __init__(self, port: str, description: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -120,6 +121,12 @@ class PortTile(QFrame):
         self.action_button.setFont(_font(11, bold=True))
         self.action_button.setMinimumSize(90, 30)
         self.action_button.clicked.connect(self._act)
+        self.job_id = ""
+        self.support_button = QPushButton()
+        self.support_button.setFont(_font(10))
+        self.support_button.clicked.connect(
+            lambda: self.support_requested.emit(self.port, self.job_id)
+        )
 
         top = QHBoxLayout()
         top.addWidget(self.name_label, 1)
@@ -128,6 +135,7 @@ class PortTile(QFrame):
         big.addWidget(self.state_label, 1)
         big.addWidget(self.elapsed_label)
         bottom = QHBoxLayout()
+        bottom.addWidget(self.support_button)
         bottom.addStretch(1)
         bottom.addWidget(self.action_button)
         layout = QVBoxLayout(self)
@@ -176,6 +184,7 @@ class PortTile(QFrame):
         self._seconds = event.seconds or (time.time() - (self._started or time.time()))
         self._mac = event.mac or self._mac
         self._uuid = event.uuid or self._uuid
+        self.job_id = event.job_id
         if event.passed:
             self.result = JobState.PASSED
         elif event.reason == Reason.CANCELLED:
@@ -241,6 +250,10 @@ class PortTile(QFrame):
         self.tick()
 
     def _update_button(self) -> None:
+        self.support_button.setText(self.tr("Support bundle…"))
+        self.support_button.setVisible(
+            self.result is JobState.FAILED and bool(self.job_id) and not self.state.is_busy
+        )
         if self.state.is_busy:
             self.action_button.setText(self.tr("Stop"))
             self.action_button.setVisible(True)

@@ -20,9 +20,7 @@ EXTRACTED: tuple[object, ...] = (
         "Reason", "check the cable and that the board's auto-reset or boot button is wired"
     ),
     QT_TRANSLATE_NOOP("Reason", "The chip was unplugged during the write"),
-    QT_TRANSLATE_NOOP(
-        "Reason", "plug it in again and retry; the license is held for a read-back check"
-    ),
+    QT_TRANSLATE_NOOP("Reason", "plug it in again firmly and retry"),
     QT_TRANSLATE_NOOP("Reason", "This chip is not the one the package is for"),
     QT_TRANSLATE_NOOP("Reason", "check the tray"),
     QT_TRANSLATE_NOOP("Reason", "Too many errors on the serial link"),

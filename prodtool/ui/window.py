@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from prodtool.engine.export import export_log
+from prodtool.engine.support import build_bundle, default_bundle_name
 from prodtool.errors import UserError
 from prodtool.flash.events import JobFinished, JobState, LogLine, PortAdded, Reason, StateChanged
 from prodtool.license.model import Manifest
@@ -40,6 +41,7 @@ from prodtool.ui.notice import Notice
 from prodtool.ui.package_info import PackageInfo, from_manifest
 from prodtool.ui.package_panel import PackagePanel
 from prodtool.ui.port_grid import PortGrid
+from prodtool.ui.qa_page import QaPage
 from prodtool.ui.reasons import reason_sentence
 from prodtool.ui.resources import icon_path
 from prodtool.ui.settings_dialog import SettingsDialog
@@ -133,6 +135,8 @@ class StationWindow(QMainWindow):
         self.auto_start_action.toggled.connect(self.set_auto_start)
         self.settings_action = QAction(self)
         self.settings_action.triggered.connect(self.edit_settings)
+        self.qa_action = QAction(self)
+        self.qa_action.triggered.connect(self.open_qa)
         self.trust_action = QAction(self)
         self.trust_action.triggered.connect(self.choose_issuer_key)
         self.release_action = QAction(self)
@@ -161,6 +165,7 @@ class StationWindow(QMainWindow):
         self.station_menu = bar.addMenu("")
         for action in (self.load_action, self.export_action, self.auto_start_action):
             self.station_menu.addAction(action)
+        self.station_menu.addAction(self.qa_action)
         self.station_menu.addSeparator()
         self.station_menu.addAction(self.quit_action)
         self.supervisor_menu = bar.addMenu("")
@@ -209,8 +214,12 @@ class StationWindow(QMainWindow):
             self.show_error(error)
 
     def _port_added(self, event: PortAdded) -> None:
+        known = event.port in self.grid.tiles
         self.grid.add_port(event)
         self.log_panel.add_port(event.port)
+        tile = self.grid.tiles.get(event.port)
+        if tile is not None and not known:
+            tile.support_requested.connect(self.choose_bundle)
 
     def _state_changed(self, event: StateChanged) -> None:
         self.grid.on_state(event)
@@ -367,6 +376,39 @@ class StationWindow(QMainWindow):
             ),
         )
 
+    # ------------------------------------------------------------------ QA and support
+    def open_qa(self) -> None:
+        """The QA page, over this station's ledger."""
+        if self.station is None:
+            return
+        ports = [p.port for p in self.station.ports()]
+        self.qa_page = QaPage(
+            self.station.ledger,
+            self.run_task,
+            ports=ports,
+            write_log=self.paths.write_log,
+            parent=self,
+        )
+        self.qa_page.show()
+
+    def choose_bundle(self, port: str, job_id: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Save a support bundle"), default_bundle_name(job_id), "ZIP (*.zip)"
+        )
+        if path:
+            self.save_bundle(job_id, Path(path))
+
+    def save_bundle(self, job_id: str, out: Path) -> None:
+        paths, settings = self.paths, self.settings
+        ledger = self.station.ledger if self.station is not None else None
+        self.run_task(
+            "support-bundle",
+            lambda: build_bundle(paths, job_id, out, settings=settings, ledger=ledger),
+            lambda written: self.notice.say(
+                self.tr("Support bundle saved to %1.").replace("%1", str(written)), "good"
+            ),
+        )
+
     # ------------------------------------------------------------------ supervisor actions
     def edit_settings(self) -> None:
         if not self.supervisor.authorize(self, self.tr("Changing the settings")):
@@ -498,6 +540,7 @@ class StationWindow(QMainWindow):
             self.tr("Start writing as soon as a module is plugged in")
         )
         self.settings_action.setText(self.tr("Settings…"))
+        self.qa_action.setText(self.tr("QA check…"))
         self.trust_action.setText(self.tr("Trust an issuer key…"))
         self.release_action.setText(self.tr("Release a quarantined license…"))
         self.quit_action.setText(self.tr("Quit"))

@@ -242,6 +242,10 @@ Plug one in: its tile appears here.</source>
         <translation>UUID：%1</translation>
     </message>
     <message>
+        <source>Support bundle…</source>
+        <translation>支持包…</translation>
+    </message>
+    <message>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -252,6 +256,45 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Start</source>
         <translation>开始</translation>
+    </message>
+</context>
+<context>
+    <name>QaPage</name>
+    <message>
+        <source>Give a port and a package.</source>
+        <translation>请填写端口并选择包。</translation>
+    </message>
+    <message>
+        <source>Checking %1…</source>
+        <translation>正在检查 %1…</translation>
+    </message>
+    <message>
+        <source>PASS</source>
+        <translation>合格</translation>
+    </message>
+    <message>
+        <source>FAIL</source>
+        <translation>不合格</translation>
+    </message>
+    <message>
+        <source>QA check</source>
+        <translation>质检</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <source>Package</source>
+        <translation>包</translation>
+    </message>
+    <message>
+        <source>Settle a needs_check license found on this chip</source>
+        <translation>将在此芯片上找到的待核查授权结清</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>检查</translation>
     </message>
 </context>
 <context>
@@ -273,8 +316,8 @@ Plug one in: its tile appears here.</source>
         <translation>烧录过程中芯片被拔出</translation>
     </message>
     <message>
-        <source>plug it in again and retry; the license is held for a read-back check</source>
-        <translation>请重新插入后重试；该授权已保留，待回读核对</translation>
+        <source>plug it in again firmly and retry</source>
+        <translation>请重新插牢后重试</translation>
     </message>
     <message>
         <source>This chip is not the one the package is for</source>
@@ -633,6 +676,14 @@ Plug one in: its tile appears here.</source>
         <translation>已导出 %1 条记录到 %2，并已签名（%3）。</translation>
     </message>
     <message>
+        <source>Save a support bundle</source>
+        <translation>保存支持包</translation>
+    </message>
+    <message>
+        <source>Support bundle saved to %1.</source>
+        <translation>支持包已保存到 %1。</translation>
+    </message>
+    <message>
         <source>Changing the settings</source>
         <translation>修改设置</translation>
     </message>
@@ -715,6 +766,10 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Settings…</source>
         <translation>设置…</translation>
+    </message>
+    <message>
+        <source>QA check…</source>
+        <translation>质检…</translation>
     </message>
     <message>
         <source>Trust an issuer key…</source>

@@ -16,11 +16,11 @@ from pathlib import Path
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-from license_helpers import chip, loaded_package, open_ledger
 
 from prodtool.license.errors import LedgerError
 from prodtool.license.ledger import ChipIdentity
 from prodtool.license.model import LicenseState
+from prodtool.license.testing import chip, loaded_package, open_ledger
 
 S = LicenseState
 LICENSES = 4
@@ -53,7 +53,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def _job(self, license_id: int, job: str, use_owner: bool) -> str:
         if use_owner and license_id <= LICENSES:
-            owner = self.ledger.record(license_id).job_id
+            owner: str | None = self.ledger.record(license_id).job_id
             if owner is not None:
                 return owner
         return job
@@ -88,10 +88,10 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(lid=ids, job=jobs, use_owner=st.booleans())
     def release(self, lid: int, job: str, use_owner: bool) -> None:
         job = self._job(lid, job, use_owner)
-        if self._attempt(self.ledger.release, lid, job_id=job, reason="test"):
-            if self.ledger.record(lid).state is S.AVAILABLE:
-                assert lid not in self.maybe_sent, "a sent license was released to available"
-                self._unbind(lid)
+        released = self._attempt(self.ledger.release, lid, job_id=job, reason="test")
+        if released and self.ledger.record(lid).state is S.AVAILABLE:
+            assert lid not in self.maybe_sent, "a sent license was released to available"
+            self._unbind(lid)
 
     @rule(lid=ids, job=jobs, use_owner=st.booleans())
     def mark_written(self, lid: int, job: str, use_owner: bool) -> None:
@@ -145,7 +145,5 @@ class LedgerMachine(RuleBasedStateMachine):
             assert self.ledger.record(lid).state is not S.AVAILABLE
 
 
-LedgerMachine.TestCase.settings = settings(
-    max_examples=40, stateful_step_count=30, deadline=None
-)
+LedgerMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
 TestLedgerStates = LedgerMachine.TestCase

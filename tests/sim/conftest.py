@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from simtools import Esptool, EsptoolRun, ShellClient
 
 from prodtool.flash.sim import ChipFarm
+from tests.sim.simtools import Esptool, EsptoolRun, ShellClient
 
 ESPTOOL_CFG = """[esptool]
 timeout = {timeout}
@@ -61,12 +61,15 @@ def farm_factory() -> Iterator[Callable[..., ChipFarm]]:
 
 
 @pytest.fixture
-def shell_client() -> Iterator[Callable[[str], ShellClient]]:
+def shell_client() -> Iterator[Callable[..., ShellClient]]:
+    """Open a shell client; by default wait until the shell answers."""
     clients: list[ShellClient] = []
 
-    def connect(url: str) -> ShellClient:
+    def connect(url: str, *, ready: bool = True) -> ShellClient:
         client = ShellClient(url)
         clients.append(client)
+        if ready:
+            client.ready()
         return client
 
     yield connect

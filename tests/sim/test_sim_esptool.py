@@ -9,7 +9,7 @@ import pytest
 
 from prodtool.flash.appimage import make_app_image
 from prodtool.flash.sim import ChipFarm
-from simtools import Esptool, ShellClient, no_reset
+from tests.sim.simtools import Esptool, ShellClient, no_reset
 
 pytestmark = pytest.mark.sim
 
@@ -151,7 +151,7 @@ def test_esp32_write_with_stub_and_baud_change(
 def test_rfc2217_reset_lines_and_write(
     esptool: Esptool,
     farm_factory: Callable[..., ChipFarm],
-    shell_client: Callable[[str], ShellClient],
+    shell_client: Callable[..., ShellClient],
     tmp_path: Path,
 ) -> None:
     """Over RFC 2217 esptool's ClassicReset puts the chip in download mode by the lines."""
@@ -165,11 +165,12 @@ def test_rfc2217_reset_lines_and_write(
 
 
 @pytest.mark.slow
-@pytest.mark.filterwarnings("ignore:setDaemon:DeprecationWarning")  # pyserial's rfc2217 client
+# pyserial's RFC 2217 client still calls Thread.setDaemon/setName.
+@pytest.mark.filterwarnings("ignore:set(Daemon|Name)\\(\\) is deprecated:DeprecationWarning")
 def test_hard_reset_over_rfc2217_reaches_the_shell(
     esptool: Esptool,
     farm_factory: Callable[..., ChipFarm],
-    shell_client: Callable[[str], ShellClient],
+    shell_client: Callable[..., ShellClient],
     tmp_path: Path,
 ) -> None:
     farm = farm_factory(count=1, transport="rfc2217")

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from prodtool.flash.sim import Fault, FaultKind, FaultSpecError, format_fault, parse_fault
-from prodtool.flash.sim import kvstore, slip
+from prodtool.flash.sim import (
+    Fault,
+    FaultKind,
+    FaultSpecError,
+    format_fault,
+    kvstore,
+    parse_fault,
+    slip,
+)
 from prodtool.flash.sim.faultbook import FaultBook
 from prodtool.flash.sim.flashmem import EraseTracker, Flash, FlashError
 
@@ -29,7 +36,10 @@ pytestmark = pytest.mark.sim
         ("auth-reject@times=1", Fault(FaultKind.AUTH_REJECT, times=1)),
         ("shell-noise", Fault(FaultKind.SHELL_NOISE)),
         ("shell-ansi@times=all", Fault(FaultKind.SHELL_ANSI, times=None)),
-        ("corrupt@rate=0.5,dir=tx,seed=7", Fault(FaultKind.CORRUPT, rate=0.5, direction="tx", seed=7)),
+        (
+            "corrupt@rate=0.5,dir=tx,seed=7",
+            Fault(FaultKind.CORRUPT, rate=0.5, direction="tx", seed=7),
+        ),
     ],
 )
 def test_fault_specs_parse_and_round_trip(spec: str, expected: Fault) -> None:

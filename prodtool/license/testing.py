@@ -1,4 +1,5 @@
-"""Shared helpers for the license tests: tiny packages with test-sized scrypt, ledgers, chips."""
+"""Helpers for tests (here and in the engine's tests): tiny demo packages with test-sized scrypt,
+ledgers in a folder, chip identities. Never used by the station itself."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from prodtool.license.model import DeliveryMode, License, ScryptParams
 from prodtool.license.package import CredentialPackage, open_package
 from prodtool.license.trust import TrustStore
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105 - the test packages' password
 FIRMWARE = b"\xe9\x03\x02\x20" + bytes(range(60))
 
 
@@ -51,7 +52,9 @@ def loaded_package(folder: Path, count: int = 3, seed: int = 1) -> CredentialPac
 
 
 def open_ledger(folder: Path, **options: Any) -> Ledger:
-    return Ledger.open(folder / "ledger.sqlite3", key_file=folder / "keys" / "ledger.key", **options)
+    return Ledger.open(
+        folder / "ledger.sqlite3", key_file=folder / "keys" / "ledger.key", **options
+    )
 
 
 def chip(n: int, *, family: str = "esp32c3") -> ChipIdentity:

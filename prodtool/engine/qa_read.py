@@ -1,0 +1,168 @@
+"""Reading back what a chip holds, for QA: identity, firmware version, license.
+
+Uses the same drivers as the write job and writes nothing: the bootloader gives the identity,
+the application image's descriptor (at the app offset) and, for the `esp-idf-nvs` method, the
+license partition; for the `tuyaopen-shell` method the chip is reset into its firmware and asked
+`read_mac`, `sys_version` and `auth-read` (not when the flash holds no application: there is no
+shell to wait for). A step that cannot be read becomes a `problem` line,
+so the judge can still say everything else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import serial
+
+from prodtool.flash import esplog
+from prodtool.flash.appimage import APP_OFFSET, read_app_descriptor
+from prodtool.flash.drivers.base import CancelToken, DriverError
+from prodtool.flash.drivers.esp import EspDriver
+from prodtool.flash.drivers.tuya_shell import TuyaShell
+from prodtool.flash.job import open_port
+from prodtool.license.authrecord import parse_nvs_record
+from prodtool.license.model import AuthMethod, Manifest
+
+_DESCRIPTOR_READ = 0x400  # image header + first segment header + esp_app_desc_t, rounded up
+
+
+@dataclass(frozen=True)
+class ChipReading:
+    """What one chip showed. `authkey` is a secret: compare it, never print it."""
+
+    port: str
+    family: str = ""
+    mac: str = ""
+    chip_id: str = ""
+    app_offset: int = APP_OFFSET
+    firmware_version: str | None = None  # from the app descriptor in flash
+    shell_version: str | None = None  # from `sys_version`
+    auth_source: str = ""  # "auth-read" or "NVS partition at 0x9000"
+    uuid: str | None = None
+    authkey: str = field(default="", repr=False)
+    product_id: str | None = None  # NVS record only
+    features: tuple[str, ...] | None = None  # NVS record only
+    problems: tuple[str, ...] = ()  # steps that could not be read, in words
+
+    @property
+    def identified(self) -> bool:
+        return bool(self.mac)
+
+    @property
+    def version(self) -> str | None:
+        """The firmware version QA judges: the descriptor's, else the shell's."""
+        return self.firmware_version or self.shell_version
+
+
+class _QuietSink:
+    """esptool's messages for this read: kept as lines, never printed to stdout."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def esptool_message(self, level: str, text: str) -> None:
+        self.lines.append(f"{level}: {text}")
+
+    def esptool_progress(self, done: int, total: int) -> None:
+        """Reads are short: no progress shown."""
+
+
+def read_chip(
+    port: str,
+    manifest: Manifest,
+    *,
+    opener: Callable[[str], Any] = open_port,
+    baud: int = 460800,
+    connect_attempts: int = 3,
+    shell_timeout_s: float = 8.0,
+    cancel: CancelToken | None = None,
+) -> ChipReading:
+    """Read identity, firmware version and license from the chip on `port` (changes nothing)."""
+    cancel = cancel or CancelToken()
+    values: dict[str, Any] = {"port": port}
+    problems: list[str] = []
+    raw: Any = None
+    try:
+        with esplog.route(_QuietSink()):
+            raw = opener(port)
+            cancel.on_cancel(lambda: _close(raw))
+            driver = EspDriver(raw, baud=baud, connect_attempts=connect_attempts, cancel=cancel)
+            info = driver.identify()
+            values.update(family=info.family, mac=info.mac, chip_id=info.chip_id)
+            _read_flash(driver, manifest, values, problems)
+            if manifest.auth_method is AuthMethod.TUYAOPEN_SHELL and "firmware_version" in values:
+                driver.reset_to_app()
+                _read_shell(
+                    raw,
+                    info.mac,
+                    timeout=shell_timeout_s,
+                    cancel=cancel,
+                    values=values,
+                    problems=problems,
+                )
+    except DriverError as error:
+        problems.append(f"{error.reason.value}: {error.detail or 'no detail'}")
+    except (serial.SerialException, OSError) as error:
+        problems.append(f"cable_pulled: {str(error).splitlines()[0] if str(error) else 'I/O'}")
+    finally:
+        _close(raw)
+    return ChipReading(**values, problems=tuple(problems))
+
+
+def _read_flash(
+    driver: EspDriver, manifest: Manifest, values: dict[str, Any], problems: list[str]
+) -> None:
+    offset = manifest.firmware[0].offset if manifest.firmware else APP_OFFSET
+    values["app_offset"] = offset
+    descriptor = read_app_descriptor(driver.read(offset, _DESCRIPTOR_READ))
+    if descriptor is None:
+        problems.append(f"no application image at {offset:#x}")
+    else:
+        values["firmware_version"] = descriptor.version
+    nvs = manifest.nvs
+    if manifest.auth_method is not AuthMethod.ESP_IDF_NVS or nvs is None:
+        return
+    values["auth_source"] = f"NVS partition at {nvs.offset:#x}"
+    try:
+        record = parse_nvs_record(driver.read(nvs.offset, nvs.size), namespace=nvs.namespace)
+    except ValueError as error:  # AuthRecordError: a damaged partition (never the key)
+        problems.append(f"the license partition at {nvs.offset:#x} is damaged: {error}")
+        return
+    if record is not None:
+        values.update(
+            uuid=record.uuid,
+            authkey=record.authkey,
+            product_id=record.product_id,
+            features=record.features,
+        )
+
+
+def _read_shell(
+    raw: Any,
+    mac: str,
+    *,
+    timeout: float,
+    cancel: CancelToken,
+    values: dict[str, Any],
+    problems: list[str],
+) -> None:
+    values["auth_source"] = "auth-read"
+    shell = TuyaShell(raw, timeout=timeout, cancel=cancel)
+    shell.wait_prompt()
+    shell_mac = shell.read_mac()
+    if shell_mac != mac:
+        problems.append(f"the shell reports MAC {shell_mac}, the bootloader {mac}: another UART?")
+        return
+    values["shell_version"] = shell.sys_version()
+    held = shell.auth_read()
+    if held is not None:
+        values.update(uuid=held.uuid, authkey=held.authkey)
+
+
+def _close(raw: Any) -> None:
+    if raw is not None:
+        with contextlib.suppress(serial.SerialException, OSError):
+            raw.close()

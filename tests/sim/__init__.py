@@ -1,0 +1,1 @@
+"""Simulated chips: the ROM and stub protocols, the shell, faults, the farm."""
