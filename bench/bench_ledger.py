@@ -75,13 +75,17 @@ def bench_load(folder: Path, count: int) -> dict[str, float]:
 
 
 def _workers(
-    ledger: Ledger, package_id: str, per_worker: int, flash_ms: tuple[float, float]
+    ledger: Ledger,
+    package_id: str,
+    per_worker: int,
+    flash_ms: tuple[float, float],
+    workers: int = WORKERS,
 ) -> tuple[list[float], float]:
     """32 threads each reserve, mark sending/written/verified `per_worker` chips; the latency of
     each reserve call (one committed transaction, waiting for the lock included)."""
     latencies: list[float] = []
     lock = threading.Lock()
-    start = threading.Barrier(WORKERS + 1)
+    start = threading.Barrier(workers + 1)
 
     def worker(w: int) -> None:
         rng = random.Random(w)
@@ -102,7 +106,7 @@ def _workers(
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=worker, args=(w,)) for w in range(WORKERS)]
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(workers)]
     for t in threads:
         t.start()
     start.wait()
@@ -119,13 +123,15 @@ def bench_reserve(folder: Path, per_worker: int) -> dict[str, dict[str, float]]:
         # Each worker "writes a chip" between its reserve and its verify. A real chip takes
         # 10-60 s; station: 1-3 s (still ~20x busier than a real 32-port station); busy:
         # 0.2-0.6 s (~50x); saturated: no pause at all, 32 threads hammering the ledger.
+        # single: one thread, back to back: the cost of the transaction itself.
         scenarios = (
-            ("station", (1000.0, 3000.0), max(1, per_worker // 4)),
-            ("busy", (200.0, 600.0), per_worker),
-            ("saturated", (0.0, 0.0), per_worker),
+            ("single thread", (0.0, 0.0), 20 * per_worker, 1),
+            ("station", (1000.0, 3000.0), max(1, per_worker // 4), WORKERS),
+            ("busy", (200.0, 600.0), per_worker, WORKERS),
+            ("saturated", (0.0, 0.0), per_worker, WORKERS),
         )
-        for name, flash, count in scenarios:
-            lat, wall = _workers(ledger, package_id, count, flash)
+        for name, flash, count, workers in scenarios:
+            lat, wall = _workers(ledger, package_id, count, flash, workers)
             ms = [x * 1000 for x in lat]
             results[name] = {
                 "reserves": len(ms),
@@ -161,7 +167,8 @@ def main() -> None:
     for key in ("open_verify_decrypt_s", "ledger_insert_s", "load_total_s"):
         print(f"  {key:<32}{load[key]:>10.2f} s")
     print(f"  {'ledger size':<32}{load['ledger_mb']:>10.0f} MB")
-    print(f"{'reserve, 32 threads':<34}{'median':>10}{'p99':>10}{'max':>10}{'trans/s':>10}")
+    columns = f"{'median':>10}{'p99':>10}{'max':>10}{'trans/s':>10}"
+    print(f"{'reserve (32 threads unless said)':<34}{columns}")
     for name, r in reserve.items():
         print(
             f"  {name:<32}{r['median_ms']:>8.2f}ms{r['p99_ms']:>8.2f}ms{r['max_ms']:>8.1f}ms"

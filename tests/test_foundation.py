@@ -109,3 +109,37 @@ def test_core_importing_qt_breaks_the_import_contract(tmp_path: Path) -> None:
     )
     assert broken.returncode != 0
     assert "imports no Qt" in broken.stdout
+
+
+def test_output_cut_short_by_its_reader_is_not_a_crash(data_dir: Path) -> None:
+    """`prodtool --help | head -1`: the closed pipe ends the command quietly, with no crash log."""
+    script = "import sys; sys.stdout.close()"  # a reader that goes away at once
+    reader = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE)
+    writer = subprocess.run(
+        [sys.executable, "-c", LOTS_OF_OUTPUT],
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    assert reader.stdin is not None
+    reader.stdin.close()
+    reader.wait(timeout=30)
+    assert "internal error" not in writer.stderr
+    assert "Traceback" not in writer.stderr
+    assert writer.returncode == 141
+    assert not list((data_dir / "logs").glob("crash-*.txt"))
+
+
+LOTS_OF_OUTPUT = """
+import argparse, sys
+import prodtool.cli.main as m
+parser = m.build_parser()
+def flood(_args):
+    for _ in range(200000):
+        print("x" * 80)
+    return 0
+parser.set_defaults(func=flood)
+m.build_parser = lambda: parser
+sys.exit(m.main([]))
+"""

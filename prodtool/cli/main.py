@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -56,9 +57,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("prodtool: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`prodtool ... | head`): not a bug, and nothing more to say.
+        _silence_stdout()
+        return 141
     except Exception as error:  # noqa: BLE001 - the one place bugs are caught and reported
         report_crash(type(error), error, error.__traceback__)
         return 70
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":
