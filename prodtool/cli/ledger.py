@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from prodtool.cli.common import add_data_dir_option, paths_from
+from prodtool.cli.ledger_fix import register_fixes
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState
 
@@ -30,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     imp.add_argument("--product-name", default="")
     imp.add_argument("--chip", default="esp32c3", help="chip family the licenses are for")
     imp.set_defaults(func=_import_list)
+    register_fixes(commands)
 
 
 def _status(args: argparse.Namespace) -> int:

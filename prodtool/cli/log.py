@@ -19,6 +19,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export.set_defaults(func=export_command)
     verify = commands.add_parser("verify", help="check an exported file and its .sig")
     verify.add_argument("file", type=Path)
+    verify.add_argument(
+        "--key-fingerprint",
+        help="the station key's fingerprint (off the station: refuse any other signer)",
+    )
     add_data_dir_option(verify)
     verify.set_defaults(func=verify_command)
     add_data_dir_option(sub)
@@ -35,7 +39,7 @@ def export_command(args: argparse.Namespace) -> int:
 def verify_command(args: argparse.Namespace) -> int:
     paths = paths_from(args)
     trusted = station_key(paths).public_key() if (paths.keys / KEY_FILE).exists() else None
-    report = verify_export(args.file, trusted=trusted)
+    report = verify_export(args.file, trusted=trusted, expect_fingerprint=args.key_fingerprint)
     print(f"{args.file}: {report.records} records, signed by key {report.key_fingerprint or '?'}")
     for note in report.notes:
         print(f"  {note}")

@@ -172,8 +172,15 @@ class VerifyReport:
         return self.signature_ok and not self.problems and self.station_key_matches is not False
 
 
-def verify_export(path: Path, *, trusted: Ed25519PublicKey | None = None) -> VerifyReport:
-    """Check an export against its `.sig` and re-walk the chain inside it."""
+def verify_export(
+    path: Path,
+    *,
+    trusted: Ed25519PublicKey | None = None,
+    expect_fingerprint: str | None = None,
+) -> VerifyReport:
+    """Check an export against its `.sig` and re-walk the chain inside it. Off the station,
+    `expect_fingerprint` (the station key's, from `prodtool log verify` on the station) is what
+    stops a forger who re-chained the records and signed them with a key of their own."""
     fmt = format_of(path)
     try:
         data = path.read_bytes()
@@ -196,6 +203,10 @@ def verify_export(path: Path, *, trusted: Ed25519PublicKey | None = None) -> Ver
             report.station_key_matches = _raw(trusted) == _raw(public)
             if not report.station_key_matches:
                 report.notes.append("signed by another key than this station's")
+        if expect_fingerprint is not None and report.station_key_matches is not False:
+            report.station_key_matches = report.key_fingerprint == expect_fingerprint.lower()
+            if not report.station_key_matches:
+                report.notes.append(f"signed by another key than {expect_fingerprint}")
     except FileNotFoundError:
         report.notes.append(f"no signature file {sig_path(path).name}")
     except (ValueError, KeyError, TypeError):

@@ -1,7 +1,8 @@
 """A serial transcript per job: every byte both ways, with timestamps, secrets masked.
 
 Support replays these, so each line is one JSON object:
-`{"t": 0.0123, "dir": "tx"|"rx", "hex": "c0..."}` for bootloader traffic,
+`{"t": 0.0123, "dir": "tx"|"rx", "hex": "c0..."}` for bootloader traffic (consecutive chunks
+one way are one record, stamped with the first chunk's time: esptool reads a byte at a time),
 `{"t": ..., "dir": "tx"|"rx", "text": "tuya> auth-read"}` for shell lines, and
 `{"t": ..., "dir": "step", "text": "writing_firmware", ...}` for the job's steps.
 The first line is a header (`{"dir": "header", "job_id", "port", "started"}`).
@@ -30,6 +31,9 @@ _OWN = frozenset({"_inner", "_transcript"})
 _KEY_SHAPED = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{32}(?![0-9A-Za-z])")
 
 
+_MERGE_LIMIT = 64 * 1024  # bytes per merged binary record
+
+
 def _mask(match: re.Match[str]) -> str:
     return fingerprint(match.group(0))
 
@@ -45,6 +49,9 @@ class Transcript:
         self._pending: dict[str, str] = {"tx": "", "rx": ""}
         self._text = False
         self._opaque = 0
+        # Binary chunks in one direction are merged into one record until the direction
+        # changes or anything else is recorded: esptool reads answers a byte at a time.
+        self._binary: tuple[str, float, bytearray] | None = None
         self._out: IO[str] | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,12 +86,15 @@ class Transcript:
             self._flush_pending()
             clean = {k: redact_text(str(v), self._secrets) for k, v in fields.items()}
             self._emit({"dir": "step", "text": redact_text(text, self._secrets), **clean})
+            if self._out is not None:
+                self._out.flush()  # each step reaches the disk; byte chunks only in between
 
     def data(self, direction: str, chunk: bytes) -> None:
         if not chunk:
             return
         with self._lock:
             if self._opaque:
+                self._flush_binary()
                 self._emit({"dir": direction, "opaque": len(chunk)})
             elif self._text:
                 self._pending[direction] += chunk.decode("utf-8", errors="replace")
@@ -93,7 +103,7 @@ class Transcript:
                 for line in lines:
                     self._emit_text(direction, line + "\n")
             else:
-                self._emit({"dir": direction, "hex": chunk.hex()})
+                self._add_binary(direction, chunk)
 
     def close(self) -> None:
         with self._lock:
@@ -102,7 +112,24 @@ class Transcript:
                 self._out.close()
                 self._out = None
 
+    def _add_binary(self, direction: str, chunk: bytes) -> None:
+        binary = self._binary
+        if binary is not None and (binary[0] != direction or len(binary[2]) >= _MERGE_LIMIT):
+            self._flush_binary()
+            binary = None
+        if binary is None:
+            self._binary = (direction, time.monotonic(), bytearray(chunk))
+        else:
+            binary[2].extend(chunk)
+
+    def _flush_binary(self) -> None:
+        binary, self._binary = self._binary, None
+        if binary is not None:
+            direction, at, data = binary
+            self._emit({"dir": direction, "hex": data.hex()}, at=at)
+
     def _flush_pending(self) -> None:
+        self._flush_binary()
         for direction, rest in self._pending.items():
             if rest:
                 self._emit_text(direction, rest)
@@ -114,12 +141,12 @@ class Transcript:
             masked = masked.replace(secret, fingerprint(secret))
         self._emit({"dir": direction, "text": _KEY_SHAPED.sub(_mask, masked)})
 
-    def _emit(self, record: dict[str, Any]) -> None:
+    def _emit(self, record: dict[str, Any], at: float | None = None) -> None:
         if self._out is None:
             return
-        record = {"t": round(time.monotonic() - self._start, 4), **record}
+        when = time.monotonic() if at is None else at
+        record = {"t": round(when - self._start, 4), **record}
         self._out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._out.flush()
 
 
 class RecordingSerial:

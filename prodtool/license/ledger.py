@@ -21,6 +21,7 @@ needs_check: the AuthKey may have reached the chip, and reading the chip back se
 # ruff: noqa: S608 - SQL text is built from constant column lists and placeholders only; values are always bound
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -119,6 +120,7 @@ class LicenseRecord:
     port: str | None
     job_id: str | None
     updated_at: str
+    note: str = ""  # quarantined(): why it was quarantined
 
 
 def _now() -> str:
@@ -746,6 +748,35 @@ class Ledger:
             params.append(package_id)
         with self._read() as conn:
             return [_record(r) for r in conn.execute(sql + " ORDER BY l.id", params)]
+
+    def in_state(self, state: LicenseState, package_id: str | None = None) -> list[LicenseRecord]:
+        """Every license in `state` (of one package, when given), oldest change first."""
+        sql = f"{_RECORD_SQL} WHERE l.state = ?"
+        params: list[Any] = [state.value]
+        if package_id is not None:
+            sql += " AND p.package_id = ?"
+            params.append(package_id)
+        with self._read() as conn:
+            rows = conn.execute(sql + " ORDER BY coalesce(l.updated_at, ''), l.id", params)
+            return [_record(r) for r in rows]
+
+    def quarantined(self, package_id: str | None = None) -> list[LicenseRecord]:
+        """Quarantined licenses, each with the reason it was quarantined (`note`)."""
+        records = self.in_state(_S.QUARANTINED, package_id)
+        with self._read() as conn:
+            return [
+                dataclasses.replace(r, note=self._quarantine_reason(conn, r.license_id))
+                for r in records
+            ]
+
+    @staticmethod
+    def _quarantine_reason(conn: sqlite3.Connection, license_id: int) -> str:
+        row = conn.execute(
+            "SELECT reason FROM events WHERE license_id = ? AND event = 'quarantine'"
+            " ORDER BY id DESC LIMIT 1",
+            (license_id,),
+        ).fetchone()
+        return str(row[0] or "") if row else ""
 
     def record(self, license_id: int) -> LicenseRecord:
         with self._read() as conn:

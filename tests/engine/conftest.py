@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.engine.simhelp import fast_settings
 
 from prodtool.engine.station import Station
 from prodtool.paths import StationPaths
+from tests.engine.simhelp import fast_settings
 
 
 @pytest.fixture

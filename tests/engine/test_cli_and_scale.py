@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.engine.simhelp import Recorder, fast_settings, package
 
 from prodtool.cli.main import main
 from prodtool.engine.station import Station
@@ -15,6 +14,7 @@ from prodtool.flash.sim import ChipFarm
 from prodtool.license.model import LicenseState
 from prodtool.paths import StationPaths
 from prodtool.settings import save_settings
+from tests.engine.simhelp import Recorder, fast_settings, package
 
 pytestmark = pytest.mark.sim
 

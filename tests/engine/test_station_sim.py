@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.engine.simhelp import Recorder, fast_settings, package
 
 from prodtool.engine.station import Station
 from prodtool.engine.writelog import read_records, verify_chain
@@ -15,6 +14,7 @@ from prodtool.flash.sim import ChipFarm, parse_fault
 from prodtool.license.authrecord import parse_nvs_record
 from prodtool.license.model import AuthMethod, DeliveryMode, LicenseState
 from prodtool.paths import StationPaths
+from tests.engine.simhelp import Recorder, fast_settings, package
 
 pytestmark = pytest.mark.sim
 

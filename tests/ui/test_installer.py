@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.ui.uihelpers import installer_module
 
 from prodtool import __version__
+from tests.ui.uihelpers import installer_module
 
 build = installer_module("build")
 pytestmark = [pytest.mark.slow, pytest.mark.gui]

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
-from tests.ui.uihelpers import installer_module
 
 from prodtool.flash.events import JobState, PortAdded, StateChanged
 from prodtool.ui.window import StationWindow
+from tests.ui.uihelpers import installer_module
 
 translations = installer_module("translations")
 pytestmark = pytest.mark.gui

@@ -24,6 +24,7 @@ from esptool import cmds
 from esptool.util import FatalError, flash_size_bytes
 
 from prodtool.flash import esplog
+from prodtool.flash.drivers import esptune
 from prodtool.flash.drivers.base import (
     CancelToken,
     ChipInfo,
@@ -155,6 +156,7 @@ class EspDriver:
         self._esp: Any = None
         self._owns_port = isinstance(port, str)
         self.info: ChipInfo | None = None
+        esptune.install()
 
     @property
     def baud(self) -> int:

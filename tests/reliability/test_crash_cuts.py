@@ -1,0 +1,129 @@
+"""Crash cuts: `prodtool run` on 8 simulated chips, killed with SIGKILL at seeded random moments
+and restarted on the same ledger and chips. The chips live in the test process (their flash
+survives the station's death); after every cut the ledger is audited against every chip's flash,
+the write log's chain is whole, and reconciliation settles what the chips decide.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from prodtool.engine.demo import build_demo_package
+from prodtool.engine.reconcile import Outcome, reconcile_ports
+from prodtool.engine.writelog import read_records, verify_chain
+from prodtool.flash.sim import ChipFarm, SimChip
+from prodtool.license.ledger import Ledger
+from prodtool.license.model import LicenseState
+from prodtool.paths import StationPaths
+from prodtool.settings import save_settings
+from tests.reliability.harness import (
+    TINY_FIRMWARE,
+    Audit,
+    audit_chips,
+    fast_settings,
+    record,
+    run_child,
+    scan_files,
+)
+
+pytestmark = [pytest.mark.sim, pytest.mark.slow]
+CHIPS = 8
+
+
+def _cut(child: subprocess.Popen[bytes], delay: float) -> bool:
+    """SIGKILL the child after `delay` s; False when it finished first."""
+    try:
+        child.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+        return True
+    return False
+
+
+def _reconcile(paths: StationPaths, urls: list[str]) -> dict[Outcome, int]:
+    with Ledger.for_station(paths) as ledger:
+        results = reconcile_ports(urls, ledger, shell_timeout_s=3.0, connect_attempts=2)
+        ledger.check_invariants()
+    outcomes = dict.fromkeys(Outcome, 0)
+    for r in results:
+        outcomes[r.outcome] += 1
+    return outcomes
+
+
+@pytest.mark.timeout(1800)
+def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, soak: bool
+) -> None:
+    cuts = 200 if soak else 10
+    budget = 1500.0 if soak else 60.0
+    rng = random.Random(20240909)
+    inputs = tmp_path / "in"
+    pkg, password = build_demo_package(
+        inputs, licenses=cuts + 3 * CHIPS, firmware_size=TINY_FIRMWARE, fast_kdf=True, seed=5
+    )
+    password_file = inputs / "password"
+    password_file.write_text(password)
+    paths = StationPaths(tmp_path / "station").ensure()
+    save_settings(fast_settings(), paths.settings)
+    drawer: list[SimChip] = []  # chips taken off the line after they passed
+    audit = Audit()
+    survived = finished = 0
+    settled = dict.fromkeys(Outcome, 0)
+    deadline = time.monotonic() + budget
+    with ChipFarm(count=CHIPS, family="esp32c3", transport="socket", seed=3) as farm:
+        for n in range(cuts):
+            if time.monotonic() > deadline:
+                break
+            child = run_child(paths.root, pkg, password_file, farm.urls)
+            if _cut(child, rng.uniform(0.3, 2.6)):
+                survived += 1
+            else:
+                finished += 1
+            with Ledger.for_station(paths) as ledger:  # recovers the dead run's reservations
+                audit_chips(ledger, [*farm.chips, *drawer], audit)
+                verified = {
+                    r.chip_mac for r in ledger.in_state(LicenseState.VERIFIED) if r.chip_mac
+                }
+            assert verify_chain(list(read_records(paths.write_log))) == []
+            if n % 5 == 4:
+                for outcome, count in _reconcile(paths, farm.urls).items():
+                    settled[outcome] += count
+            for i in range(CHIPS):  # a technician takes some passed chips off the line
+                if farm.chips[i].mac in verified and rng.random() < 0.25:
+                    drawer.append(farm.chips[i])
+                    farm.replace(i)
+        # the last run is not cut: every chip passes, and nothing is left to check
+        child = run_child(paths.root, pkg, password_file, farm.urls)
+        assert child.wait(timeout=120) == 0, (paths.root.parent / "run.out").read_text()[-2000:]
+        for outcome, count in _reconcile(paths, farm.urls).items():
+            settled[outcome] += count
+        with Ledger.for_station(paths) as ledger:
+            audit_chips(ledger, [*farm.chips, *drawer], audit)
+            counts = ledger.counts()
+            (pid,) = counts
+            assert counts[pid][LicenseState.NEEDS_CHECK] == 0
+            assert counts[pid][LicenseState.RESERVED] == 0
+            assert counts[pid][LicenseState.VERIFIED] == CHIPS + len(drawer)
+            secrets = [ledger.authkey(r.license_id) for r in ledger.in_state(LicenseState.VERIFIED)]
+    files, leaks = scan_files([paths.root], [*secrets, password])
+    assert leaks == []
+    assert survived >= (cuts * 2) // 3, f"only {survived} of {cuts} runs were cut"
+    record(
+        "crash cuts",
+        cuts_survived=survived,
+        runs_finished_first=finished,
+        licenses_checked=audit.licenses_checked,
+        chips_checked=audit.chips_checked,
+        settled_verified=settled[Outcome.VERIFIED],
+        settled_available=settled[Outcome.AVAILABLE],
+        left=settled[Outcome.LEFT] + settled[Outcome.UNREADABLE],
+        files_scanned=files,
+        secrets_found=len(leaks),
+    )

@@ -1,0 +1,143 @@
+"""Fault storm: every simulator fault kind, seeded, on many ports at once, round after round.
+
+Every job must end with a Reason (a watchdog bounds each one), no job may hang, the ledger's
+invariants hold, and no license is on two chips or lost (audited against every chip's flash)
+after every round. At the end, a clean pass and reconciliation settle what is left.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from prodtool.engine.demo import build_demo_package
+from prodtool.engine.reconcile import reconcile_ports
+from prodtool.engine.station import Station
+from prodtool.engine.writelog import read_records, verify_chain
+from prodtool.flash.events import JobFinished, Reason
+from prodtool.flash.sim import ChipFarm, SimChip
+from prodtool.license.model import LicenseState
+from prodtool.paths import StationPaths
+from tests.engine.simhelp import Recorder
+from tests.reliability.harness import TINY_FIRMWARE, Audit, audit_chips, fast_settings, record
+from tests.reliability.harness import scan_files
+from tests.reliability.storm import pick_faults
+
+pytestmark = [pytest.mark.sim, pytest.mark.slow]
+CHIPS = 16
+WATCHDOG_S = 6.0
+
+
+def _round(station: Station, farm: ChipFarm, urls: list[str]) -> dict[str, JobFinished]:
+    recorder = Recorder()
+    unsubscribe = station.subscribe(recorder)
+    try:
+        for url in urls:
+            assert station.start(url), f"{url} did not start"
+        assert station.wait_idle(WATCHDOG_S + 20), "a job hung past its watchdog"
+    finally:
+        unsubscribe()
+    return recorder.finished()
+
+
+def _replug(station: Station, farm: ChipFarm, urls: list[str]) -> None:
+    """Plug back chips a fault unplugged; follow a changed URL."""
+    for i, chip in enumerate(farm.chips):
+        chip.clear_faults()
+        if not farm.is_plugged(i):
+            url = farm.plug(i)
+            if url != urls[i]:
+                station.remove_port(urls[i])
+                station.add_ports([url], start=False)
+                urls[i] = url
+
+
+@pytest.mark.timeout(1800)
+def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, soak: bool
+) -> None:
+    target = 1000 if soak else 50
+    budget = 900.0 if soak else 45.0
+    rng = random.Random(1000)
+    pkg, password = build_demo_package(
+        tmp_path / "in",
+        licenses=target + 2 * CHIPS,
+        firmware_size=TINY_FIRMWARE,
+        fast_kdf=True,
+        seed=9,
+    )
+    paths = StationPaths(tmp_path / "station").ensure()
+    settings = fast_settings(job_timeout_s=WATCHDOG_S, shell_timeout_s=2.0)
+    injected, rounds, jobs = 0, 0, 0
+    reasons: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    drawer: list[SimChip] = []
+    audit = Audit()
+    deadline = time.monotonic() + budget
+    with (
+        Station(paths, settings, comports=list) as station,
+        ChipFarm(count=CHIPS, family="esp32c3", transport="socket", seed=11) as farm,
+    ):
+        station.load_package(pkg, password)
+        urls = list(farm.urls)
+        station.add_ports(urls, start=False)
+        while injected < target and time.monotonic() < deadline:
+            for chip in farm.chips:
+                for fault in pick_faults(rng, 3):
+                    chip.add_fault(fault)
+                    kinds[fault.kind.value] += 1
+                    injected += 1
+            finished = _round(station, farm, urls)
+            rounds += 1
+            assert set(finished) == set(urls), "a port ended without a JobFinished"
+            for url, event in finished.items():
+                jobs += 1
+                reasons[event.reason.value] += 1
+                assert isinstance(event.reason, Reason)
+                assert event.passed == (event.reason is Reason.OK), event
+                assert event.reason is not Reason.INTERNAL, (url, event.detail)
+            _replug(station, farm, urls)
+            audit_chips(station.ledger, [*farm.chips, *drawer], audit)
+            verified = {r.chip_mac for r in station.ledger.in_state(LicenseState.VERIFIED)}
+            for i in range(CHIPS):
+                if farm.chips[i].mac in verified and rng.random() < 0.3:
+                    drawer.append(farm.chips[i])
+                    farm.replace(i)
+                    if farm.urls[i] != urls[i]:
+                        station.remove_port(urls[i])
+                        urls[i] = farm.urls[i]
+                        station.add_ports([urls[i]], start=False)
+        # no faults: a clean pass, then reading the chips back settles what is left
+        finished = _round(station, farm, urls)
+        clean = Counter(e.reason.value for e in finished.values())
+        results = reconcile_ports(urls, station.ledger, shell_timeout_s=2.0, connect_attempts=2)
+        audit_chips(station.ledger, [*farm.chips, *drawer], audit)
+        pid = station.summary().package_id
+        counts = station.ledger.counts(pid)[pid]
+        left = station.ledger.in_state(LicenseState.NEEDS_CHECK)
+        secrets = [
+            station.ledger.authkey(r.license_id)
+            for r in station.ledger.in_state(LicenseState.VERIFIED)
+        ]
+    assert verify_chain(list(read_records(paths.write_log))) == []
+    assert counts[LicenseState.RESERVED] == 0
+    assert len(left) <= clean.total() - clean["ok"], (left, clean)
+    files, leaks = scan_files([paths.root], [*secrets, password])
+    assert leaks == []
+    assert injected >= target or soak is False
+    record(
+        "fault storm",
+        faults_injected=injected,
+        rounds=rounds,
+        jobs=jobs,
+        reasons=dict(reasons.most_common()),
+        clean_pass=dict(clean),
+        reconciled=len(results),
+        needs_check_left=len(left),
+        licenses_checked=audit.licenses_checked,
+        secrets_found=len(leaks),
+    )
