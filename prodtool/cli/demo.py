@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 from prodtool.cli.common import add_data_dir_option, paths_from
 from prodtool.engine.console import EventPrinter, format_summary
 from prodtool.engine.demo import build_demo_package
 from prodtool.engine.station import Station
+from prodtool.errors import UserError
 from prodtool.settings import load_settings
 
 
@@ -15,10 +18,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub = subparsers.add_parser(
         "demo",
         help="run the station on simulated chips",
-        description="Build a demo package and write it to N simulated chips in this process.",
+        description=(
+            "Build a demo package and write it to N simulated chips in this process: in the "
+            "station window, or headless with --headless (also when no display is found)."
+        ),
     )
     sub.add_argument("--ports", type=int, default=8, help="how many simulated chips (default 8)")
-    sub.add_argument("--headless", action="store_true", help="no window (the default for now)")
+    sub.add_argument("--headless", action="store_true", help="no window: progress on the terminal")
     sub.add_argument(
         "--fault",
         action="append",
@@ -31,9 +37,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub.set_defaults(func=demo_command)
 
 
-def demo_command(args: argparse.Namespace) -> int:
-    from prodtool.flash.sim import ChipFarm, parse_fault  # noqa: PLC0415 - only for the demo
+def has_display() -> bool:
+    """Whether a window can be shown: always on Windows and macOS, on Linux with X11 or Wayland."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
+
+def demo_command(args: argparse.Namespace) -> int:
+    from prodtool.flash.sim import ChipFarm, FaultSpecError, parse_fault  # noqa: PLC0415
+
+    for spec in args.fault:  # a bad spec is refused before anything starts
+        try:
+            parse_fault(spec)
+        except FaultSpecError as error:
+            raise UserError(f"bad --fault {spec!r}: {error}", code="fault_spec") from None
+    if not args.headless:
+        if has_display():
+            return _window_demo(args)
+        print("prodtool demo: no display found, running headless", file=sys.stderr)
     paths = paths_from(args)
     package, password = build_demo_package(paths.root / "demo", licenses=max(64, 2 * args.ports))
     settings = load_settings(paths.settings).replace(operator="demo")
@@ -48,3 +70,10 @@ def demo_command(args: argparse.Namespace) -> int:
             summary = station.summary()
     print(format_summary(summary, as_json=args.json), flush=True)
     return 0 if summary.failed == 0 else 1
+
+
+def _window_demo(args: argparse.Namespace) -> int:
+    from prodtool.ui.app import GuiOptions, run  # noqa: PLC0415 - Qt only when a window opens
+
+    options = GuiOptions(demo=True, ports=max(1, args.ports), faults=tuple(args.fault))
+    return run(paths_from(args), options)

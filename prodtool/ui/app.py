@@ -46,6 +46,7 @@ class GuiOptions:
     ports: int = 8
     language: str | None = None
     self_test: bool = False
+    faults: tuple[str, ...] = ()  # fault specs for the first simulated chip (demo only)
 
 
 def application() -> QApplication:
@@ -79,7 +80,12 @@ def run(paths: StationPaths, options: GuiOptions) -> int:
         if options.demo:
             from prodtool.ui.demo import start_demo  # noqa: PLC0415 - only for --demo
 
-            start_demo(window, stack, ports=options.ports)
+            farm = start_demo(window, stack, ports=options.ports)
+            if options.faults:
+                from prodtool.flash.sim import parse_fault  # noqa: PLC0415 - demo only
+
+                for spec in options.faults:
+                    farm.chips[0].add_fault(parse_fault(spec))
         else:
             from prodtool.engine.station import Station  # noqa: PLC0415 - heavy, after Qt is up
 
