@@ -96,7 +96,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     widths = [max(len(r[i]) for r in text) for i in range(len(headers))]
     lines = []
     for n, row in enumerate(text):
-        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
+        cells = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
         lines.append("  ".join(cells))
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
@@ -226,10 +228,12 @@ def bench_station(
     firmware_size: int, baud: int, licenses: int = 64, **settings: Any
 ) -> Iterator[BenchStation]:
     """A station with a freshly built demo package loaded; everything removed afterwards."""
-    with station_folder(firmware_size, licenses) as (paths, (pkg, password)):
-        with Station(paths, bench_settings(baud, **settings), comports=list) as station:
-            station.load_package(pkg, password)
-            yield BenchStation(paths.root, station)
+    with (
+        station_folder(firmware_size, licenses) as (paths, (pkg, password)),
+        Station(paths, bench_settings(baud, **settings), comports=list) as station,
+    ):
+        station.load_package(pkg, password)
+        yield BenchStation(paths.root, station)
 
 
 @contextmanager

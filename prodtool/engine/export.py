@@ -102,10 +102,16 @@ def parse(data: bytes, fmt: str) -> list[dict[str, Any]]:
     """Records back from an export (CSV values stay text: the hash is computed over text)."""
     try:
         if fmt == "csv":
-            return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+            rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+            for number, row in enumerate(rows, start=2):
+                if None in row or None in row.values():
+                    raise ExportError(
+                        f"line {number} of the export does not match its header: it was changed"
+                    )
+            return rows
         document = json.loads(data)
         records = document["records"]
-        if not isinstance(records, list):
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             raise TypeError
         return records
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, csv.Error):

@@ -244,6 +244,13 @@ class Station:
                 return
         self._publish(PortRemoved(port=port))
 
+    def apply_settings(self, settings: Settings) -> None:
+        """Use `settings` from now on: jobs started later, hot-plug filters, auto-start. Running
+        jobs keep the settings they started with."""
+        with self._lock:
+            self.settings = settings
+            self._auto_start = settings.auto_start
+
     def set_auto_start(self, on: bool) -> None:
         self._auto_start = on
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import hmac
 import threading
 import time
 import uuid as uuidlib
@@ -153,6 +154,50 @@ class _Sent:
         self.sending = False
         self.written = False
         self.verified = False
+        self.quarantined = False  # we quarantined our own reservation (a cloned MAC)
+
+
+class GuardedTranscript:
+    """The job's transcript, where a disk that refuses it (full, read-only) ends the transcript,
+    never the job: the write log and the ledger are the record, and they say STORAGE."""
+
+    def __init__(self, make: Callable[[], Transcript]) -> None:
+        self.failure = ""
+        self._inner: Transcript | None = None
+        self._guard(lambda: setattr(self, "_inner", make()))
+
+    def _guard(self, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except OSError as error:
+            self.failure = self.failure or f"the transcript stopped: {error.strerror or error}"
+            inner, self._inner = self._inner, None
+            if inner is not None:
+                with contextlib.suppress(OSError):
+                    inner.close()
+
+    def add_secret(self, secret: str) -> None:
+        if self._inner is not None:
+            self._inner.add_secret(secret)
+
+    def set_text_mode(self, text: bool) -> None:
+        if (inner := self._inner) is not None:
+            self._guard(lambda: inner.set_text_mode(text))
+
+    def opaque(self) -> contextlib.AbstractContextManager[None]:
+        return self._inner.opaque() if self._inner is not None else contextlib.nullcontext()
+
+    def step(self, text: str, **fields: Any) -> None:
+        if (inner := self._inner) is not None:
+            self._guard(lambda: inner.step(text, **fields))
+
+    def data(self, direction: str, chunk: bytes) -> None:
+        if (inner := self._inner) is not None:
+            self._guard(lambda: inner.data(direction, chunk))
+
+    def close(self) -> None:
+        if (inner := self._inner) is not None:
+            self._guard(inner.close)
 
 
 def open_port(url: str) -> Any:
@@ -198,10 +243,12 @@ class PortJob:
         self._baud = config.baud_rates[0]
         self._times: dict[str, float] = {}
         self._last_progress = -1.0
-        self._transcript = Transcript(
-            config.transcripts / f"{self.job_id}.jsonl" if config.transcripts else None,
-            job_id=self.job_id,
-            port=port,
+        self._transcript = GuardedTranscript(
+            lambda: Transcript(
+                config.transcripts / f"{self.job_id}.jsonl" if config.transcripts else None,
+                job_id=self.job_id,
+                port=port,
+            )
         )
 
     # -- events and states ---------------------------------------------------------------------
@@ -314,7 +361,7 @@ class PortJob:
         self._enter(JobState.CONNECTING, f"opening {self.port} at {self._baud} baud")
         self._transcript.set_text_mode(False)
         raw = self._opener(self.port)
-        self._serial = RecordingSerial(raw, self._transcript)
+        self._serial = RecordingSerial(raw, self._transcript)  # type: ignore[arg-type]
         if self.cancel.cancelled:
             self._close_port()
             self.cancel.check()
@@ -399,11 +446,28 @@ class PortJob:
         if held is None:
             return False
         if held.uuid == reservation.uuid:
+            if not hmac.compare_digest(held.authkey, reservation.authkey):
+                self._log(f"the chip holds license {held.uuid} with a damaged key: rewriting")
+                return False
             self._log(f"the chip already holds license {held.uuid}")
             return True
         other = self.ledger.find_uuid(held.uuid)
         if self.config.quarantine_policy is QuarantinePolicy.QUARANTINE and other is not None:
             self.ledger.quarantine(other.license_id, reason=f"found on another chip {self.port}")
+        if reservation.reused and self.config.quarantine_policy is QuarantinePolicy.QUARANTINE:
+            # this MAC is bound to our license, yet the chip holds another: two chips, one MAC
+            mac = self._chip.mac if self._chip else "?"
+            self.ledger.quarantine(
+                reservation.license_id,
+                reason=f"chip {mac} holds {held.uuid}; the ledger binds this MAC to "
+                f"{reservation.uuid}: two chips with one MAC?",
+            )
+            self._sent.quarantined = True
+            raise DriverError(
+                Reason.DUPLICATE_CHIP,
+                f"chip {mac} holds {held.uuid}, but this MAC already has {reservation.uuid}: "
+                "both quarantined, call a supervisor",
+            )
         raise DriverError(Reason.HOLDS_OTHER_LICENSE, f"the chip holds {held.uuid}")
 
     # -- firmware -------------------------------------------------------------------------------
@@ -538,7 +602,7 @@ class PortJob:
     def _settle_failure(self, reason: Reason, detail: str) -> None:
         """The ledger after a failure: released if never sent, else held for a check."""
         reservation = self._sent.reservation
-        if reservation is None or self._sent.verified:
+        if reservation is None or self._sent.verified or self._sent.quarantined:
             return
         try:
             if self._sent.sending:
@@ -589,6 +653,15 @@ class PortJob:
                     Reason.STORAGE,
                     error.message,
                 )
+        if self._transcript.failure:
+            self._emit(
+                LogLine(
+                    port=self.port,
+                    job_id=self.job_id,
+                    level="warning",
+                    text=self._transcript.failure,
+                )
+            )
         self._transcript.step("finished", reason=result.reason.value, detail=result.detail)
         self._transcript.close()
         self._emit(

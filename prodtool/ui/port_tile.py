@@ -152,6 +152,8 @@ class PortTile(QFrame):
         self._mac = ""
         self._uuid = ""
         self._family = ""
+        self._look_state: JobState | None = None
+        self._step_text: str | None = None
         self.retranslate()
 
     # ------------------------------------------------------------------ events from the engine
@@ -222,19 +224,15 @@ class PortTile(QFrame):
 
     def retranslate(self) -> None:
         shown = self.shown_state()
-        look = LOOKS[shown]
-        self.setStyleSheet(
-            f"#tile {{ background: {look.background}; border: 3px solid {look.border};"
-            " border-radius: 8px; }"
-            " QLabel { background: transparent; color: #111; }"
-        )
+        self._set_look(shown)
         self.state_label.setText(state_word(shown))
-        self.state_label.setStyleSheet(f"color: {look.border if shown.is_final else '#111'};")
         if current_language() == "en" and self._engine_step:
             step = self._engine_step[:1].upper() + self._engine_step[1:]
         else:
             step = state_step(self.state)
-        self.step_label.setText(_elide(step, self.step_label, TILE_WIDTH - 22))
+        if step != self._step_text:  # eliding measures text: only when the words change
+            self._step_text = step
+            self.step_label.setText(_elide(step, self.step_label, TILE_WIDTH - 22))
         self.progress.setVisible(shown not in {JobState.FAILED, JobState.CANCELLED})
         self.family_label.setText(self._family)
         self.mac_label.setText(self.tr("MAC: %1").replace("%1", self._mac or "–"))
@@ -248,6 +246,20 @@ class PortTile(QFrame):
             self.reason_label.setText("")
         self._update_button()
         self.tick()
+
+    def _set_look(self, shown: JobState) -> None:
+        """Restyle only when the colours change: a style sheet re-polishes every child widget,
+        and 32 tiles changing state at once would otherwise stall the window."""
+        if shown is self._look_state:
+            return
+        self._look_state = shown
+        look = LOOKS[shown]
+        self.setStyleSheet(
+            f"#tile {{ background: {look.background}; border: 3px solid {look.border};"
+            " border-radius: 8px; }"
+            " QLabel { background: transparent; color: #111; }"
+        )
+        self.state_label.setStyleSheet(f"color: {look.border if shown.is_final else '#111'};")
 
     def _update_button(self) -> None:
         self.support_button.setText(self.tr("Support bundle…"))
@@ -276,5 +288,6 @@ class PortTile(QFrame):
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.LanguageChange:
+            self._step_text = None
             self.retranslate()
         super().changeEvent(event)

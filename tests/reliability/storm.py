@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 from prodtool.flash.sim import Fault, parse_fault
 
@@ -12,7 +13,7 @@ KV_SECTOR = 0x3FC000  # the credentials sector of both 4 MB profiles
 def pick_spec(rng: random.Random) -> str:
     """One fault spec (docs/simulated-chips.md); tiny firmware means one stub block (0)."""
     op = rng.choice(["0x0a", "0x10", "0x11", "0x12", "0x13", "0x0f", "0x08"])
-    choices = [
+    choices: list[Callable[[], str]] = [
         lambda: "unplug@block=0",
         lambda: f"unplug@op=0x0a,nth={rng.randint(1, 30)}",
         lambda: f"drop@op={op},nth={rng.randint(1, 3)}",

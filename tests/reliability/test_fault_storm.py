@@ -23,8 +23,14 @@ from prodtool.flash.sim import ChipFarm, SimChip
 from prodtool.license.model import LicenseState
 from prodtool.paths import StationPaths
 from tests.engine.simhelp import Recorder
-from tests.reliability.harness import TINY_FIRMWARE, Audit, audit_chips, fast_settings, record
-from tests.reliability.harness import scan_files
+from tests.reliability.harness import (
+    TINY_FIRMWARE,
+    Audit,
+    audit_chips,
+    fast_settings,
+    record,
+    scan_files,
+)
 from tests.reliability.storm import pick_faults
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
@@ -87,7 +93,7 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
         station.add_ports(urls, start=False)
         while injected < target and time.monotonic() < deadline:
             for chip in farm.chips:
-                for fault in pick_faults(rng, 3):
+                for fault in pick_faults(rng, 3 if soak else 4):
                     chip.add_fault(fault)
                     kinds[fault.kind.value] += 1
                     injected += 1
@@ -126,7 +132,7 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
     assert verify_chain(list(read_records(paths.write_log))) == []
     assert counts[LicenseState.RESERVED] == 0
     assert len(left) <= clean.total() - clean["ok"], (left, clean)
-    files, leaks = scan_files([paths.root], [*secrets, password])
+    _, leaks = scan_files([paths.root], [*secrets, password])
     assert leaks == []
     assert injected >= target or soak is False
     record(

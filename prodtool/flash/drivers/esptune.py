@@ -37,4 +37,4 @@ def install() -> None:
     """Make esptool's loader use `SizeOnly` (idempotent, process-wide like esptool's logger)."""
     with _lock:
         if loader.HexFormatter is not SizeOnly:
-            loader.HexFormatter = SizeOnly  # type: ignore[misc, assignment]
+            loader.HexFormatter = SizeOnly

@@ -1,0 +1,144 @@
+"""`python -m bench` (`make bench`): every benchmark in order, each in its own process, then
+one summary table from their JSON results. `--quick` passes `--quick` to each.
+
+Each benchmark runs in a fresh interpreter so memory peaks, esptool's process-wide state and
+Qt's application object never leak from one into the next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from typing import Any
+
+from bench.common import machine, read_results, table
+
+BENCHMARKS = ("cycle", "scaling", "vs_esptool", "window", "memory", "ledger")
+
+
+def _run(name: str, quick: bool) -> float:
+    argv = [sys.executable, "-m", f"bench.bench_{name}"]
+    if quick and name == "ledger":
+        argv += ["--licenses", "100000", "--reserves", "10"]
+    elif quick:
+        argv.append("--quick")
+    print(f"\n=== {' '.join(argv[1:])}", flush=True)
+    started = time.monotonic()
+    subprocess.run(argv, check=False, env=_env())
+    return time.monotonic() - started
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+
+
+def summary() -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    cycle = read_results("cycle")
+    if cycle:
+        for run in cycle["runs"]:
+            ok = run["ratio"] <= run["target_ratio"]
+            rows.append(
+                [f"cycle / wire at {run['baud']}", f"{run['ratio']:.3f}x", "<= 1.15x", _v(ok)]
+            )
+    scaling = read_results("scaling")
+    if scaling:
+        last = scaling["rows"][-1]
+        ok = last["fraction_min"] >= scaling["target_fraction"]
+        rows.append(
+            [
+                f"{last['ports']} ports: min port rate",
+                f"{last['fraction_min']:.3f}",
+                ">= 0.9",
+                _v(ok),
+            ]
+        )
+        rows.append(
+            [f"{last['ports']} ports: devices/hour", round(last["devices_per_hour"]), "", ""]
+        )
+    vs = read_results("vs_esptool")
+    if vs:
+        for row in vs["rows"]:
+            ok = row["ratio"] >= vs["target_ratio"]
+            rows.append(
+                [f"vs esptool CLI, {row['ports']} ports", f"{row['ratio']:.2f}x", ">= 1.5x", _v(ok)]
+            )
+    window = read_results("window")
+    if window:
+        ok = window["max_ms"] <= window["target_ms"]
+        rows.append(
+            [
+                f"window stall, {window['ports']} ports (max / p99)",
+                f"{window['max_ms']:.0f} / {window['p99_ms']:.0f} ms",
+                "<= 50 ms",
+                _v(ok),
+            ]
+        )
+    memory = read_results("memory")
+    if memory:
+        rows.append(
+            [f"peak RSS, {memory['ports']} ports", f"{memory['peak_rss_mb']:.0f} MB", "", ""]
+        )
+    ledger = read_results("ledger")
+    if ledger:
+        load = ledger["load"]
+        ok = load["load_total_s"] <= ledger["targets"]["load_total_s"]
+        rows.append(
+            [
+                f"ledger load {load['licenses']:,}",
+                f"{load['load_total_s']:.2f} s",
+                "<= 10 s",
+                _v(ok),
+            ]
+        )
+        scenarios = ledger["reserve_32_workers"]
+        station = scenarios.get("station", {})
+        if station:  # the target: 32 ports each writing a chip between ledger moves
+            ok = station["median_ms"] <= 2 and station["p99_ms"] <= 2
+            rows.append(
+                [
+                    "reserve, 32 ports (median / p99)",
+                    f"{station['median_ms']:.2f} / {station['p99_ms']:.2f} ms",
+                    "<= 2 ms",
+                    _v(ok),
+                ]
+            )
+        saturated = scenarios.get("saturated", {})
+        if saturated:  # no pause between moves: a stress figure, not the target
+            rows.append(
+                [
+                    "reserve, 32 threads saturated",
+                    f"{saturated['median_ms']:.2f} / {saturated['p99_ms']:.2f} ms",
+                    "",
+                    "",
+                ]
+            )
+    return rows
+
+
+def _v(ok: bool) -> str:
+    return "ok" if ok else "MISS"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", default=",".join(BENCHMARKS))
+    args = parser.parse_args()
+    for name in args.only.split(","):
+        _run(name, args.quick)
+    info = machine()
+    print(
+        f"\n=== summary ({info['cores']} cores {info['cpu']}, Python {info['python']}, "
+        f"Qt {info.get('qt', '?')}, esptool {info['esptool']})"
+    )
+    print(table(["figure", "value", "target", ""], summary()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
