@@ -2,7 +2,7 @@
 
 Installed for the main thread (`sys.excepthook`) and worker threads (`threading.excepthook`).
 Tracebacks can hold local values, so the file is written owner-only and the text is redacted of
-anything that looks like a shell `auth` command.
+a shell `auth` command's key and of anything shaped like an AuthKey.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 
 from prodtool.paths import station_paths
-from prodtool.redact import redact_text
+from prodtool.redact import mask_key_shaped, redact_text
 
 _log_folder: Path | None = None
 
@@ -36,7 +36,7 @@ def _report_thread_crash(args: threading.ExceptHookArgs) -> None:
 def report_crash(
     exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
 ) -> None:
-    text = redact_text("".join(traceback.format_exception(exc_type, exc, tb)))
+    text = mask_key_shaped(redact_text("".join(traceback.format_exception(exc_type, exc, tb))))
     where = "(no log folder)"
     if _log_folder is not None:
         try:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import platformdirs
 
+from prodtool.errors import StorageError
+
 APP_NAME = "prodtool"
 DATA_DIR_ENV = "PRODTOOL_DATA_DIR"
 
@@ -51,9 +53,20 @@ class StationPaths:
         return self.root / "trusted-issuers"
 
     def ensure(self) -> StationPaths:
-        """Create the folders (owner-only: they hold keys and licenses)."""
+        """Create the folders (owner-only: they hold keys and licenses).
+
+        A folder that cannot be made or entered is a `StorageError`: one clear line for the
+        person at the station, not a crash.
+        """
         for folder in (self.root, self.logs, self.transcripts, self.keys, self.trust_store):
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError as error:
+                raise StorageError(
+                    f"cannot use the station folder {folder}: {error.strerror}",
+                    hint="check that the disk is mounted and the folder belongs to this user",
+                    code="data_dir",
+                ) from None
         return self
 
 

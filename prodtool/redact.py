@@ -10,6 +10,11 @@ import hashlib
 import re
 
 _AUTH_COMMAND = re.compile(r"(\bauth\s+\S+\s+)(\S+)")
+# Anything shaped like an AuthKey (32 letters and digits): a chip may hold a key the station does
+# not know, and an exception may quote one. Lower-case hex of that length is an MD5 digest or an
+# id, which support needs, and is kept.
+_KEY_SHAPED = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{32}(?![0-9A-Za-z])")
+_HEX_DIGEST = re.compile(r"^[0-9a-f]{32}$")
 
 
 def fingerprint(secret: str | bytes) -> str:
@@ -30,3 +35,13 @@ def redact_text(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
 def _fingerprint_auth_argument(match: re.Match[str]) -> str:
     key = match.group(2)
     return match.group(0) if key.startswith("key#") else match.group(1) + fingerprint(key)
+
+
+def mask_key_shaped(text: str) -> str:
+    """Fingerprint every AuthKey-shaped token in `text`, known to the caller or not."""
+    return _KEY_SHAPED.sub(_fingerprint_key_shaped, text)
+
+
+def _fingerprint_key_shaped(match: re.Match[str]) -> str:
+    token = match.group(0)
+    return token if _HEX_DIGEST.match(token) else fingerprint(token)

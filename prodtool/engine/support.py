@@ -32,13 +32,11 @@ from prodtool.engine.writelog import read_records
 from prodtool.errors import UserError
 from prodtool.license.ledger import Ledger
 from prodtool.paths import StationPaths
-from prodtool.redact import fingerprint
+from prodtool.redact import fingerprint, mask_key_shaped
 from prodtool.settings import Settings, settings_to_dict
 
 BUNDLE_FORMAT = "prodtool-support-bundle/1"
 _SECRET_SETTING = re.compile(r"pin|password|secret|token|private", re.IGNORECASE)
-_KEY_SHAPED = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{32}(?![0-9A-Za-z])")
-_HEXISH = re.compile(r"^[0-9a-f]{32}$")  # a digest or an id, not an AuthKey
 _CRASH_MARGIN_S = 60.0
 
 
@@ -116,12 +114,7 @@ class Scrubber:
     def __call__(self, text: str) -> str:
         for secret, mark in self._pairs:
             text = text.replace(secret, mark)
-        return _KEY_SHAPED.sub(self._mask, text)
-
-    @staticmethod
-    def _mask(match: re.Match[str]) -> str:
-        token = match.group(0)
-        return token if _HEXISH.match(token) else fingerprint(token)
+        return mask_key_shaped(text)
 
     def leaks(self, data: bytes) -> bool:
         return any(secret.encode() in data for secret, _ in self._pairs)

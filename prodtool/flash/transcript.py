@@ -15,7 +15,6 @@ inside binary data (an NVS partition) `opaque()` records only byte counts.
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -23,19 +22,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from prodtool.redact import fingerprint, redact_text
+from prodtool.redact import fingerprint, mask_key_shaped, redact_text
 
 _OWN = frozenset({"_inner", "_transcript"})
-# Anything shaped like an AuthKey (32 letters and digits) is masked in shell text even when the
-# job does not know it: the chip may hold another license's key.
-_KEY_SHAPED = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{32}(?![0-9A-Za-z])")
 
 
 _MERGE_LIMIT = 64 * 1024  # bytes per merged binary record
-
-
-def _mask(match: re.Match[str]) -> str:
-    return fingerprint(match.group(0))
 
 
 class Transcript:
@@ -139,7 +131,7 @@ class Transcript:
         masked = redact_text(text)  # the `auth` command's key argument first
         for secret in self._secrets:
             masked = masked.replace(secret, fingerprint(secret))
-        self._emit({"dir": direction, "text": _KEY_SHAPED.sub(_mask, masked)})
+        self._emit({"dir": direction, "text": mask_key_shaped(masked)})
 
     def _emit(self, record: dict[str, Any], at: float | None = None) -> None:
         if self._out is None:

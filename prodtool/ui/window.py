@@ -73,6 +73,7 @@ class StationWindow(QMainWindow):
         self.paths = paths
         self.settings = settings
         self.translations = translations
+        self._licenses_warning = ""  # the last one said, so a refresh does not repeat it
         self.station: Station | None = None
         self.package: PackageInfo | None = None
         self.demo_mode = False
@@ -267,8 +268,10 @@ class StationWindow(QMainWindow):
         self.counters.set_licenses(left, total)
         self.package_panel.set_licenses_left(left)
         warning = self.counters.licenses_warning()
-        if warning:
+        # Say it when it changes, not on every refresh: other news must stay readable.
+        if warning and warning != self._licenses_warning:
             self.notice.say(warning, "error" if left == 0 else "warn")
+        self._licenses_warning = warning
 
     # ------------------------------------------------------------------ background tasks
     def run_task(

@@ -141,10 +141,6 @@ def test_no_secret_in_any_file_or_window_text(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="prodtool/crash.py masks only known secrets, not AuthKey-shaped tokens (not ours)",
-)
 def test_a_crash_log_never_holds_an_authkey(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

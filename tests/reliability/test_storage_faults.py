@@ -158,12 +158,7 @@ def _argvs(root: Path, pkg: Path, password_file: Path) -> list[list[str]]:
     "mode",
     [
         "read-only",
-        pytest.param(
-            "no-access",
-            marks=pytest.mark.xfail(
-                reason="StationPaths.ensure() lets PermissionError escape (prodtool/paths.py)"
-            ),
-        ),
+        "no-access",
     ],
 )
 def test_read_only_data_folder(written: tuple[StationPaths, Path, Path], mode: str) -> None:
