@@ -16,6 +16,7 @@ from prodtool.flash.sim import SimChip
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState
 from prodtool.settings import Settings
+from tests.engine.simhelp import fast_settings as engine_fast_settings
 
 FIGURES: dict[str, dict[str, object]] = {}
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,14 +31,13 @@ def record(suite: str, **figures: object) -> None:
 
 def fast_settings(**changes: object) -> Settings:
     """Short timeouts so a fault ends a job in seconds, not minutes."""
-    return Settings(
-        station_id="reliability",
-        operator="harness",
-        auto_start=False,
-        connect_attempts=2,
-        job_timeout_s=20.0,
-        shell_timeout_s=3.0,
-    ).replace(**changes)
+    defaults: dict[str, object] = {
+        "station_id": "reliability",
+        "operator": "harness",
+        "job_timeout_s": 20.0,
+        "shell_timeout_s": 3.0,
+    }
+    return engine_fast_settings(**(defaults | changes))
 
 
 # ------------------------------------------------------------------ secrets
