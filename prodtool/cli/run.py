@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "Exits 0 when every chip passed.",
     )
     source = sub.add_mutually_exclusive_group(required=True)
-    source.add_argument("--package", type=Path, help="a credential package (.tpkg)")
+    source.add_argument("--package", type=Path, help="a credential package (.prodpkg)")
     source.add_argument("--license-list", type=Path, help="a License List (CSV or XLSX)")
     sub.add_argument("--password-file", type=Path, help="file holding the package's password")
     sub.add_argument(

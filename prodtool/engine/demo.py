@@ -48,7 +48,7 @@ def build_demo_package(
         if mode is DeliveryMode.CREDENTIAL
         else []
     )
-    path = folder / f"demo-{secrets.token_hex(4)}.tpkg"
+    path = folder / f"demo-{secrets.token_hex(4)}.prodpkg"
     build_package(
         path,
         password=password,

@@ -535,21 +535,15 @@ class Ledger:
                         port=port,
                         chip=chip,
                     )
-                    conn.execute(
-                        """UPDATE licenses SET state = 'reserved', prior_state = ?, sent = 0,
-                               chip_family = ?, chip_mac = ?, chip_id = ?, port = ?, job_id = ?,
-                               owner = ?, updated_at = ? WHERE id = ?""",
-                        (
-                            lic.prior_state if previous is _S.RESERVED else previous.value,
-                            chip.family,
-                            chip.mac or lic.chip_mac,
-                            chip.chip_id or lic.chip_id,
-                            port,
-                            job_id,
-                            self._owner,
-                            _now(),
-                            lic.id,
-                        ),
+                    self._bind(
+                        conn,
+                        lic.id,
+                        prior_state=lic.prior_state if previous is _S.RESERVED else previous.value,
+                        family=chip.family,
+                        mac=chip.mac or lic.chip_mac,
+                        chip_id=chip.chip_id or lic.chip_id,
+                        port=port,
+                        job_id=job_id,
                     )
                 return Reservation(
                     lic.id, package_id, lic.uuid, self._authkey(package_id, lic), True, previous
@@ -566,24 +560,42 @@ class Ledger:
                 )
             lic = _Row(*found)
             self._event(conn, found, "reserve", _S.RESERVED, job_id=job_id, port=port, chip=chip)
-            conn.execute(
-                """UPDATE licenses SET state = 'reserved', prior_state = 'available', sent = 0,
-                       chip_family = ?, chip_mac = ?, chip_id = ?, port = ?, job_id = ?,
-                       owner = ?, updated_at = ? WHERE id = ?""",
-                (
-                    chip.family,
-                    chip.mac or None,
-                    chip.chip_id or None,
-                    port,
-                    job_id,
-                    self._owner,
-                    _now(),
-                    lic.id,
-                ),
+            self._bind(
+                conn,
+                lic.id,
+                prior_state=_S.AVAILABLE.value,
+                family=chip.family,
+                mac=chip.mac or None,
+                chip_id=chip.chip_id or None,
+                port=port,
+                job_id=job_id,
             )
             return Reservation(
                 lic.id, package_id, lic.uuid, self._authkey(package_id, lic), False, _S.AVAILABLE
             )
+
+    def _bind(
+        self,
+        conn: sqlite3.Connection,
+        license_id: int,
+        *,
+        prior_state: str | None,
+        family: str,
+        mac: str | None,
+        chip_id: str | None,
+        port: str,
+        job_id: str,
+    ) -> None:
+        """Reserve a license for a chip: the one UPDATE both a fresh and a reused reservation do.
+
+        `prior_state` is where a release returns it; `sent` starts at 0 for this job.
+        """
+        conn.execute(
+            """UPDATE licenses SET state = 'reserved', prior_state = ?, sent = 0,
+                   chip_family = ?, chip_mac = ?, chip_id = ?, port = ?, job_id = ?,
+                   owner = ?, updated_at = ? WHERE id = ?""",
+            (prior_state, family, mac, chip_id, port, job_id, self._owner, _now(), license_id),
+        )
 
     def _authkey(self, package_id: str, lic: _Row) -> str:
         return self._key.open(lic.authkey, package_id=package_id, uuid=lic.uuid)

@@ -316,7 +316,7 @@ class StationWindow(QMainWindow):
             self,
             self.tr("Load a credential package or License List"),
             "",
-            self.tr("Packages and License Lists (*.tpkg *.prodpkg *.csv *.xlsx);;All files (*)"),
+            self.tr("Packages and License Lists (*.prodpkg *.csv *.xlsx);;All files (*)"),
         )
         if path:
             self.load_file(Path(path))

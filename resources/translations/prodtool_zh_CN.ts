@@ -652,8 +652,8 @@ Plug one in: its tile appears here.</source>
         <translation>加载授权包或授权清单</translation>
     </message>
     <message>
-        <source>Packages and License Lists (*.tpkg *.prodpkg *.csv *.xlsx);;All files (*)</source>
-        <translation>授权包和授权清单 (*.tpkg *.prodpkg *.csv *.xlsx);;所有文件 (*)</translation>
+        <source>Packages and License Lists (*.prodpkg *.csv *.xlsx);;All files (*)</source>
+        <translation>授权包和授权清单 (*.prodpkg *.csv *.xlsx);;所有文件 (*)</translation>
     </message>
     <message>
         <source>Opening %1…</source>

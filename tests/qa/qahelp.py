@@ -51,7 +51,7 @@ def make_package(
     password = pysecrets.token_urlsafe(12)
     key_id, key = demo_signing_key()
     lics = demo_licenses(licenses, seed=seed)
-    path = folder / f"pkg-{seed}.tpkg"
+    path = folder / f"pkg-{seed}.prodpkg"
     image = make_app_image(version=DEMO_VERSION, size=SMALL_FIRMWARE)
     build_package(
         path,

@@ -9,13 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QComboBox,
     QFileDialog,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QWidget,
 )
 from pytestqt.qtbot import QtBot
 
@@ -42,22 +36,10 @@ from tests.reliability.harness import (
     scan_files,
     scan_text,
 )
+from tests.ui.uihelpers import visible_texts
 
 pytestmark = [pytest.mark.gui, pytest.mark.sim]
 SEED = 31
-
-
-def _texts(root: QWidget) -> list[str]:
-    parts = [root.windowTitle()]
-    for widget in root.findChildren(QWidget):
-        parts.append(widget.toolTip())
-        if isinstance(widget, QLabel | QAbstractButton | QLineEdit):
-            parts.append(widget.text())
-        elif isinstance(widget, QPlainTextEdit):
-            parts.append(widget.toPlainText())
-        elif isinstance(widget, QComboBox):
-            parts.extend(widget.itemText(i) for i in range(widget.count()))
-    return parts
 
 
 @pytest.fixture
@@ -110,7 +92,7 @@ def test_no_secret_in_any_file_or_window_text(
             report = check_port(farm.urls[2], station.ledger, station.manifest, settle=True)  # type: ignore[arg-type]
             assert report.passed, report
             reconcile_ports(farm.urls, station.ledger, shell_timeout_s=2.0, connect_attempts=2)
-            texts = _texts(window)
+            texts = visible_texts(window)
             window.shutdown()
         failed = [r for r in read_records(paths.write_log) if r["result"] != "passed"]
         for r in failed:

@@ -8,12 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QComboBox,
     QFileDialog,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
@@ -26,6 +21,7 @@ from prodtool.license.builder import demo_licenses
 from prodtool.ui.demo import start_demo
 from prodtool.ui.dialogs import PasswordDialog
 from prodtool.ui.window import StationWindow
+from tests.ui.uihelpers import visible_texts
 
 pytestmark = [pytest.mark.gui, pytest.mark.sim]
 
@@ -37,16 +33,7 @@ FIRMWARE = 48 * 1024  # small: the simulated link runs at a real baud rate
 
 def all_text(root: QWidget) -> str:
     """Every text a person could see or copy out of the window."""
-    parts = [root.windowTitle()]
-    for widget in root.findChildren(QWidget):
-        parts.append(widget.toolTip())
-        if isinstance(widget, QLabel | QAbstractButton | QLineEdit):
-            parts.append(widget.text())
-        elif isinstance(widget, QPlainTextEdit):
-            parts.append(widget.toPlainText())
-        elif isinstance(widget, QComboBox):
-            parts.extend(widget.itemText(i) for i in range(widget.count()))
-    return "\n".join(parts)
+    return "\n".join(visible_texts(root))
 
 
 @pytest.fixture

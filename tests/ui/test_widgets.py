@@ -111,7 +111,7 @@ def test_log_filters_by_port(qtbot: QtBot, window: StationWindow) -> None:
 
 def demo_info(left: int = 100) -> PackageInfo:
     return PackageInfo(
-        file_name="order.ptpkg",
+        file_name="order.prodpkg",
         delivery=DeliveryKind.AUTHORIZATION_ONLY,
         license_count=left,
         order_number="PO-1",
