@@ -15,7 +15,9 @@ from prodtool.flash.events import (
     JobFinished,
     LicenseAssigned,
     LogLine,
+    PortAdded,
     PortEvent,
+    PortRemoved,
     Progress,
     StateChanged,
 )
@@ -73,6 +75,10 @@ class EventPrinter:
             verdict = "PASSED" if event.passed else f"FAILED ({event.reason.value})"
             detail = "" if event.passed else f" - {event.sentence}"
             return f"{port}: {verdict} {event.uuid} in {event.seconds:.1f} s{detail}"
+        if isinstance(event, PortAdded):
+            return f"{port}: plugged in" + (f" ({event.description})" if event.description else "")
+        if isinstance(event, PortRemoved):
+            return f"{port}: unplugged"
         return f"{port}: {type(event).__name__}"
 
 
