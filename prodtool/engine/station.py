@@ -1,6 +1,8 @@
 """The station: many ports at once, one worker thread per running job, events to subscribers.
 
-The window and the CLI are thin layers over this class. Everything a subscriber receives is a
+The window and the CLI are thin layers over this class. Jobs run in worker processes
+(`Settings.job_processes`, see `workers.py`) or, with 0, as threads of this process; either way
+the ledger, the write log and the events live here. Everything a subscriber receives is a
 typed event from `prodtool.flash.events`, delivered on the worker thread that produced it (the
 window marshals to its own thread). After a job ends the port shows REMOVE_CHIP: the same chip
 is never written twice by accident. A hot-plugged port returns to WAITING when it disappears and
@@ -16,11 +18,12 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from serial.tools import list_ports
 
 from prodtool.crash import report_crash
+from prodtool.engine.workers import Services, WorkerPool
 from prodtool.engine.writelog import WriteLog
 from prodtool.errors import UserError
 from prodtool.flash.drivers.base import CancelToken, Region
@@ -32,7 +35,15 @@ from prodtool.flash.events import (
     Reason,
     StateChanged,
 )
-from prodtool.flash.job import ActiveChips, JobConfig, JobPlan, JobResult, PortJob, open_port
+from prodtool.flash.job import (
+    ActiveChips,
+    JobConfig,
+    JobPlan,
+    JobResult,
+    PortJob,
+    new_job_id,
+    open_port,
+)
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState, Manifest
 from prodtool.license.package import open_package
@@ -67,6 +78,14 @@ class Summary:
     elapsed_s: float
     package_id: str = ""
     reasons: dict[str, int] = field(default_factory=dict)
+
+
+class _Runnable(Protocol):
+    """A job the station's thread runs: here (`PortJob`) or in a worker (`RemoteJob`)."""
+
+    @property
+    def job_id(self) -> str: ...
+    def run(self) -> JobResult: ...
 
 
 @dataclass
@@ -117,6 +136,15 @@ class Station:
         self._ledger = Ledger.for_station(paths)  # thread-safe: one lock, short transactions
         self._writelog = WriteLog(paths.write_log)
         self._plan: JobPlan | None = None
+        self._plan_id = ""
+        self._pool: WorkerPool | None = None
+        if self.settings.job_processes > 0 and opener is open_port:
+            # A test's own opener cannot cross into another process: those jobs stay threads.
+            self._pool = WorkerPool(
+                Services(self._ledger, self._writelog, self._active, self._publish),
+                limit=self.settings.job_processes,
+                data_dir=str(self.paths.root),
+            )
         self._passed = 0
         self._failed = 0
         self._reasons: dict[str, int] = {}
@@ -188,6 +216,7 @@ class Station:
                     hint="wait for the running ports to finish",
                 )
             self._plan = plan
+            self._plan_id = new_job_id()
 
     @property
     def manifest(self) -> Manifest | None:
@@ -250,6 +279,8 @@ class Station:
         with self._lock:
             self.settings = settings
             self._auto_start = settings.auto_start
+            if self._pool is not None and settings.job_processes > 0:
+                self._pool.limit = settings.job_processes  # 0 takes effect at the next start
 
     def set_auto_start(self, on: bool) -> None:
         self._auto_start = on
@@ -269,17 +300,27 @@ class Station:
             if slot.thread is not None and slot.thread.is_alive():
                 return False
             cancel = CancelToken()
-            job = PortJob(
-                port=port,
-                plan=plan,
-                ledger=self._ledger,
-                writelog=self._writelog,
-                config=self._job_config(),
-                emit=self._publish,
-                active=self._active,
-                cancel=cancel,
-                opener=self._opener,
-            )
+            job: _Runnable
+            if self._pool is not None:
+                job = self._pool.job(
+                    port=port,
+                    plan=plan,
+                    plan_id=self._plan_id,
+                    config=self._job_config(),
+                    cancel=cancel,
+                )
+            else:
+                job = PortJob(
+                    port=port,
+                    plan=plan,
+                    ledger=self._ledger,
+                    writelog=self._writelog,
+                    config=self._job_config(),
+                    emit=self._publish,
+                    active=self._active,
+                    cancel=cancel,
+                    opener=self._opener,
+                )
             slot.cancel = cancel
             slot.job_id = job.job_id
             slot.state = JobState.CONNECTING
@@ -290,6 +331,16 @@ class Station:
             )
             slot.thread.start()
         return True
+
+    def warm_up(self, ports: int, timeout: float = 30.0) -> None:
+        """Start the worker processes `ports` ports will need, and wait until they answer
+        (otherwise the first jobs start them). No-op when jobs run as threads."""
+        if self._pool is not None:
+            self._pool.warm(ports, wait=timeout)
+
+    def worker_pids(self) -> list[int]:
+        """The live worker processes (for benchmarks and support: their memory and CPU)."""
+        return self._pool.pids() if self._pool is not None else []
 
     def retry(self, port: str) -> bool:
         """Run the port again (after a failure, or to re-check a chip that stayed plugged in)."""
@@ -316,7 +367,7 @@ class Station:
             transcripts=self.paths.transcripts,
         )
 
-    def _work(self, slot: _Slot, job: PortJob) -> None:
+    def _work(self, slot: _Slot, job: _Runnable) -> None:
         result = job.run()
         with self._lock:
             slot.last = result
@@ -444,6 +495,8 @@ class Station:
         for slot in slots:
             if slot.thread is not None:
                 slot.thread.join()
+        if self._pool is not None:
+            self._pool.close()
 
     def close(self) -> None:
         """Stop, then close the ledger."""

@@ -25,12 +25,12 @@ import uuid as uuidlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import serial
 
 from prodtool.crash import report_crash
-from prodtool.engine.writelog import WriteLog, WriteRecord
+from prodtool.engine.writelog import WriteRecord
 from prodtool.errors import StorageError, UserError
 from prodtool.flash import esplog
 from prodtool.flash.drivers.base import CancelToken, ChipInfo, DriverError, Region
@@ -50,7 +50,7 @@ from prodtool.flash.events import (
 from prodtool.flash.transcript import RecordingSerial, Transcript
 from prodtool.license.authrecord import AuthRecord, build_nvs_record, parse_nvs_record
 from prodtool.license.errors import ChipBusy, LicenseQuarantined, NoLicensesLeft
-from prodtool.license.ledger import ChipIdentity, Ledger, Reservation
+from prodtool.license.ledger import ChipIdentity, LicenseRecord, Reservation
 from prodtool.license.model import AuthMethod, DeliveryMode, Manifest
 from prodtool.redact import fingerprint
 from prodtool.settings import QuarantinePolicy
@@ -112,6 +112,38 @@ class JobResult:
     @property
     def passed(self) -> bool:
         return self.state is JobState.PASSED
+
+
+class JobLedger(Protocol):
+    """The ledger moves a job makes: the station's `Ledger`, or a worker's line back to it."""
+
+    def reserve(
+        self, package_id: str, chip: ChipIdentity, *, job_id: str, port: str
+    ) -> Reservation: ...
+    def mark_sending(self, license_id: int, *, job_id: str) -> None: ...
+    def mark_written(self, license_id: int, *, job_id: str) -> None: ...
+    def mark_verified(self, license_id: int, *, job_id: str) -> None: ...
+    def release(self, license_id: int, *, job_id: str, reason: str) -> None: ...
+    def mark_needs_check(self, license_id: int, *, job_id: str, reason: str) -> None: ...
+    def quarantine(self, license_id: int, *, reason: str) -> None: ...
+    def find_uuid(self, uuid: str) -> LicenseRecord | None: ...
+    def licenses_for_chip(
+        self, chip: ChipIdentity, package_id: str | None = None
+    ) -> list[LicenseRecord]: ...
+
+
+class JobLog(Protocol):
+    """Where a finished job's record goes (the station's `WriteLog`)."""
+
+    def append(self, record: WriteRecord) -> dict[str, Any]: ...
+
+
+class JobChips(Protocol):
+    """The station-wide table of which MAC is on which port (`ActiveChips`)."""
+
+    def claim(self, mac: str, port: str) -> list[str]: ...
+    def twins(self, mac: str, port: str) -> list[str]: ...
+    def release(self, mac: str, port: str) -> None: ...
 
 
 class ActiveChips:
@@ -200,6 +232,11 @@ class GuardedTranscript:
             self._guard(inner.close)
 
 
+def new_job_id() -> str:
+    """A job's name: when it started (UTC, sortable) and 8 random hex digits."""
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuidlib.uuid4().hex[:8]
+
+
 def open_port(url: str) -> Any:
     """Open a device path or pyserial URL exclusively, with a write timeout."""
     try:
@@ -216,24 +253,23 @@ class PortJob:
         *,
         port: str,
         plan: JobPlan,
-        ledger: Ledger,
-        writelog: WriteLog,
+        ledger: JobLedger,
+        writelog: JobLog,
         config: JobConfig,
         emit: Callable[[PortEvent], None],
-        active: ActiveChips | None = None,
+        active: JobChips | None = None,
         cancel: CancelToken | None = None,
         opener: Callable[[str], Any] = open_port,
+        job_id: str = "",
     ) -> None:
         self.port = port
-        self.job_id = (
-            dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + (uuidlib.uuid4().hex[:8])
-        )
+        self.job_id = job_id or new_job_id()
         self.plan = plan
         self.ledger = ledger
         self.writelog = writelog
         self.config = config
         self._emit_fn = emit
-        self.active = active or ActiveChips()
+        self.active: JobChips = active or ActiveChips()
         self.cancel = cancel or CancelToken()
         self._opener = opener
         self.state = JobState.WAITING

@@ -20,6 +20,7 @@ def fast_settings(**changes: object) -> Settings:
         connect_attempts=2,
         job_timeout_s=60.0,
         shell_timeout_s=5.0,
+        job_processes=0,  # jobs in threads here; tests/engine/test_workers.py runs processes
     ).replace(**changes)
 
 

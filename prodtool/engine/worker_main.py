@@ -1,0 +1,269 @@
+"""Inside a worker process: port jobs in threads, with this process's own GIL and esptool.
+
+The station keeps everything that must exist once: the ledger, the write log, the table of which
+MAC is on which port, and the event fan-out. A job here reaches them through `StationLink`, as
+synchronous calls over the pipe, so the license state machine keeps its single SQLite writer and
+its single lock. Events go back the same way, in order, and the job's result goes last.
+
+If the station goes away (the pipe closes), every job here is cancelled: each one closes its
+port, the ledger calls it still makes fail with a StorageError, and the process exits. The
+station, when it comes back, finds those licenses `sending` and settles them as after any crash.
+
+Messages (tuples, pickled by multiprocessing), station → worker:
+    ("plan", plan_id, JobPlan)        the package's plan, sent once per worker per package
+    ("start", job_id, port, plan_id, JobConfig)
+    ("cancel", job_id, Reason)
+    ("reply", call_id, ok, value)     value is the result, or the exception when not ok
+    ("stop",)
+worker → station:
+    ("ready", pid)
+    ("call", Call)                    target: ledger | writelog | chips
+    ("event", PortEvent)
+    ("done", job_id, JobResult)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import signal
+import threading
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from prodtool.crash import install_crash_handlers
+from prodtool.engine.writelog import WriteRecord
+from prodtool.errors import StorageError
+from prodtool.flash.drivers.base import CancelToken
+from prodtool.flash.events import PortEvent, Reason
+from prodtool.flash.job import JobConfig, JobPlan, PortJob
+from prodtool.license.ledger import ChipIdentity, LicenseRecord, Reservation
+
+JOIN_SECONDS = 15.0  # after the station is gone, how long running jobs get to close their ports
+
+
+@dataclass(frozen=True)
+class Call:
+    """A job asks the station to run `target.method(*args, **kwargs)`."""
+
+    call_id: int
+    job_id: str
+    target: str
+    method: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
+class _Pending:
+    """One call waiting for the station's reply."""
+
+    __slots__ = ("done", "ok", "value")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.ok = False
+        self.value: Any = None
+
+
+class StationLink:
+    """This process's end of the pipe: calls and events out, replies and orders in."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._send_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._pending: dict[int, _Pending] = {}
+        self._closed = False
+        self._plans: dict[str, JobPlan] = {}
+        self._jobs: dict[str, tuple[CancelToken, threading.Thread]] = {}
+
+    # -- out ----------------------------------------------------------------------------------
+    def _send(self, message: tuple[Any, ...]) -> None:
+        with self._send_lock:
+            self._conn.send(message)
+
+    def call(self, job_id: str, target: str, method: str, /, *args: Any, **kwargs: Any) -> Any:
+        """Run `target.method(*args, **kwargs)` in the station; its exception is raised here."""
+        pending = _Pending()
+        with self._lock:
+            if self._closed:
+                raise StorageError("the station stopped answering", code="station-gone")
+            call_id = next(self._ids)
+            self._pending[call_id] = pending
+        try:
+            self._send(("call", Call(call_id, job_id, target, method, args, kwargs)))
+        except (OSError, EOFError, ValueError):
+            self._fail_pending()
+        pending.done.wait()
+        if not pending.ok:
+            raise pending.value
+        return pending.value
+
+    def emit(self, event: PortEvent) -> None:
+        with contextlib.suppress(OSError, EOFError, ValueError):
+            self._send(("event", event))
+
+    # -- in -----------------------------------------------------------------------------------
+    def serve(self) -> None:
+        """Answer the station until it says stop or goes away; then end every job."""
+        self._send(("ready", os.getpid()))
+        while True:
+            try:
+                message = self._conn.recv()
+            except (EOFError, OSError):
+                break
+            tag = message[0]
+            if tag == "reply":
+                self._reply(*message[1:])
+            elif tag == "start":
+                self._start(*message[1:])
+            elif tag == "cancel":
+                self._cancel(*message[1:])
+            elif tag == "plan":
+                _tag, plan_id, plan = message
+                self._plans = {plan_id: plan}  # one package at a time; running jobs keep theirs
+            elif tag == "stop":
+                break
+        self._shutdown()
+
+    def _reply(self, call_id: int, ok: bool, value: Any) -> None:
+        with self._lock:
+            pending = self._pending.pop(call_id, None)
+        if pending is not None:
+            pending.ok, pending.value = ok, value
+            pending.done.set()
+
+    def _start(self, job_id: str, port: str, plan_id: str, config: JobConfig) -> None:
+        cancel = CancelToken()
+        job = PortJob(
+            port=port,
+            plan=self._plans[plan_id],
+            ledger=LedgerLine(self, job_id),
+            writelog=WriteLogLine(self, job_id),
+            config=config,
+            emit=self.emit,
+            active=ChipsLine(self, job_id),
+            cancel=cancel,
+            job_id=job_id,
+        )
+        thread = threading.Thread(target=self._run, args=(job,), name=f"job-{port}", daemon=True)
+        with self._lock:
+            self._jobs[job_id] = (cancel, thread)
+        thread.start()
+
+    def _run(self, job: PortJob) -> None:
+        result = job.run()
+        with contextlib.suppress(OSError, EOFError, ValueError):
+            self._send(("done", job.job_id, result))
+        with self._lock:
+            self._jobs.pop(job.job_id, None)
+
+    def _cancel(self, job_id: str, reason: Reason) -> None:
+        with self._lock:
+            entry = self._jobs.get(job_id)
+        if entry is not None:
+            entry[0].cancel(reason)
+
+    def _fail_pending(self) -> None:
+        gone = StorageError("the station stopped answering", code="station-gone")
+        with self._lock:
+            self._closed = True
+            pending, self._pending = list(self._pending.values()), {}
+        for call in pending:
+            call.ok, call.value = False, gone
+            call.done.set()
+
+    def _shutdown(self) -> None:
+        self._fail_pending()
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for cancel, _thread in jobs:
+            cancel.cancel(Reason.CANCELLED)
+        for _cancel, thread in jobs:
+            thread.join(JOIN_SECONDS)
+
+
+class LedgerLine:
+    """The station's ledger, seen from a job in this process (`JobLedger`)."""
+
+    def __init__(self, link: StationLink, job_id: str) -> None:
+        self._link, self._job = link, job_id
+
+    def _call(self, method: str, /, *args: Any, **kwargs: Any) -> Any:
+        return self._link.call(self._job, "ledger", method, *args, **kwargs)
+
+    def reserve(
+        self, package_id: str, chip: ChipIdentity, *, job_id: str, port: str
+    ) -> Reservation:
+        result: Reservation = self._call("reserve", package_id, chip, job_id=job_id, port=port)
+        return result
+
+    def mark_sending(self, license_id: int, *, job_id: str) -> None:
+        self._call("mark_sending", license_id, job_id=job_id)
+
+    def mark_written(self, license_id: int, *, job_id: str) -> None:
+        self._call("mark_written", license_id, job_id=job_id)
+
+    def mark_verified(self, license_id: int, *, job_id: str) -> None:
+        self._call("mark_verified", license_id, job_id=job_id)
+
+    def release(self, license_id: int, *, job_id: str, reason: str) -> None:
+        self._call("release", license_id, job_id=job_id, reason=reason)
+
+    def mark_needs_check(self, license_id: int, *, job_id: str, reason: str) -> None:
+        self._call("mark_needs_check", license_id, job_id=job_id, reason=reason)
+
+    def quarantine(self, license_id: int, *, reason: str) -> None:
+        self._call("quarantine", license_id, reason=reason)
+
+    def find_uuid(self, uuid: str) -> LicenseRecord | None:
+        result: LicenseRecord | None = self._call("find_uuid", uuid)
+        return result
+
+    def licenses_for_chip(
+        self, chip: ChipIdentity, package_id: str | None = None
+    ) -> list[LicenseRecord]:
+        result: list[LicenseRecord] = self._call("licenses_for_chip", chip, package_id)
+        return result
+
+
+class WriteLogLine:
+    """The station's write log (`JobLog`)."""
+
+    def __init__(self, link: StationLink, job_id: str) -> None:
+        self._link, self._job = link, job_id
+
+    def append(self, record: WriteRecord) -> dict[str, Any]:
+        result: dict[str, Any] = self._link.call(self._job, "writelog", "append", record)
+        return result
+
+
+class ChipsLine:
+    """The station's table of MACs on ports (`JobChips`)."""
+
+    def __init__(self, link: StationLink, job_id: str) -> None:
+        self._link, self._job = link, job_id
+
+    def claim(self, mac: str, port: str) -> list[str]:
+        result: list[str] = self._link.call(self._job, "chips", "claim", mac, port)
+        return result
+
+    def twins(self, mac: str, port: str) -> list[str]:
+        result: list[str] = self._link.call(self._job, "chips", "twins", mac, port)
+        return result
+
+    def release(self, mac: str, port: str) -> None:
+        self._link.call(self._job, "chips", "release", mac, port)
+
+
+def serve(conn: Connection, data_dir: str) -> None:
+    """The worker process's entry point (multiprocessing target)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the station's to handle
+    install_crash_handlers(data_dir)
+    try:
+        StationLink(conn).serve()
+    finally:
+        conn.close()
