@@ -12,7 +12,6 @@ Run: python -m bench.bench_scaling [--quick] [--ports 1,8,16,32] [--size BYTES]
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from typing import Any
 
@@ -23,6 +22,7 @@ from bench.common import (
     median,
     peak_rss_mb,
     sim_chips,
+    station_cpu_s,
     table,
     write_results,
 )
@@ -30,11 +30,6 @@ from bench.common import (
 TARGET_FRACTION = 0.9
 BAUD = 921600
 ROUND_SEED = 100  # each round gets new MACs: fresh chips, never a re-plug
-
-
-def _cpu_s() -> float:
-    times = os.times()
-    return times.user + times.system
 
 
 def measure(counts: list[int], size: int, single_runs: int) -> list[dict[str, Any]]:
@@ -46,7 +41,7 @@ def measure(counts: list[int], size: int, single_runs: int) -> list[dict[str, An
             cycles: list[float] = []
             phases: dict[str, list[float]] = {"seconds_firmware": [], "seconds_auth": []}
             walls: list[float] = []
-            cpu0 = _cpu_s()
+            cpu0 = station_cpu_s(bench.station)
             for k in range(runs):
                 with sim_chips(count, seed=ROUND_SEED * (r * 4 + k + 1)) as sim:
                     result, wall = bench.run(sim.urls, timeout=900)
@@ -59,7 +54,7 @@ def measure(counts: list[int], size: int, single_runs: int) -> list[dict[str, An
                         values.append(record[key])
                 cycles += [c.seconds for c in result]
                 walls.append(wall)
-            cpu = _cpu_s() - cpu0
+            cpu = station_cpu_s(bench.station) - cpu0
             if count == 1:
                 one_port = median(cycles)
             base = one_port if one_port is not None else min(cycles)

@@ -124,6 +124,32 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def process_stat(pid: int) -> tuple[float, float]:
+    """(CPU seconds, peak resident MB) of a live process, from /proc (0 when it is gone)."""
+    cpu, peak = 0.0, 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return cpu, peak
+
+
+def station_cpu_s(station: Station) -> float:
+    """CPU seconds used so far by this process and the station's worker processes."""
+    times = os.times()
+    own = times.user + times.system
+    return own + sum(process_stat(pid)[0] for pid in station.worker_pids())
+
+
+def workers_peak_rss_mb(station: Station) -> float:
+    """The sum of the worker processes' peak resident memory, in MB."""
+    return sum(process_stat(pid)[1] for pid in station.worker_pids())
+
+
 def bench_settings(baud: int, **changes: Any) -> Settings:
     """A station as a factory would set it up, fixed to one baud rate for clean figures."""
     return Settings(station_id="bench", operator="bench", auto_start=False).replace(
@@ -167,6 +193,7 @@ class BenchStation:
         """Start every port at once and wait for all; returns the cycles and the wall time."""
         with self._collector.lock:
             self._collector.finished.clear()
+        self.station.warm_up(len(urls))  # worker processes start before the clock, like a shift
         started = time.monotonic()
         known = {p.port for p in self.station.ports()}
         new = [u for u in urls if u not in known]

@@ -3,6 +3,7 @@ window offscreen, all without a word on stderr. Builds dist/ once if it is missi
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -41,3 +42,11 @@ def test_frozen_window_opens_and_closes(frozen_app: Path, data_dir: Path) -> Non
     assert result.stderr == ""
     assert result.returncode == 0
     assert "self-test passed" in result.stdout
+
+
+def test_frozen_demo_writes_in_worker_processes(frozen_app: Path, data_dir: Path) -> None:
+    """Jobs run in worker processes (multiprocessing spawn): the frozen app must start them."""
+    result = run(frozen_app, data_dir, "demo", "--headless", "--ports", "2", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (summary["passed"], summary["failed"]) == (2, 0)
