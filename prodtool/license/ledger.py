@@ -1,9 +1,10 @@
 """The license ledger: every license the station holds and the one state each is in.
 
-SQLite in WAL mode with `synchronous=FULL`; every state change is one `BEGIN IMMEDIATE`
-transaction that also writes a history event, so a crash leaves each license in its old or its
-new state, never between. AuthKeys are sealed with the station key. A chip (by MAC or chip id)
-bound to a license of a package gets that license again, never a second one.
+SQLite in WAL mode with `synchronous=FULL` (three moves that may be lost on a power cut without
+harm skip the fsync: see `_write`); every state change is one `BEGIN IMMEDIATE` transaction that
+also writes a history event, so a crash leaves each license in its old or its new state, never
+between. AuthKeys are sealed with the station key. A chip (by MAC or chip id) bound to a license
+of a package gets that license again, never a second one.
 
 States and moves (anything else is refused and changes nothing):
 
@@ -160,6 +161,7 @@ class Ledger:
         self._owner = owner.encode()
         self._lock = threading.RLock()
         self._db = sqlite_utils.Database(conn)
+        self._sync_level = int(conn.execute("PRAGMA synchronous").fetchone()[0])  # 2 = FULL
 
     def __repr__(self) -> str:
         return f"Ledger({str(self.path)!r})"
@@ -237,18 +239,33 @@ class Ledger:
         self.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One `BEGIN IMMEDIATE` transaction: committed whole, or rolled back whole."""
+    def _write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One `BEGIN IMMEDIATE` transaction: committed whole, or rolled back whole.
+
+        `durable=False` commits without an fsync (WAL, `synchronous=NORMAL`): safe against a
+        crash of the process, and after a power cut either kept or lost whole. Only moves whose
+        loss the ledger tolerates use it: `reserve`, `release` and `mark_written`. The next
+        durable commit (`mark_sending` comes before any AuthKey leaves) syncs the log up to
+        itself, so they are durable by then; lost before it, a reservation whose key never
+        left simply returns, and `written` reads as `sending`, which settles the same way.
+        """
         with self._lock, storage_errors(self.path):
             conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
+            relaxed = not durable and self._sync_level > 1
+            if relaxed:
+                conn.execute("PRAGMA synchronous = NORMAL")
             try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            finally:
+                if relaxed:
+                    conn.execute(f"PRAGMA synchronous = {self._sync_level}")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -500,7 +517,7 @@ class Ledger:
         """The license for `chip`: the one already bound to it in this package, else the next
         available one. Raises `NoLicensesLeft`, `ChipBusy` (another job holds the chip's
         license) or `LicenseQuarantined` (the chip's license is held by a supervisor)."""
-        with self._write() as conn:
+        with self._write(durable=False) as conn:
             pkg = self._package_key(conn, package_id)
             bound = conn.execute(
                 f"SELECT {_Row.COLUMNS} FROM licenses WHERE package = ?"
@@ -658,7 +675,7 @@ class Ledger:
     def release(self, license_id: int, *, job_id: str, reason: str) -> None:
         """Give back a reservation whose AuthKey never left: a fresh license becomes available,
         a reused one returns to what it was. Refused once sent (use `mark_needs_check`)."""
-        with self._write() as conn:
+        with self._write(durable=False) as conn:
             lic = self._owned(conn, license_id, job_id, {_S.RESERVED}, "release")
             if lic.sent:
                 raise TransitionError(
@@ -671,7 +688,7 @@ class Ledger:
             )
 
     def mark_written(self, license_id: int, *, job_id: str) -> None:
-        with self._write() as conn:
+        with self._write(durable=False) as conn:
             lic = self._owned(conn, license_id, job_id, {_S.RESERVED}, "mark written")
             self._set_state(conn, lic, _S.WRITTEN, "written", sent=1)
 

@@ -388,3 +388,33 @@ def test_read_only_data_folder_is_a_storage_error_and_unchanged() -> None:
         for p in sorted(base.rglob("*"), reverse=True):
             p.unlink() if p.is_file() else p.rmdir()
         base.rmdir()
+
+
+def test_only_the_moves_that_protect_an_authkey_wait_for_the_disk(tmp_path: Path) -> None:
+    """reserve, mark_written and release commit without fsync (synchronous=NORMAL); sending,
+    verified and needs_check keep FULL; the connection is back at FULL after each."""
+    with open_ledger(tmp_path, synchronous="FULL") as ledger:
+        pid = _load(ledger, tmp_path, count=3)
+        statements: list[str] = []
+        ledger._conn.set_trace_callback(statements.append)
+
+        def relaxed(move: Callable[[], object]) -> bool:
+            statements.clear()
+            move()
+            assert ledger._conn.execute("PRAGMA synchronous").fetchone()[0] == 2
+            return "PRAGMA synchronous = NORMAL" in statements
+
+        r = ledger.reserve(pid, chip(1), job_id="j1", port="p1")
+        assert relaxed(lambda: ledger.reserve(pid, chip(2), job_id="j2", port="p2"))
+        assert not relaxed(lambda: ledger.mark_sending(r.license_id, job_id="j1"))
+        assert relaxed(lambda: ledger.mark_written(r.license_id, job_id="j1"))
+        assert not relaxed(lambda: ledger.mark_verified(r.license_id, job_id="j1"))
+        two = ledger.licenses_for_chip(chip(2))[0].license_id
+        assert relaxed(lambda: ledger.release(two, job_id="j2", reason="test"))
+        r3 = ledger.reserve(pid, chip(3), job_id="j3", port="p3")
+        ledger.mark_sending(r3.license_id, job_id="j3")
+        assert not relaxed(
+            lambda: ledger.mark_needs_check(r3.license_id, job_id="j3", reason="test")
+        )
+        ledger._conn.set_trace_callback(None)
+        ledger.check_invariants()
