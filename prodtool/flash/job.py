@@ -47,6 +47,7 @@ from prodtool.flash.events import (
     Reason,
     StateChanged,
 )
+from prodtool.flash.serialport import open_serial
 from prodtool.flash.transcript import RecordingSerial, Transcript
 from prodtool.license.authrecord import AuthRecord, build_nvs_record, parse_nvs_record
 from prodtool.license.errors import ChipBusy, LicenseQuarantined, NoLicensesLeft
@@ -240,7 +241,7 @@ def new_job_id() -> str:
 def open_port(url: str) -> Any:
     """Open a device path or pyserial URL exclusively, with a write timeout."""
     try:
-        return serial.serial_for_url(url, exclusive=True, timeout=0.05, write_timeout=10)
+        return open_serial(url)
     except (serial.SerialException, OSError, ValueError) as error:
         raise DriverError(Reason.NO_ANSWER, f"cannot open {url}: {error}") from None
 

@@ -208,3 +208,22 @@ def test_json_events_are_serialisable(station: Station, tmp_path: Path) -> None:
         recorder = _run(station, farm.urls)
     lines = [json.dumps(event_dict(e)) for e in recorder.events]
     assert any('"JobFinished"' in line for line in lines)
+
+
+def test_a_chip_that_refuses_faster_baud_rates_passes_at_115200(
+    station: Station, tmp_path: Path
+) -> None:
+    """The ESP32-C3's ROM changes baud before the stub goes up: when the chip acknowledges and
+    keeps its rate, the link garbles, and the station retries one rate lower until it works."""
+    pkg, password = package(tmp_path)
+    station.load_package(pkg, password)
+    with ChipFarm(count=1, family="esp32c3", transport="socket") as farm:
+        farm.chips[0].add_fault(parse_fault("no-baud-change"))
+        recorder = _run(station, farm.urls)
+    (finished,) = recorder.finished().values()
+    assert finished.passed, finished
+    retries = [e.text for e in recorder.events if getattr(e, "level", "") == "warning"]
+    assert any("retrying at 460800 baud" in t for t in retries), retries
+    assert any("retrying at 115200 baud" in t for t in retries), retries
+    (record,) = read_records(station.paths.write_log)
+    assert record["baud"] == 115200

@@ -338,6 +338,11 @@ class SimChip:
             self.link.chip_baud = baud
             self.link.autobaud = False
 
+    def keep_baud(self) -> None:
+        """Stay at the current rate: a ROM that auto-bauds would otherwise follow the host."""
+        if self.link is not None:
+            self.link.autobaud = False
+
     def host_switches_baud(self, baud: int) -> None:
         if self.link is not None:
             self.link.host_will_switch(baud)
