@@ -9,7 +9,7 @@ import pytest
 
 from prodtool.engine.station import Station
 from prodtool.engine.writelog import read_records, verify_chain
-from prodtool.flash.events import JobFinished, JobState, LicenseAssigned, Reason
+from prodtool.flash.events import JobFinished, JobState, LicenseAssigned, LogLine, Reason
 from prodtool.flash.sim import ChipFarm, parse_fault
 from prodtool.license.authrecord import parse_nvs_record
 from prodtool.license.model import AuthMethod, DeliveryMode, LicenseState
@@ -222,7 +222,7 @@ def test_a_chip_that_refuses_faster_baud_rates_passes_at_115200(
         recorder = _run(station, farm.urls)
     (finished,) = recorder.finished().values()
     assert finished.passed, finished
-    retries = [e.text for e in recorder.events if getattr(e, "level", "") == "warning"]
+    retries = [e.text for e in recorder.events if isinstance(e, LogLine) and e.level == "warning"]
     assert any("retrying at 460800 baud" in t for t in retries), retries
     assert any("retrying at 115200 baud" in t for t in retries), retries
     (record,) = read_records(station.paths.write_log)
