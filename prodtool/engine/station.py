@@ -449,13 +449,21 @@ class Station:
             self._vanished(port)
 
     def _vanished(self, port: str) -> None:
-        """The adapter was unplugged: a running job fails by itself; a finished port is freed."""
+        """The adapter was unplugged: a running job ends now (CABLE_PULLED: its port is closed,
+        its license settled) rather than at esptool's next timeout; a finished port is freed."""
         with self._lock:
             slot = self._slots.get(port)
-            if slot is None or slot.state.is_busy:
+            if slot is None:
                 return
-            del self._slots[port]
-        self._publish(PortRemoved(port=port))
+            if slot.state.is_busy or (slot.thread is not None and slot.thread.is_alive()):
+                cancel = slot.cancel
+            else:
+                del self._slots[port]
+                cancel = None
+        if cancel is not None:
+            cancel.cancel(Reason.CABLE_PULLED)
+        else:
+            self._publish(PortRemoved(port=port))
 
     # -- counters and shutdown ----------------------------------------------------------------
     def summary(self) -> Summary:

@@ -359,11 +359,10 @@ class PortJob:
             self._close_port()
         if reason is not Reason.OK and self.cancel.cancelled:
             reason = self.cancel.reason
-            detail = (
-                "stopped by the operator"
-                if reason is Reason.CANCELLED
-                else (f"no result within {self.config.job_timeout_s:.0f} s")
-            )
+            detail = {
+                Reason.CANCELLED: "stopped by the operator",
+                Reason.CABLE_PULLED: "the port went away: cable or adapter unplugged",
+            }.get(reason, f"no result within {self.config.job_timeout_s:.0f} s")
         return self._finish(reason, detail, started, started_at)
 
     def _run_states(self) -> None:
