@@ -1,4 +1,8 @@
-"""The shift at a glance: passed, failed, yield, devices per hour, licenses left, and a chart."""
+"""The shift at a glance: passed, failed, yield, devices per hour, licenses left, and a chart.
+
+Finished jobs update the counts (`refresh_counts`, cheap); the rate and the chart, which go
+through the whole shift's history, follow on the window's once-a-second tick (`refresh`).
+"""
 
 from __future__ import annotations
 
@@ -29,9 +33,14 @@ class _Counter(QFrame):
         layout.setSpacing(0)
         layout.addWidget(self.caption)
         layout.addWidget(self.value)
+        self.tone = ""
         self.set_tone("normal")
 
     def set_tone(self, tone: str) -> None:
+        """Restyle when the tone changes (a style sheet re-polishes the caption and the value)."""
+        if tone == self.tone:
+            return
+        self.tone = tone
         colors = {
             "normal": ("#ffffff", "#cfd8dc", "#263238"),
             "good": ("#e8f5e9", "#2e7d32", "#1b5e20"),
@@ -54,6 +63,7 @@ class CountersPanel(QWidget):
         self.stats = stats
         self.licenses_left: int | None = None
         self.licenses_total = 0
+        self._chart_drawn: tuple[int, int, int] | None = None
         self.passed = _Counter()
         self.failed = _Counter()
         self.yield_ = _Counter()
@@ -74,6 +84,19 @@ class CountersPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        """Everything, the rate and the chart included (on the window's timer)."""
+        self.refresh_counts()
+        stats = self.stats
+        self.rate.value.setText(f"{stats.devices_per_hour():.0f}")
+        # The chart's slices are a minute or more: redraw it when a job ended or a minute began,
+        # not every second (painting it is a few milliseconds of Python).
+        drawn = (stats.passed, stats.failed, int(stats.clock() // 60))
+        if drawn != self._chart_drawn:
+            self._chart_drawn = drawn
+            self.chart.update()
+
+    def refresh_counts(self) -> None:
+        """Passed, failed, yield and licenses left: what a finished job changes."""
         stats = self.stats
         self.passed.value.setText(str(stats.passed))
         self.passed.set_tone("good" if stats.passed else "normal")
@@ -81,7 +104,6 @@ class CountersPanel(QWidget):
         self.failed.set_tone("bad" if stats.failed else "normal")
         percent = stats.yield_percent
         self.yield_.value.setText("–" if percent is None else f"{percent:.1f}%")
-        self.rate.value.setText(f"{stats.devices_per_hour():.0f}")
         left = self.licenses_left
         self.licenses.value.setText("–" if left is None else str(left))
         if left is None:
@@ -92,7 +114,6 @@ class CountersPanel(QWidget):
             self.licenses.set_tone("warn")
         else:
             self.licenses.set_tone("normal")
-        self.chart.update()
 
     def licenses_warning(self) -> str:
         """A sentence when licenses are running out, else empty."""

@@ -236,7 +236,8 @@ class PackagePanel(QScrollArea):
         else:
             style = "color: #1b5e20;"
         self.licenses.setText(text)
-        self.licenses.setStyleSheet(style)
+        if style != self.licenses.styleSheet():  # a new style sheet re-polishes the label
+            self.licenses.setStyleSheet(style)
         self.licenses.show()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override

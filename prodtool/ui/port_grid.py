@@ -1,22 +1,19 @@
-"""The tiles of all ports, in as many columns as fit; tiles come and go with the adapters."""
+"""The tiles of all ports, in as many columns as fit; tiles come and go with the adapters.
+
+Events come in batches (`apply`): each tile takes in its events, then redraws once, and the grid
+lays the tiles out once however many ports came or went in the batch.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from prodtool.flash.events import (
-    ChipIdentified,
-    JobFinished,
-    LicenseAssigned,
-    PortAdded,
-    PortRemoved,
-    Progress,
-    StateChanged,
-)
+from prodtool.flash.events import PortAdded, PortEvent, PortRemoved
 from prodtool.ui.port_tile import TILE_WIDTH, PortTile
 
 SPACING = 10
@@ -46,6 +43,7 @@ class PortGrid(QScrollArea):
     start_requested = Signal(str)
     retry_requested = Signal(str)
     cancel_requested = Signal(str)
+    support_requested = Signal(str, str)  # port, job id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,24 +82,25 @@ class PortGrid(QScrollArea):
         super().changeEvent(event)
 
     # ------------------------------------------------------------------ tiles come and go
-    def add_port(self, event: PortAdded) -> None:
+    def _add_tile(self, event: PortAdded) -> bool:
         if event.port in self.tiles:
-            return
+            return False
         tile = PortTile(event.port, event.description)
         tile.start_requested.connect(self.start_requested)
         tile.retry_requested.connect(self.retry_requested)
         tile.cancel_requested.connect(self.cancel_requested)
+        tile.support_requested.connect(self.support_requested)
         self.tiles[event.port] = tile
-        self.relayout(force=True)
+        return True
 
-    def remove_port(self, event: PortRemoved) -> None:
+    def _remove_tile(self, event: PortRemoved) -> bool:
         tile = self.tiles.pop(event.port, None)
         if tile is None:
-            return
+            return False
         self._grid.removeWidget(tile)
         tile.hide()
         tile.deleteLater()
-        self.relayout(force=True)
+        return True
 
     def relayout(self, force: bool = False) -> None:
         """Place the tiles in port order, as many per row as the width allows."""
@@ -117,25 +116,23 @@ class PortGrid(QScrollArea):
         self.empty_label.setVisible(not self.tiles)
 
     # ------------------------------------------------------------------ events to tiles
-    def on_state(self, event: StateChanged) -> None:
-        if tile := self.tiles.get(event.port):
-            tile.on_state(event)
-
-    def on_progress(self, event: Progress) -> None:
-        if tile := self.tiles.get(event.port):
-            tile.on_progress(event)
-
-    def on_chip(self, event: ChipIdentified) -> None:
-        if tile := self.tiles.get(event.port):
-            tile.on_chip(event)
-
-    def on_license(self, event: LicenseAssigned) -> None:
-        if tile := self.tiles.get(event.port):
-            tile.on_license(event)
-
-    def on_finished(self, event: JobFinished) -> None:
-        if tile := self.tiles.get(event.port):
-            tile.on_finished(event)
+    def apply(self, events: Iterable[PortEvent]) -> None:
+        """A batch of events, oldest first: tiles come and go, take in their events, then each
+        touched tile redraws once and the grid lays itself out once."""
+        dirty: dict[str, PortTile] = {}
+        layout_due = False
+        for event in events:
+            if isinstance(event, PortAdded):
+                layout_due |= self._add_tile(event)
+            elif isinstance(event, PortRemoved):
+                layout_due |= self._remove_tile(event)
+                dirty.pop(event.port, None)
+            elif (tile := self.tiles.get(event.port)) is not None and tile.apply(event):
+                dirty[event.port] = tile
+        if layout_due:
+            self.relayout(force=True)
+        for tile in dirty.values():
+            tile.redraw()
 
     def tick(self) -> None:
         for tile in self.tiles.values():

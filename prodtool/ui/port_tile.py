@@ -3,6 +3,11 @@
 The tile shows what the technician needs at a glance (port, state, step, progress, time) and the
 chip's identity (MAC, license UUID; never the AuthKey, which the events do not even carry). On a
 failure it says why in plain words and offers Retry.
+
+Events change the tile's model (`apply`); `redraw` shows it. The grid applies a whole batch of
+events and then redraws each touched tile once. Redrawing is cheap on purpose: the state colours
+live on a childless backing frame, so a new colour restyles that frame alone instead of
+re-polishing every label of the tile, and the step is elided with font metrics built once.
 """
 
 from __future__ import annotations
@@ -27,16 +32,32 @@ from prodtool.flash.events import (
     JobFinished,
     JobState,
     LicenseAssigned,
+    PortEvent,
     Progress,
     Reason,
     StateChanged,
 )
 from prodtool.ui.i18n import current_language
 from prodtool.ui.reasons import reason_text
-from prodtool.ui.states import LOOKS, state_step, state_word
+from prodtool.ui.states import LOOKS, Look, state_step, state_word
 
 TILE_WIDTH = 250
 TILE_HEIGHT = 250
+BORDER = 3
+# The tile itself keeps a transparent border as wide as the card's, so its contents sit where a
+# border drawn on the tile would put them; the card behind draws the visible one.
+TILE_STYLE = (
+    f"#tile {{ background: transparent; border: {BORDER}px solid transparent;"
+    " border-radius: 8px; }"
+    " QLabel { background: transparent; color: #111; }"
+)
+
+
+def card_style(look: Look) -> str:
+    return (
+        f"#card {{ background: {look.background}; border: {BORDER}px solid {look.border};"
+        " border-radius: 8px; }"
+    )
 
 
 def short_port_name(port: str) -> str:
@@ -84,6 +105,10 @@ class PortTile(QFrame):
         self.setObjectName("tile")
         self.setFixedSize(TILE_WIDTH, TILE_HEIGHT)
         self.setToolTip(f"{port}\n{description}".strip())
+        self.card = QFrame(self)  # the colours, behind everything else (created first)
+        self.card.setObjectName("card")
+        self.card.setGeometry(0, 0, TILE_WIDTH, TILE_HEIGHT)
+        self.card.lower()
 
         self.name_label = QLabel()
         self.name_label.setFont(_font(12, bold=True))
@@ -102,6 +127,7 @@ class PortTile(QFrame):
         self.elapsed_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.step_label = QLabel()
         self.step_label.setFont(_font(10))
+        self._step_metrics = QFontMetrics(self.step_label.font())
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
@@ -153,11 +179,31 @@ class PortTile(QFrame):
         self._uuid = ""
         self._family = ""
         self._look_state: JobState | None = None
+        self._state_color = ""
         self._step_text: str | None = None
+        self.setStyleSheet(TILE_STYLE)
         self.retranslate()
 
     # ------------------------------------------------------------------ events from the engine
-    def on_state(self, event: StateChanged) -> None:
+    def apply(self, event: PortEvent) -> bool:
+        """Take in one event; True when the tile needs a `redraw` to show it."""
+        if isinstance(event, Progress):
+            self._apply_progress(event)
+            return False  # the bar is set at once: a redraw would change nothing else
+        if isinstance(event, StateChanged):
+            self._apply_state(event)
+        elif isinstance(event, ChipIdentified):
+            self._mac = event.mac
+            self._family = event.family
+        elif isinstance(event, LicenseAssigned):
+            self._uuid = event.uuid
+        elif isinstance(event, JobFinished):
+            self._apply_finished(event)
+        else:
+            return False
+        return True
+
+    def _apply_state(self, event: StateChanged) -> None:
         if event.state.is_busy and not self.state.is_busy:
             self._begin_job(event.at)
         self.state = event.state
@@ -165,24 +211,24 @@ class PortTile(QFrame):
         if event.state in {JobState.PASSED, JobState.FAILED}:
             self.result = event.state
         if event.state == JobState.PASSED:
-            self.progress.setValue(100)
-        self.retranslate()
+            self._set_percent(100)
 
-    def on_progress(self, event: Progress) -> None:
+    def _apply_progress(self, event: Progress) -> None:
         if event.phase != self.state or event.total <= 0:
             return  # a late update of a step that is already over
-        self.progress.setValue(min(100, event.done * 100 // event.total))
+        self._set_percent(min(100, event.done * 100 // event.total))
 
-    def on_chip(self, event: ChipIdentified) -> None:
-        self._mac = event.mac
-        self._family = event.family
-        self.retranslate()
+    def _set_percent(self, percent: int) -> None:
+        """Move the bar without painting now: QProgressBar.setValue repaints at once (about half
+        a millisecond a tile), while an update is painted with everything else, later."""
+        bar = self.progress
+        if percent == bar.value():
+            return
+        bar.setUpdatesEnabled(False)
+        bar.setValue(percent)
+        bar.setUpdatesEnabled(True)  # schedules the repaint
 
-    def on_license(self, event: LicenseAssigned) -> None:
-        self._uuid = event.uuid
-        self.retranslate()
-
-    def on_finished(self, event: JobFinished) -> None:
+    def _apply_finished(self, event: JobFinished) -> None:
         self._seconds = event.seconds or (time.time() - (self._started or time.time()))
         self._mac = event.mac or self._mac
         self._uuid = event.uuid or self._uuid
@@ -195,8 +241,7 @@ class PortTile(QFrame):
             self.result = JobState.FAILED
         self.reason = None if event.passed else event.reason
         if event.passed:
-            self.progress.setValue(100)
-        self.retranslate()
+            self._set_percent(100)
 
     def tick(self) -> None:
         """Once a second from the window: the elapsed time of a running job."""
@@ -213,7 +258,7 @@ class PortTile(QFrame):
         self._uuid = ""
         self._mac = ""
         self._family = ""
-        self.progress.setValue(0)
+        self._set_percent(0)
 
     # ------------------------------------------------------------------ looks and words
     def shown_state(self) -> JobState:
@@ -223,6 +268,11 @@ class PortTile(QFrame):
         return self.state
 
     def retranslate(self) -> None:
+        self._step_text = None
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Show the model: every text, the colours, the buttons (once per batch of events)."""
         shown = self.shown_state()
         self._set_look(shown)
         self.state_label.setText(state_word(shown))
@@ -232,7 +282,9 @@ class PortTile(QFrame):
             step = state_step(self.state)
         if step != self._step_text:  # eliding measures text: only when the words change
             self._step_text = step
-            self.step_label.setText(_elide(step, self.step_label, TILE_WIDTH - 22))
+            self.step_label.setText(
+                self._step_metrics.elidedText(step, Qt.TextElideMode.ElideRight, TILE_WIDTH - 22)
+            )
         self.progress.setVisible(shown not in {JobState.FAILED, JobState.CANCELLED})
         self.family_label.setText(self._family)
         self.mac_label.setText(self.tr("MAC: %1").replace("%1", self._mac or "–"))
@@ -248,18 +300,18 @@ class PortTile(QFrame):
         self.tick()
 
     def _set_look(self, shown: JobState) -> None:
-        """Restyle only when the colours change: a style sheet re-polishes every child widget,
-        and 32 tiles changing state at once would otherwise stall the window."""
+        """Recolour only when the colours change, and only the childless card and state label:
+        a style sheet on the tile itself would re-polish every child widget (about a
+        millisecond per tile, and 32 tiles often change state at once)."""
         if shown is self._look_state:
             return
         self._look_state = shown
         look = LOOKS[shown]
-        self.setStyleSheet(
-            f"#tile {{ background: {look.background}; border: 3px solid {look.border};"
-            " border-radius: 8px; }"
-            " QLabel { background: transparent; color: #111; }"
-        )
-        self.state_label.setStyleSheet(f"color: {look.border if shown.is_final else '#111'};")
+        self.card.setStyleSheet(card_style(look))
+        color = look.border if shown.is_final else "#111"
+        if color != self._state_color:
+            self._state_color = color
+            self.state_label.setStyleSheet(f"color: {color};")
 
     def _update_button(self) -> None:
         self.support_button.setText(self.tr("Support bundle…"))
@@ -288,6 +340,5 @@ class PortTile(QFrame):
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.LanguageChange:
-            self._step_text = None
             self.retranslate()
         super().changeEvent(event)

@@ -27,12 +27,20 @@ from PySide6.QtWidgets import (
 from prodtool.engine.export import export_log
 from prodtool.engine.support import build_bundle, default_bundle_name
 from prodtool.errors import UserError
-from prodtool.flash.events import JobFinished, JobState, LogLine, PortAdded, Reason, StateChanged
+from prodtool.flash.events import (
+    JobFinished,
+    JobState,
+    LogLine,
+    PortAdded,
+    PortEvent,
+    Reason,
+    StateChanged,
+)
 from prodtool.license.model import Manifest
 from prodtool.license.trust import TrustStore
 from prodtool.paths import StationPaths
 from prodtool.settings import Settings, save_settings
-from prodtool.ui.bridge import StationBridge
+from prodtool.ui.bridge import EventBatch, StationBridge
 from prodtool.ui.counters import CountersPanel
 from prodtool.ui.dialogs import PasswordDialog
 from prodtool.ui.i18n import LANGUAGES, Translations, resolve_language
@@ -178,15 +186,9 @@ class StationWindow(QMainWindow):
             self.language_menu.addAction(action)
 
     def _connect(self) -> None:
-        bridge, grid = self.bridge, self.grid
-        bridge.port_added.connect(self._port_added)
-        bridge.port_removed.connect(grid.remove_port)
-        bridge.state_changed.connect(self._state_changed)
-        bridge.progressed.connect(grid.on_progress)
-        bridge.chip_identified.connect(grid.on_chip)
-        bridge.license_assigned.connect(grid.on_license)
-        bridge.job_finished.connect(self._job_finished)
-        bridge.log_lines.connect(self.log_panel.add_lines)
+        grid = self.grid
+        self.bridge.listen(self.apply_batch)
+        grid.support_requested.connect(self.choose_bundle)
         grid.start_requested.connect(lambda port: self._on_station("start", port))
         grid.retry_requested.connect(lambda port: self._on_station("retry", port))
         grid.cancel_requested.connect(lambda port: self._on_station("cancel", port))
@@ -199,9 +201,12 @@ class StationWindow(QMainWindow):
         self.station = station
         station.subscribe(self.bridge.post)
         station.set_auto_start(self.auto_start_action.isChecked())
+        known: list[PortEvent] = []
         for info in station.ports():  # ports added before we listened
-            self._port_added(PortAdded(port=info.port, description=info.description))
-            self.grid.on_state(StateChanged(port=info.port, state=info.state))
+            known.append(PortAdded(port=info.port, description=info.description))
+            known.append(StateChanged(port=info.port, state=info.state))
+            self.log_panel.add_port(info.port)
+        self.grid.apply(known)
         if station.manifest is not None:
             self.show_package(from_manifest(station.manifest, station.manifest.package_id))
         self._summary_due = True
@@ -214,21 +219,34 @@ class StationWindow(QMainWindow):
         except UserError as error:
             self.show_error(error)
 
-    def _port_added(self, event: PortAdded) -> None:
-        known = event.port in self.grid.tiles
-        self.grid.add_port(event)
-        self.log_panel.add_port(event.port)
-        tile = self.grid.tiles.get(event.port)
-        if tile is not None and not known:
-            tile.support_requested.connect(self.choose_bundle)
+    def apply_batch(self, batch: EventBatch) -> None:
+        """Everything the engine said since the last batch: the tiles redraw once each, the log
+        gets all new lines in one go (in the order things happened), the counters update once."""
+        lines: list[LogLine] = []
+        finished = False
+        for event in batch.events:
+            if isinstance(event, LogLine):
+                lines.append(event)
+            elif isinstance(event, StateChanged):
+                if event.state.is_busy or event.state == JobState.WAITING:
+                    text = f"{state_word(event.state)}: {event.step or state_step(event.state)}"
+                    lines.append(LogLine(port=event.port, level="info", text=text, at=event.at))
+            elif isinstance(event, JobFinished):
+                lines.append(self._finished_line(event))
+                if event.reason != Reason.CANCELLED:  # stopping a job is not a failed module
+                    self.stats.record(event.passed, event.at)
+                finished = True
+            elif isinstance(event, PortAdded):
+                self.log_panel.add_port(event.port)
+        self.grid.apply(batch.events)
+        self.grid.apply(batch.progress)
+        if lines:
+            self.log_panel.add_lines(lines)
+        if finished:
+            self.counters.refresh_counts()  # the rate and the chart follow on the next tick
+            self._summary_due = True  # the ledger is asked on the next tick, in the background
 
-    def _state_changed(self, event: StateChanged) -> None:
-        self.grid.on_state(event)
-        if event.state.is_busy or event.state == JobState.WAITING:
-            text = f"{state_word(event.state)}: {event.step or state_step(event.state)}"
-            self.log_panel.add_lines([LogLine(port=event.port, level="info", text=text)])
-
-    def _job_finished(self, event: JobFinished) -> None:
+    def _finished_line(self, event: JobFinished) -> LogLine:
         """The job's end in the log too, so the port's history reads as one story."""
         if event.passed:
             text = (
@@ -240,12 +258,7 @@ class StationWindow(QMainWindow):
         else:
             text = reason_sentence(event.reason) + (f" ({event.detail})" if event.detail else "")
             level = "info" if event.reason == Reason.CANCELLED else "error"
-        self.log_panel.add_lines([LogLine(port=event.port, level=level, text=text)])
-        self.grid.on_finished(event)
-        if event.reason != Reason.CANCELLED:  # stopping a job is not a failed module
-            self.stats.record(event.passed, event.at)
-        self.counters.refresh()
-        self._summary_due = True
+        return LogLine(port=event.port, level=level, text=text, at=event.at)
 
     def set_auto_start(self, enabled: bool) -> None:
         if self.station is not None:
