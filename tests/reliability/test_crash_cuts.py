@@ -71,7 +71,8 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     password_file = inputs / "password"
     password_file.write_text(password)
     paths = StationPaths(tmp_path / "station").ensure()
-    save_settings(fast_settings(), paths.settings)
+    # jobs in worker processes, as on a station: a cut kills the station, its workers follow
+    save_settings(fast_settings(job_processes=2), paths.settings)
     drawer: list[SimChip] = []  # chips taken off the line after they passed
     audit = Audit()
     survived = finished = 0
