@@ -217,6 +217,9 @@ class Station:
                 )
             self._plan = plan
             self._plan_id = new_job_id()
+            ports = len(self._slots)
+        if self._pool is not None:
+            self._pool.warm(ports)  # workers start now, while the operator plugs in chips
 
     @property
     def manifest(self) -> Manifest | None:
