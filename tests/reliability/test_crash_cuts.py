@@ -62,7 +62,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, soak: bool
 ) -> None:
     cuts = 200 if soak else 10
-    budget = 1500.0 if soak else 60.0
+    budget = 1500.0 if soak else 120.0
     rng = random.Random(20240909)
     inputs = tmp_path / "in"
     pkg, password = build_demo_package(
@@ -83,7 +83,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
             if survived >= cuts or time.monotonic() > deadline:
                 break
             child = run_child(paths.root, pkg, password_file, farm.urls)
-            if _cut(child, rng.uniform(0.2, 2.3)):
+            if _cut(child, rng.uniform(0.2, 1.8)):  # a whole run takes about 2 s
                 survived += 1
             else:
                 finished += 1
