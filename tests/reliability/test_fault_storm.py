@@ -77,7 +77,8 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
         seed=9,
     )
     paths = StationPaths(tmp_path / "station").ensure()
-    settings = fast_settings(job_timeout_s=WATCHDOG_S, shell_timeout_s=2.0)
+    # jobs in worker processes, as on a station: faults cross the pipe as reasons and settlements
+    settings = fast_settings(job_timeout_s=WATCHDOG_S, shell_timeout_s=2.0, job_processes=2)
     injected, rounds, jobs = 0, 0, 0
     reasons: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
