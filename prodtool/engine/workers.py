@@ -27,7 +27,7 @@ from typing import Any
 
 from prodtool.crash import report_crash
 from prodtool.engine.worker_main import Call, serve
-from prodtool.engine.writelog import WriteLog, WriteRecord
+from prodtool.engine.writelog import WriteLog
 from prodtool.errors import StorageError, UserError
 from prodtool.flash.drivers.base import CancelToken, ChipInfo
 from prodtool.flash.events import (
@@ -39,7 +39,14 @@ from prodtool.flash.events import (
     Reason,
     StateChanged,
 )
-from prodtool.flash.job import ActiveChips, JobConfig, JobPlan, JobResult, new_job_id
+from prodtool.flash.job import (
+    ActiveChips,
+    JobConfig,
+    JobPlan,
+    JobResult,
+    new_job_id,
+    write_record,
+)
 from prodtool.license.ledger import Ledger, Reservation
 
 PORTS_PER_PROCESS = 8
@@ -323,7 +330,8 @@ class WorkerPool:
             seconds=seconds,
         )
         with contextlib.suppress(StorageError):
-            result.log_record = services.writelog.append(self._record(flight, result))
+            record = write_record(flight.plan, flight.config, result, flight.started_at)
+            result.log_record = services.writelog.append(record)
         publish(
             StateChanged(
                 port=flight.port, job_id=flight.job_id, state=JobState.FAILED, step=LOST_DETAIL
@@ -342,33 +350,6 @@ class WorkerPool:
             )
         )
         return result
-
-    @staticmethod
-    def _record(flight: _Flight, result: JobResult) -> WriteRecord:
-        chip, plan, manifest = flight.chip, flight.plan, flight.plan.manifest
-        return WriteRecord(
-            job_id=flight.job_id,
-            station_id=flight.config.station_id,
-            operator=flight.config.operator,
-            port=flight.port,
-            chip_family=chip.family if chip else "",
-            mac=chip.mac if chip else "",
-            chip_id=chip.chip_id if chip else "",
-            uuid=result.uuid,
-            license_reused=result.reused,
-            package_id=plan.package_id,
-            order_number=manifest.order_number,
-            firmware_file=plan.firmware_file,
-            firmware_sha256=plan.firmware_sha256,
-            firmware_version=plan.firmware_version,
-            delivery_mode=manifest.delivery_mode.value,
-            result=JobState.FAILED.value,
-            reason=Reason.INTERNAL.value,
-            detail=LOST_DETAIL,
-            started_at=flight.started_at.isoformat(timespec="seconds"),
-            finished_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            seconds_total=result.seconds,
-        )
 
     # -- the end ------------------------------------------------------------------------------
     def close(self, timeout: float = 10.0) -> None:

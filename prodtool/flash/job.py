@@ -715,33 +715,56 @@ class PortJob:
         return result
 
     def _record(self, result: JobResult, started_at: dt.datetime) -> WriteRecord:
-        chip, manifest = result.chip, self.plan.manifest
-        return WriteRecord(
-            job_id=self.job_id,
-            station_id=self.config.station_id,
-            operator=self.config.operator,
-            port=self.port,
-            chip_family=chip.family if chip else "",
-            mac=chip.mac if chip else "",
-            chip_id=chip.chip_id if chip else "",
-            uuid=result.uuid,
-            license_reused=result.reused,
-            package_id=self.plan.package_id,
-            order_number=manifest.order_number,
-            firmware_file=self.plan.firmware_file,
-            firmware_sha256=self.plan.firmware_sha256,
-            firmware_version=self.plan.firmware_version,
-            delivery_mode=manifest.delivery_mode.value,
-            result="passed" if result.passed else result.state.value,
-            reason=result.reason.value,
-            detail=result.detail,
-            started_at=started_at.isoformat(timespec="seconds"),
-            finished_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            seconds_total=result.seconds,
+        return write_record(
+            self.plan,
+            self.config,
+            result,
+            started_at,
             seconds_firmware=self._times.get("firmware", 0.0),
             seconds_auth=self._times.get("auth", 0.0),
             baud=self._baud,
         )
+
+
+def write_record(
+    plan: JobPlan,
+    config: JobConfig,
+    result: JobResult,
+    started_at: dt.datetime,
+    *,
+    seconds_firmware: float = 0.0,
+    seconds_auth: float = 0.0,
+    baud: int = 0,
+) -> WriteRecord:
+    """The write log's record of one finished job (by the job, or by the station for a job
+    whose worker process died)."""
+    chip, manifest = result.chip, plan.manifest
+    return WriteRecord(
+        job_id=result.job_id,
+        station_id=config.station_id,
+        operator=config.operator,
+        port=result.port,
+        chip_family=chip.family if chip else "",
+        mac=chip.mac if chip else "",
+        chip_id=chip.chip_id if chip else "",
+        uuid=result.uuid,
+        license_reused=result.reused,
+        package_id=plan.package_id,
+        order_number=manifest.order_number,
+        firmware_file=plan.firmware_file,
+        firmware_sha256=plan.firmware_sha256,
+        firmware_version=plan.firmware_version,
+        delivery_mode=manifest.delivery_mode.value,
+        result="passed" if result.passed else result.state.value,
+        reason=result.reason.value,
+        detail=result.detail,
+        started_at=started_at.isoformat(timespec="seconds"),
+        finished_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        seconds_total=result.seconds,
+        seconds_firmware=seconds_firmware,
+        seconds_auth=seconds_auth,
+        baud=baud,
+    )
 
 
 def firmware_digest(data: bytes) -> str:
