@@ -113,12 +113,9 @@ def _cell(value: object) -> str:
 
 def peak_rss_mb() -> float:
     """This process's peak resident memory (VmHWM), in MB."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
+    peak = process_stat(os.getpid())[1]
+    if peak:
+        return peak
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -32,7 +32,6 @@ from prodtool.errors import StorageError, UserError
 from prodtool.flash.drivers.base import CancelToken, ChipInfo
 from prodtool.flash.events import (
     ChipIdentified,
-    JobFinished,
     JobState,
     LogLine,
     PortEvent,
@@ -44,10 +43,11 @@ from prodtool.flash.job import (
     JobConfig,
     JobPlan,
     JobResult,
+    LicenseSteps,
     new_job_id,
     write_record,
 )
-from prodtool.license.ledger import Ledger, Reservation
+from prodtool.license.ledger import Ledger
 
 PORTS_PER_PROCESS = 8
 LOST_DETAIL = "the job's worker process stopped"
@@ -97,9 +97,7 @@ class _Flight:
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     done: threading.Event = field(default_factory=threading.Event)
     result: JobResult | None = None
-    reservation: Reservation | None = None
-    sending: bool = False
-    verified: bool = False
+    license: LicenseSteps = field(default_factory=LicenseSteps)
     chip: ChipInfo | None = None
     claimed_mac: str = ""
 
@@ -252,13 +250,18 @@ class WorkerPool:
         if flight is None:
             return
         target, method, args = call.target, call.method, call.args
+        steps = flight.license
         if target == "ledger":
             if method == "reserve":
-                flight.reservation = value
+                steps.reservation = value
             elif method == "mark_sending":
-                flight.sending = True
+                steps.sending = True
+            elif method == "mark_written":
+                steps.written = True
             elif method == "mark_verified":
-                flight.verified = True
+                steps.verified = True
+            elif method == "quarantine" and steps.reservation is not None:
+                steps.quarantined |= args[0] == steps.reservation.license_id
         elif target == "chips":
             if method == "claim":
                 flight.claimed_mac = args[0]
@@ -298,23 +301,12 @@ class WorkerPool:
             flight.done.set()
 
     def _settle(self, flight: _Flight) -> JobResult:
-        services, reservation = self.services, flight.reservation
-        publish = services.publish
-        if reservation is not None and not flight.verified:
-            try:
-                if flight.sending:
-                    services.ledger.mark_needs_check(
-                        reservation.license_id,
-                        job_id=flight.job_id,
-                        reason=f"internal: {LOST_DETAIL}",
-                    )
-                else:
-                    services.ledger.release(
-                        reservation.license_id, job_id=flight.job_id, reason="internal"
-                    )
-            except UserError as error:
-                text = f"the ledger refused: {error.message}"
-                publish(LogLine(port=flight.port, job_id=flight.job_id, level="error", text=text))
+        services, steps = self.services, flight.license
+        reservation, publish = steps.reservation, services.publish
+        refused = steps.settle(services.ledger, flight.job_id, Reason.INTERNAL, LOST_DETAIL)
+        if refused:
+            text = f"the ledger refused: {refused}"
+            publish(LogLine(port=flight.port, job_id=flight.job_id, level="error", text=text))
         if flight.claimed_mac:
             services.chips.release(flight.claimed_mac, flight.port)
         seconds = (dt.datetime.now(dt.UTC) - flight.started_at).total_seconds()
@@ -337,18 +329,7 @@ class WorkerPool:
                 port=flight.port, job_id=flight.job_id, state=JobState.FAILED, step=LOST_DETAIL
             )
         )
-        publish(
-            JobFinished(
-                port=flight.port,
-                job_id=flight.job_id,
-                passed=False,
-                reason=Reason.INTERNAL,
-                detail=LOST_DETAIL,
-                mac=flight.chip.mac if flight.chip else "",
-                uuid=result.uuid,
-                seconds=seconds,
-            )
-        )
+        publish(result.finished_event())
         return result
 
     # -- the end ------------------------------------------------------------------------------

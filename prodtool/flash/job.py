@@ -114,6 +114,18 @@ class JobResult:
     def passed(self) -> bool:
         return self.state is JobState.PASSED
 
+    def finished_event(self) -> JobFinished:
+        return JobFinished(
+            port=self.port,
+            job_id=self.job_id,
+            passed=self.passed,
+            reason=self.reason,
+            detail=self.detail,
+            mac=self.chip.mac if self.chip else "",
+            uuid=self.uuid,
+            seconds=self.seconds,
+        )
+
 
 class JobLedger(Protocol):
     """The ledger moves a job makes: the station's `Ledger`, or a worker's line back to it."""
@@ -179,15 +191,36 @@ class ActiveChips:
                     self._seen_twice.pop(mac, None)
 
 
-class _Sent:
-    """Tracks whether the AuthKey may have left the station (decides release vs needs_check)."""
+@dataclass
+class LicenseSteps:
+    """How far a job's license got: whether its AuthKey may have left the station.
 
-    def __init__(self) -> None:
-        self.reservation: Reservation | None = None
-        self.sending = False
-        self.written = False
-        self.verified = False
-        self.quarantined = False  # we quarantined our own reservation (a cloned MAC)
+    The job keeps one as it goes; the station keeps one per job running in a worker process
+    (from the ledger calls it answers), so a job that dies with its worker settles the same way.
+    """
+
+    reservation: Reservation | None = None
+    sending: bool = False
+    written: bool = False
+    verified: bool = False
+    quarantined: bool = False  # the job quarantined its own reservation (a cloned MAC)
+
+    def settle(self, ledger: JobLedger, job_id: str, reason: Reason, detail: str) -> str:
+        """The ledger after a failure: released if never sent, else held for a check.
+        Returns the ledger's refusal, or "" when it agreed (or had nothing to do)."""
+        reservation = self.reservation
+        if reservation is None or self.verified or self.quarantined:
+            return ""
+        try:
+            if self.sending:
+                ledger.mark_needs_check(
+                    reservation.license_id, job_id=job_id, reason=f"{reason.value}: {detail}"
+                )
+            elif reason is not Reason.DUPLICATE_CHIP:
+                ledger.release(reservation.license_id, job_id=job_id, reason=reason.value)
+        except UserError as error:
+            return error.message
+        return ""
 
 
 class GuardedTranscript:
@@ -276,7 +309,7 @@ class PortJob:
         self.state = JobState.WAITING
         self._serial: Any = None
         self._chip: ChipInfo | None = None
-        self._sent = _Sent()
+        self._sent = LicenseSteps()
         self._baud = config.baud_rates[0]
         self._times: dict[str, float] = {}
         self._last_progress = -1.0
@@ -636,19 +669,9 @@ class PortJob:
         self.ledger.mark_verified(reservation.license_id, job_id=self.job_id)
 
     def _settle_failure(self, reason: Reason, detail: str) -> None:
-        """The ledger after a failure: released if never sent, else held for a check."""
-        reservation = self._sent.reservation
-        if reservation is None or self._sent.verified or self._sent.quarantined:
-            return
-        try:
-            if self._sent.sending:
-                self.ledger.mark_needs_check(
-                    reservation.license_id, job_id=self.job_id, reason=f"{reason.value}: {detail}"
-                )
-            elif reason is not Reason.DUPLICATE_CHIP:
-                self.ledger.release(reservation.license_id, job_id=self.job_id, reason=reason.value)
-        except UserError as error:
-            self._log(f"the ledger refused: {error.message}", "error")
+        refused = self._sent.settle(self.ledger, self.job_id, reason, detail)
+        if refused:
+            self._log(f"the ledger refused: {refused}", "error")
 
     # -- the end --------------------------------------------------------------------------------
     def _close_port(self) -> None:
@@ -700,18 +723,7 @@ class PortJob:
             )
         self._transcript.step("finished", reason=result.reason.value, detail=result.detail)
         self._transcript.close()
-        self._emit(
-            JobFinished(
-                port=self.port,
-                job_id=self.job_id,
-                passed=result.passed,
-                reason=result.reason,
-                detail=result.detail,
-                mac=self._chip.mac if self._chip else "",
-                uuid=result.uuid,
-                seconds=seconds,
-            )
-        )
+        self._emit(result.finished_event())
         return result
 
     def _record(self, result: JobResult, started_at: dt.datetime) -> WriteRecord:

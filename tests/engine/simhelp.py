@@ -1,11 +1,13 @@
-"""Helpers for engine tests: fast settings, small demo packages, an event recorder."""
+"""Helpers for engine tests: fast settings, small demo packages, event subscribers."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from prodtool.engine.demo import build_demo_package
-from prodtool.flash.events import JobFinished, PortEvent
+from prodtool.flash.events import JobFinished, JobState, PortEvent, Progress
 from prodtool.license.model import AuthMethod, DeliveryMode
 from prodtool.settings import Settings
 
@@ -56,3 +58,22 @@ class Recorder:
 
     def finished(self) -> dict[str, JobFinished]:
         return {e.port: e for e in self.events if isinstance(e, JobFinished)}
+
+
+class FirstFirmwareProgress:
+    """Subscriber: on the first firmware progress, sets `started` and runs `action` once."""
+
+    def __init__(self, action: Callable[[Progress], object] | None = None) -> None:
+        self.started = threading.Event()
+        self._action = action
+        self._lock = threading.Lock()
+
+    def __call__(self, event: PortEvent) -> None:
+        if not isinstance(event, Progress) or event.phase is not JobState.WRITING_FIRMWARE:
+            return
+        with self._lock:
+            if self.started.is_set():
+                return
+            self.started.set()
+        if self._action is not None:
+            self._action(event)

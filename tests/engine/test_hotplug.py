@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from prodtool.engine.station import Station
-from prodtool.flash.events import JobState, PortEvent, PortRemoved, Progress, Reason
+from prodtool.flash.events import JobState, PortRemoved, Reason
 from prodtool.flash.sim import ChipFarm
 from prodtool.license.model import LicenseState
 from prodtool.paths import StationPaths
-from tests.engine.simhelp import Recorder, fast_settings, package
+from tests.engine.simhelp import FirstFirmwareProgress, Recorder, fast_settings, package
 
 pytestmark = pytest.mark.sim
 
@@ -26,17 +25,6 @@ class ListedPort:
     vid: int | None = 0x10C4  # a CP210x bridge: in the default USB ids
     pid: int | None = 0xEA60
     description: str = "CP2102 USB to UART Bridge"
-
-
-class Writing:
-    """Subscriber: set once the first firmware progress arrives."""
-
-    def __init__(self) -> None:
-        self.started = threading.Event()
-
-    def __call__(self, event: PortEvent) -> None:
-        if isinstance(event, Progress) and event.phase is JobState.WRITING_FIRMWARE:
-            self.started.set()
 
 
 def test_a_matching_adapter_starts_a_job_and_others_are_ignored(
@@ -76,7 +64,7 @@ def test_an_adapter_vanishing_mid_write_ends_the_job_at_once(
     ):
         pkg, password = package(tmp_path, firmware_size=512 * 1024)
         station.load_package(pkg, password)
-        recorder, writing = Recorder(), Writing()
+        recorder, writing = Recorder(), FirstFirmwareProgress()
         station.subscribe(recorder)
         station.subscribe(writing)
         listed.append(ListedPort(farm.urls[0]))

@@ -18,12 +18,12 @@ from prodtool.engine.station import Station
 from prodtool.engine.workers import LOST_DETAIL, Services
 from prodtool.engine.writelog import read_records, verify_chain
 from prodtool.errors import UserError
-from prodtool.flash.events import JobState, PortEvent, Progress, Reason
+from prodtool.flash.events import JobState, Reason
 from prodtool.flash.job import ActiveChips
 from prodtool.flash.sim import ChipFarm
 from prodtool.license.model import LicenseState
 from prodtool.paths import StationPaths
-from tests.engine.simhelp import Recorder, fast_settings, package
+from tests.engine.simhelp import FirstFirmwareProgress, Recorder, fast_settings, package
 
 pytestmark = pytest.mark.sim
 
@@ -37,23 +37,6 @@ def station(paths: StationPaths) -> Iterator[Station]:
 def _counts(station: Station) -> dict[LicenseState, int]:
     pid = station.summary().package_id
     return station.ledger.counts(pid)[pid]
-
-
-class _OnFirstProgress:
-    """Subscriber: runs `action` once, when the first firmware progress arrives."""
-
-    def __init__(self, action: Any) -> None:
-        self._action = action
-        self._fired = threading.Event()
-
-    def __call__(self, event: PortEvent) -> None:
-        if (
-            isinstance(event, Progress)
-            and event.phase is JobState.WRITING_FIRMWARE
-            and not self._fired.is_set()
-        ):
-            self._fired.set()
-            self._action(event)
 
 
 def test_jobs_run_in_worker_processes_and_pass(station: Station, tmp_path: Path) -> None:
@@ -90,7 +73,7 @@ def test_cancel_reaches_the_worker_and_releases_the_license(
     station.load_package(pkg, password)
     recorder = Recorder()
     station.subscribe(recorder)
-    station.subscribe(_OnFirstProgress(lambda event: station.cancel(event.port)))
+    station.subscribe(FirstFirmwareProgress(lambda event: station.cancel(event.port)))
     with ChipFarm(count=1, family="esp32c3", transport="socket") as farm:
         station.add_ports(farm.urls, start=True)
         assert station.wait_idle(60)
@@ -107,7 +90,7 @@ def test_a_worker_killed_mid_firmware_releases_the_license_and_the_next_job_pass
     station.load_package(pkg, password)
     recorder = Recorder()
     station.subscribe(recorder)
-    station.subscribe(_OnFirstProgress(lambda _e: os.kill(station.worker_pids()[0], 9)))
+    station.subscribe(FirstFirmwareProgress(lambda _e: os.kill(station.worker_pids()[0], 9)))
     with ChipFarm(count=1, family="esp32c3", transport="socket") as farm:
         station.add_ports(farm.urls, start=True)
         assert station.wait_idle(60)
