@@ -25,11 +25,18 @@ def paths_from(args: argparse.Namespace) -> StationPaths:
 def read_password_file(path: str | Path) -> str:
     """The download password, from a file so that it never shows in a process list or history."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # utf-8-sig: Notepad and PowerShell save a byte-order mark that is no part of the password.
+        text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as error:
         raise UserError(
             f"cannot read the password file {path}: {error.strerror}",
             hint="give the file the platform's download password is saved in",
+            code="password_file",
+        ) from None
+    except UnicodeDecodeError:
+        raise UserError(
+            f"the password file {path} is not UTF-8 text",
+            hint="save it as UTF-8 (e.g. Notepad: Save as, Encoding UTF-8)",
             code="password_file",
         ) from None
     password = text.strip("\r\n")

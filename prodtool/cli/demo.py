@@ -64,7 +64,7 @@ def demo_command(args: argparse.Namespace) -> int:
             farm.chips[0].add_fault(parse_fault(spec))
         with Station(paths, settings) as station:
             station.load_package(package, password)
-            station.subscribe(EventPrinter(as_json=args.json))
+            station.subscribe(EventPrinter(as_json=args.json, demo=True))
             station.add_ports(farm.urls, start=True)
             station.wait_idle()
             summary = station.summary()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from prodtool.cli.common import add_data_dir_option, paths_from
 from prodtool.cli.ledger_fix import register_fixes
+from prodtool.license.formats import printable
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState
 
@@ -68,13 +69,14 @@ def _status(args: argparse.Namespace) -> int:
     print(header)
     for pid, by_state in counts.items():
         manifest = manifests[pid]
-        label = ("DEMO " if manifest.demo else "") + pid
+        label = ("DEMO " if manifest.demo else "") + printable(pid)
         print(
             f"{label:<42} {manifest.license_count:>9} "
             + " ".join(f"{by_state[s]:>11}" for s in states)
         )
         if manifest.product_name or manifest.order_number:
-            print(f"  {manifest.product_name}  order {manifest.order_number or '-'}")
+            name, order = printable(manifest.product_name), printable(manifest.order_number)
+            print(f"  {name}  order {order or '-'}")
     if args.check:
         print("invariants: OK")
     return 0

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from prodtool.cli.common import add_data_dir_option, paths_from, read_password_file
+from prodtool.cli.supervisor import add_pin_option, require_supervisor
 from prodtool.errors import UserError
 from prodtool.license.builder import build_package, demo_licenses, demo_signing_key
+from prodtool.license.formats import printable
 from prodtool.license.keys import generate_issuer_keys, load_private_key
 from prodtool.license.ledger import Ledger
 from prodtool.license.licenselist import read_license_list
@@ -94,6 +96,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     trust = commands.add_parser("trust", help="trust an issuer's public key (supervisor)")
     add_data_dir_option(trust)
     trust.add_argument("keyfile", type=Path)
+    add_pin_option(trust)
     trust.set_defaults(func=_trust)
 
     keygen = commands.add_parser("keygen", help="make an issuer key pair for your license server")
@@ -259,7 +262,7 @@ def _inspect(args: argparse.Namespace) -> int:
             f" ({'paid' if feature.paid else 'free'}, "
             f"{'required' if feature.required else 'optional'})"
         )
-    print("\n".join(lines))
+    print("\n".join(printable(line) for line in lines))
     return 0
 
 
@@ -282,7 +285,9 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _trust(args: argparse.Namespace) -> int:
-    kid = TrustStore.for_station(paths_from(args)).add(args.keyfile)
+    paths = paths_from(args)
+    require_supervisor(args, paths, "trust a new issuer key")
+    kid = TrustStore.for_station(paths).add(args.keyfile)
     print(f"trusted issuer key {kid}")
     return 0
 

@@ -44,9 +44,10 @@ from prodtool.flash.job import (
     new_job_id,
     open_port,
 )
+from prodtool.license.errors import PackageIdClash
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState, Manifest
-from prodtool.license.package import open_package
+from prodtool.license.package import open_package, read_firmware
 from prodtool.license.trust import TrustStore
 from prodtool.paths import StationPaths
 from prodtool.settings import Settings, load_settings
@@ -78,6 +79,7 @@ class Summary:
     elapsed_s: float
     package_id: str = ""
     reasons: dict[str, int] = field(default_factory=dict)
+    demo: bool = False  # the package is a DEMO package: its outputs say so
 
 
 class _Runnable(Protocol):
@@ -182,10 +184,14 @@ class Station:
     def load_package(self, path: Path, password: str) -> Manifest:
         """Open, verify and load a package into the ledger; its firmware stays in memory."""
         package = open_package(Path(path), password, TrustStore.for_station(self.paths))
-        package_id = self._ledger.load_package(package)
-        manifest = package.manifest
+        package_id = self._ledger.load_package(package)  # refuses another package, same id
+        # Follow the manifest recorded at the first load, and flash only images whose size and
+        # SHA-256 are the recorded ones: never what a later file under that id says.
+        manifest = self._ledger.manifest(package_id)
+        if manifest != package.manifest:
+            raise PackageIdClash(f"the package {package_id} differs from the one loaded before")
         regions = tuple(
-            Region(image.offset, package.firmware_bytes(image), name=image.file)
+            Region(image.offset, read_firmware(package.path, image), name=image.file)
             for image in manifest.firmware
         )
         first = manifest.firmware[0] if manifest.firmware else None
@@ -489,6 +495,7 @@ class Station:
             elapsed_s=round(elapsed, 2),
             package_id=plan.package_id if plan else "",
             reasons=reasons,
+            demo=bool(plan and plan.manifest.demo),
         )
 
     def stop(self) -> None:

@@ -48,6 +48,7 @@ from prodtool.license.errors import (
     LedgerInvariantError,
     LicenseQuarantined,
     NoLicensesLeft,
+    PackageIdClash,
     RowProblem,
     TransitionError,
     UnknownLicense,
@@ -316,26 +317,43 @@ class Ledger:
             raise UnknownPackage(f"package {package_id} is not in the ledger")
         return int(row[0])
 
-    def _loaded(self, manifest: Manifest) -> bool:
+    def _loaded(self, manifest: Manifest, digest: str) -> bool:
+        """True when this very package is loaded already; a different package under the same id
+        (another manifest or any other member) is refused."""
         with self._read() as conn:
             row = conn.execute(
-                "SELECT license_count FROM packages WHERE package_id = ?", (manifest.package_id,)
+                "SELECT license_count, manifest, content_digest FROM packages WHERE package_id = ?",
+                (manifest.package_id,),
             ).fetchone()
         if row is None:
             return False
-        if row[0] != manifest.license_count:
-            raise DuplicateLicenses(
-                f"a different package with the id {manifest.package_id} is already loaded"
+        count, recorded, stored = row
+        if stored is not None:
+            same = stored == digest
+        else:  # a list's id is its file's digest already; a package's manifest must be the same
+            list_mode = manifest.delivery_mode is DeliveryMode.LICENSE_LIST
+            same = list_mode or recorded == manifest.to_json()
+        if count != manifest.license_count or not same:
+            raise PackageIdClash(
+                f"a different package with the same id {manifest.package_id} is already loaded:"
+                " nothing was loaded",
+                hint="a package id names one package; ask the issuer which one is right",
             )
+        if stored is None:  # loaded before digests were kept: record it now
+            with self._write() as conn:
+                conn.execute(
+                    "UPDATE packages SET content_digest = ? WHERE package_id = ?",
+                    (digest, manifest.package_id),
+                )
         return True
 
     def load_package(self, package: CredentialPackage) -> str:
         """Add a package's licenses, all or none; loading it again changes nothing."""
         manifest = package.manifest
-        if self._loaded(manifest):
+        if self._loaded(manifest, package.digest):
             return manifest.package_id
         uuids, authkeys = package.license_columns()
-        self._insert(manifest, uuids, authkeys, source=package.path.name)
+        self._insert(manifest, uuids, authkeys, source=package.path.name, digest=package.digest)
         return manifest.package_id
 
     def import_license_list(
@@ -368,16 +386,17 @@ class Ledger:
             created_at=_now(),
             demo=False,
         )
-        if self._loaded(manifest):
+        if self._loaded(manifest, digest):
             return manifest.package_id
         known = self._known_uuids([lic.uuid for _, lic in rows])
         if known:
             problems = [
                 RowProblem(
-                    n, f"UUID {lic.uuid} is already in the ledger (package {known[lic.uuid]})"
+                    n,
+                    f"UUID {lic.uuid} is already in the ledger (package {known[lic.uuid.lower()]})",
                 )
                 for n, lic in rows
-                if lic.uuid in known
+                if lic.uuid.lower() in known
             ]
             raise rows_error(path.name, problems)
         self._insert(
@@ -385,11 +404,13 @@ class Ledger:
             [lic.uuid for _, lic in rows],
             [lic.authkey for _, lic in rows],
             source=path.name,
+            digest=digest,
         )
         return manifest.package_id
 
     def _known_uuids(self, uuids: Sequence[str]) -> dict[str, str]:
-        """Which of `uuids` the ledger holds already, with their package ids."""
+        """Which of `uuids` the ledger holds already (in any case), with their package ids; keyed
+        by the UUID in lower case."""
         found: dict[str, str] = {}
         with self._read() as conn:
             for start in range(0, len(uuids), 500):
@@ -397,15 +418,21 @@ class Ledger:
                 marks = ",".join("?" * len(chunk))
                 found.update(
                     conn.execute(
-                        "SELECT l.uuid, p.package_id FROM licenses l"
-                        f" JOIN packages p ON p.id = l.package WHERE l.uuid IN ({marks})",
+                        "SELECT lower(l.uuid), p.package_id FROM licenses l JOIN packages p"
+                        f" ON p.id = l.package WHERE l.uuid COLLATE NOCASE IN ({marks})",
                         chunk,
                     ).fetchall()
                 )
         return found
 
     def _insert(
-        self, manifest: Manifest, uuids: list[str], authkeys: list[str], *, source: str
+        self,
+        manifest: Manifest,
+        uuids: list[str],
+        authkeys: list[str],
+        *,
+        source: str,
+        digest: str,
     ) -> None:
         """Insert a package's licenses in one transaction, in UUID order: the UUID index then
         grows at its end instead of at random places, which halves the time for a million."""
@@ -425,10 +452,12 @@ class Ledger:
                     "SELECT 1 FROM packages WHERE package_id = ?", (package_id,)
                 ).fetchone():
                     return  # another thread loaded it meanwhile
+                demo = int(manifest.demo)
+                row = (package_id, manifest.to_json(), count, demo, source, now, digest)
                 pkg = conn.execute(
                     """INSERT INTO packages (package_id, manifest, license_count, demo, source,
-                           loaded_at) VALUES (?, ?, ?, ?, ?, ?)""",
-                    (package_id, manifest.to_json(), count, int(manifest.demo), source, now),
+                           loaded_at, content_digest) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                    row,
                 ).lastrowid
                 conn.executemany(
                     "INSERT INTO licenses (package, uuid, authkey, state)"

@@ -157,14 +157,14 @@ def _licenses(name: str, rows: list[Row]) -> list[tuple[int, License]]:
             why = "a number cell, not text: format the UUID and AuthKey columns as text"
         else:
             why = uuid_problem(uuid) or authkey_problem(authkey)
-        if why is None and uuid in seen_uuid:
-            why = f"UUID {uuid} repeats row {seen_uuid[uuid]}"
+        if why is None and uuid.lower() in seen_uuid:  # UUIDs differing in case are one
+            why = f"UUID {uuid} repeats row {seen_uuid[uuid.lower()]}"
         elif why is None and authkey in seen_key:
             why = f"the AuthKey repeats the one in row {seen_key[authkey]}"
         if why:
             problems.append(RowProblem(number, why))
             continue
-        seen_uuid[uuid] = number
+        seen_uuid[uuid.lower()] = number
         seen_key[authkey] = number
         licenses.append((number, License(uuid, authkey)))
     if problems:

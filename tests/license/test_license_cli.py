@@ -152,7 +152,9 @@ def test_own_issuer_keygen_trust_and_build_from_a_list(
     assert code == 0, err
     code, out, err = _run(capsys, "package", "inspect", str(pkg))
     assert code == 2 and "unknown issuer" in err and "prodtool package trust" in err
-    code, out, _ = _run(capsys, "package", "trust", str(public))
+    pin = tmp_path / "pin.txt"
+    pin.write_text("2468\n")
+    code, out, _ = _run(capsys, "package", "trust", str(public), "--pin-file", str(pin))
     assert code == 0 and "trusted issuer key" in out
     code, out, _ = _run(capsys, "package", "inspect", str(pkg))
     assert code == 0 and "DEMO" not in out and "Lamp" in out and "authorization-only" in out
