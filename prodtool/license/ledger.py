@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import logging
-import operator
 import re
 import sqlite3
 import threading
@@ -54,7 +52,7 @@ from prodtool.license.errors import (
     UnknownLicense,
     UnknownPackage,
 )
-from prodtool.license.licenselist import read_license_rows, rows_error
+from prodtool.license.licenselist import read_license_columns, rows_error
 from prodtool.license.model import (
     FORMAT_VERSION,
     AuthMethod,
@@ -360,11 +358,8 @@ class Ledger:
         self, path: Path, *, product_name: str = "", chip_family: str = "esp32c3"
     ) -> str:
         """Add a CSV/XLSX License List as a package of its own (id from the file's SHA-256)."""
-        rows = read_license_rows(path)
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError as error:
-            raise StorageError(f"cannot read {path}: {error.strerror}") from None
+        columns = read_license_columns(path)  # streamed: two flat lists, bounded
+        digest = columns.digest
         manifest = Manifest(
             format_version=FORMAT_VERSION,
             package_id=f"list-{digest[:24]}",
@@ -382,29 +377,25 @@ class Ledger:
             auth_method=AuthMethod.TUYAOPEN_SHELL,
             nvs=None,
             features=(),
-            license_count=len(rows),
+            license_count=len(columns),
             created_at=_now(),
             demo=False,
         )
         if self._loaded(manifest, digest):
             return manifest.package_id
-        known = self._known_uuids([lic.uuid for _, lic in rows])
+        known = self._known_uuids(columns.uuids)
         if known:
             problems = [
                 RowProblem(
-                    n,
-                    f"UUID {lic.uuid} is already in the ledger (package {known[lic.uuid.lower()]})",
+                    row,
+                    f"UUID {uuid} is already in the ledger (package {known[uuid.lower()]})",
                 )
-                for n, lic in rows
-                if lic.uuid.lower() in known
+                for row, uuid in zip(columns.rows, columns.uuids, strict=True)
+                if uuid.lower() in known
             ]
             raise rows_error(path.name, problems)
         self._insert(
-            manifest,
-            [lic.uuid for _, lic in rows],
-            [lic.authkey for _, lic in rows],
-            source=path.name,
-            digest=digest,
+            manifest, columns.uuids, columns.authkeys, source=path.name, digest=columns.digest
         )
         return manifest.package_id
 
@@ -428,8 +419,8 @@ class Ledger:
     def _insert(
         self,
         manifest: Manifest,
-        uuids: list[str],
-        authkeys: list[str],
+        uuids: Sequence[str],
+        authkeys: Sequence[str],
         *,
         source: str,
         digest: str,
@@ -440,11 +431,7 @@ class Ledger:
         if count != manifest.license_count or count != len(authkeys):
             raise ValueError("license count does not match the manifest")
         package_id = manifest.package_id
-        if count > 1:
-            pick = operator.itemgetter(*sorted(range(count), key=uuids.__getitem__))
-            uuids, authkeys = list(pick(uuids)), list(pick(authkeys))
-        sealed = self._key.seal_many(uuids, authkeys, package_id=package_id)  # outside the lock
-        del authkeys
+        order = sorted(range(count), key=uuids.__getitem__)
         now = _now()
         try:
             with self._write() as conn:
@@ -462,7 +449,7 @@ class Ledger:
                 conn.executemany(
                     "INSERT INTO licenses (package, uuid, authkey, state)"
                     " VALUES (?, ?, ?, 'available')",
-                    zip(repeat(pkg), uuids, sealed),
+                    self._sealed_rows(pkg, order, uuids, authkeys, package_id),
                 )
                 conn.executemany(
                     "INSERT INTO state_counts (package, state, n) VALUES (?, ?, ?)",
@@ -483,6 +470,23 @@ class Ledger:
                 f" (UUID {sample}{', ...' if len(known) > 5 else ''}): nothing was loaded",
                 hint="a license may be loaded only once",
             ) from None
+
+    def _sealed_rows(
+        self,
+        pkg: int | None,
+        order: list[int],
+        uuids: Sequence[str],
+        authkeys: Sequence[str],
+        package_id: str,
+    ) -> Iterator[tuple[int | None, str, bytes]]:
+        """Rows to insert in UUID order, sealed a block at a time: a million sealed AuthKeys
+        never sit in memory at once (the import bound in docs/credential-package.md)."""
+        for start in range(0, len(order), 8192):
+            block = order[start : start + 8192]
+            some_uuids = [uuids[i] for i in block]
+            keys = [authkeys[i] for i in block]
+            sealed = self._key.seal_many(some_uuids, keys, package_id=package_id)
+            yield from zip(repeat(pkg), some_uuids, sealed)
 
     def packages(self) -> list[Manifest]:
         with self._read():

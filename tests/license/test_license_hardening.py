@@ -6,12 +6,15 @@ import dataclasses
 import io
 import json
 import os
+import re
 import sqlite3
 import tracemalloc
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 
 from prodtool.cli.main import main
 from prodtool.engine.console import EventPrinter, format_summary
@@ -28,6 +31,7 @@ from prodtool.license.errors import (
 from prodtool.license.formats import DEMO_ID_PREFIX, demo_authkey, printable
 from prodtool.license.keys import generate_issuer_keys, key_id, load_private_key, load_public_key
 from prodtool.license.ledger import Ledger
+from prodtool.license.licenselist import read_license_list, read_license_rows
 from prodtool.license.model import DeliveryMode, License, Manifest, ScryptParams
 from prodtool.license.package import verify_package
 from prodtool.license.schema import MIGRATIONS
@@ -386,3 +390,191 @@ def test_trust_asks_for_the_supervisor_pin(
     assert "wrong supervisor PIN" in err and "0000" not in err
     code, out, _ = _run(capsys, "package", "trust", str(public), "--pin-file", str(pin))
     assert code == 0 and "PIN set" not in out
+
+
+# -- item 6: XLSX License Lists that are bombs, broken or empty
+
+
+def _workbook(tmp_path: Path, rows: Sequence[Sequence[object]], name: str = "l.xlsx") -> Path:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    path = tmp_path / name
+    workbook.save(path)
+    return path
+
+
+def _rewrite(path: Path, changes: dict[str, bytes], *, out: Path | None = None) -> Path:
+    """A copy of the workbook at `path` with parts replaced or added (deflated, as Excel does)."""
+    target = out or path.with_name("changed-" + path.name)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, changes.pop(info.filename, src.read(info)))
+        for name, data in changes.items():
+            dst.writestr(name, data)
+    return target
+
+
+def _shared(tmp_path: Path, rows: list[list[str]]) -> Path:
+    """A workbook whose cells are shared strings, as Excel writes it (openpyxl writes inline)."""
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    strings = [cell for row in rows for cell in row]
+    cells = iter(range(len(strings)))
+    sheet = (
+        f'<worksheet xmlns="{ns}"><dimension ref="A1:B{len(rows)}"/><sheetData>'
+        + "".join(
+            f'<row r="{r}">'
+            + "".join(f'<c r="{"AB"[c]}{r}" t="s"><v>{next(cells)}</v></c>' for c in range(2))
+            + "</row>"
+            for r in range(1, len(rows) + 1)
+        )
+        + "</sheetData></worksheet>"
+    )
+    sst = f'<sst xmlns="{ns}">' + "".join(f"<si><t>{x}</t></si>" for x in strings) + "</sst>"
+    base = _workbook(tmp_path, [["x"]], name="base.xlsx")
+    rels = (
+        zipfile.ZipFile(base)
+        .read("xl/_rels/workbook.xml.rels")
+        .replace(
+            b"</Relationships>",
+            b'<Relationship Id="rId9" Target="sharedStrings.xml" Type="http://schemas.openxmlformats.'
+            b'org/officeDocument/2006/relationships/sharedStrings"/></Relationships>',
+        )
+    )
+    changes = {
+        "xl/worksheets/sheet1.xml": sheet.encode(),
+        "xl/sharedStrings.xml": sst.encode(),
+        "xl/_rels/workbook.xml.rels": rels,
+    }
+    return _rewrite(base, changes, out=tmp_path / "shared.xlsx")
+
+
+def _licenses_rows(n: int) -> list[list[str]]:
+    return [["uuid", "authkey"], *([x.uuid, REAL_KEY[:-6] + f"{i:06d}"] for i, x in enumerate(
+        demo_licenses(n, seed=3)))]  # fmt: skip
+
+
+def test_an_absurd_sheet_dimension_is_refused(tmp_path: Path) -> None:
+    path = _workbook(tmp_path, _licenses_rows(2))
+    sheet = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    huge = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD99999999"', sheet)
+    bomb = _rewrite(path, {"xl/worksheets/sheet1.xml": huge})
+    with pytest.raises(LicenseListError, match="declares the size") as info:
+        read_license_list(bomb)
+    assert "\n" not in str(info.value)
+
+
+def test_a_huge_but_legal_dimension_costs_nothing(tmp_path: Path) -> None:
+    """The issue's 5 KB file: it declares A1:XFD1048576; only the rows present are read."""
+    path = _workbook(tmp_path, _licenses_rows(3))
+    sheet = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    wide = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', sheet)
+    wide = wide.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"/></row></sheetData>')
+    bomb = _rewrite(path, {"xl/worksheets/sheet1.xml": wide})
+    assert bomb.stat().st_size < 10_000
+    tracemalloc.start()
+    try:
+        assert len(read_license_list(bomb)) == 3
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2**20
+
+
+def test_shared_strings_are_read(tmp_path: Path) -> None:
+    rows = _licenses_rows(3)
+    assert [(n, x.uuid) for n, x in read_license_rows(_shared(tmp_path, rows))] == [
+        (2, rows[1][0]),
+        (3, rows[2][0]),
+        (4, rows[3][0]),
+    ]
+
+
+def test_a_shared_strings_bomb_is_refused_before_inflating(tmp_path: Path) -> None:
+    path = _shared(tmp_path, _licenses_rows(2))
+    strings = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    strings += b"<si><t>a</t></si>" * (32 * 2**20 // 17) + b"</sst>"
+    bomb = _rewrite(path, {"xl/sharedStrings.xml": strings})
+    assert bomb.stat().st_size < 2**20
+    tracemalloc.start()
+    try:
+        with pytest.raises(LicenseListError, match="zip bomb"):
+            read_license_list(bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20
+
+
+def test_an_entity_bomb_is_refused(tmp_path: Path) -> None:
+    path = _shared(tmp_path, _licenses_rows(2))
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<si><t>&c;</t></si></sst>"
+    )
+    bomb = _rewrite(path, {"xl/sharedStrings.xml": laughs})
+    with pytest.raises(LicenseListError, match="not a readable XLSX"):
+        read_license_list(bomb)
+
+
+@pytest.mark.parametrize(
+    ("part", "content", "message"),
+    [
+        ("xl/worksheets/sheet1.xml", b"<worksheet><sheetData><row", "not a readable XLSX"),
+        ("xl/workbook.xml", b"<workbook><sheets/></workbook>", "has no sheet"),
+        ("xl/sharedStrings.xml", b"<sst><si><t>only one</t></si></sst>", "does not exist"),
+    ],
+)
+def test_broken_workbooks_are_one_line_refusals(
+    tmp_path: Path, part: str, content: bytes, message: str
+) -> None:
+    path = _shared(tmp_path, _licenses_rows(2))
+    broken = _rewrite(path, {part: content})
+    with pytest.raises(LicenseListError, match=message) as info:
+        read_license_list(broken)
+    assert "\n" not in str(info.value)
+
+
+def test_inline_and_rich_text_cells_are_read(tmp_path: Path) -> None:
+    path = _workbook(tmp_path, _licenses_rows(1))
+    uuid = demo_licenses(1, seed=3)[0].uuid
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>UUID</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><r><t>Auth</t></r><r><t>Key</t></r></is></c></row>'
+        f'<row r="3"><c r="A3" t="inlineStr"><is><t>{uuid}</t></is></c>'
+        f'<c r="B3" t="str"><v>{REAL_KEY}</v></c></row></sheetData></worksheet>'
+    ).encode()
+    changed = _rewrite(path, {"xl/worksheets/sheet1.xml": sheet})
+    assert read_license_rows(changed) == [(3, License(uuid, REAL_KEY))]
+
+
+# -- item 11: no message quotes an AuthKey; swapped columns are named
+
+
+def test_swapped_columns_are_said_and_no_authkey_is_quoted(tmp_path: Path) -> None:
+    licenses = [License(x.uuid, REAL_KEY[:-2] + f"{i:02d}") for i, x in enumerate(
+        demo_licenses(60, seed=8))]  # fmt: skip
+    path = tmp_path / "swapped.csv"
+    path.write_text("".join(f"{x.authkey},{x.uuid}\n" for x in licenses))
+    with pytest.raises(LicenseListError, match="columns look swapped") as info:
+        read_license_list(path)
+    message = str(info.value)
+    for lic in licenses:
+        assert not any(lic.authkey[i : i + 6] in message for i in range(27)), message
+    header = tmp_path / "header.csv"
+    header.write_text("uuid,authkey\n" + "".join(f"{x.authkey},{x.uuid}\n" for x in licenses))
+    with pytest.raises(LicenseListError, match="columns look swapped") as info:
+        read_license_list(header)
+
+
+def test_a_bad_uuid_cell_is_not_quoted(tmp_path: Path) -> None:
+    path = tmp_path / "l.csv"
+    path.write_text(f"uuid,authkey\n{REAL_KEY}x,{REAL_KEY}\n")
+    with pytest.raises(LicenseListError, match="the UUID must be 16 or 20") as info:
+        read_license_list(path)
+    assert REAL_KEY[:8] not in str(info.value)
