@@ -15,7 +15,7 @@ from typing import Any
 
 from bench.common import machine, read_results, table
 
-BENCHMARKS = ("cycle", "scaling", "vs_esptool", "window", "memory", "ledger")
+BENCHMARKS = ("cycle", "scaling", "vs_esptool", "window", "memory", "ledger", "list_import")
 
 
 def _run(name: str, quick: bool) -> float:
@@ -117,6 +117,17 @@ def summary() -> list[list[Any]]:
                     "",
                 ]
             )
+    lists = read_results("list_import")
+    for run in lists["rows"] if lists else []:
+        ok = run["peak_rss_mb"] < lists["target_mb"] if lists else False
+        rows.append(
+            [
+                f"{run['licenses']}-row {run['format']} list import, peak RSS",
+                f"{run['peak_rss_mb']:.0f} MB",
+                "< 300 MB",
+                _v(ok),
+            ]
+        )
     return rows
 
 
