@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.pgserver import pg_server, pool_url  # noqa: F401 - the pool tests' server
+
 THREAD_GRACE_SECONDS = 5.0
 
 

@@ -42,7 +42,7 @@ def _status(args: argparse.Namespace) -> int:
             ledger.check_invariants()
     if args.json:
         out = {
-            "ledger": str(ledger.path),
+            "ledger": ledger.location,
             "invariants_checked": bool(args.check),
             "packages": [
                 {
@@ -61,7 +61,7 @@ def _status(args: argparse.Namespace) -> int:
         print()
         return 0
     if not counts:
-        print(f"the ledger {ledger.path} holds no packages")
+        print(f"the ledger {ledger.location} holds no packages")
         return 0
     states = list(LicenseState)
     header = f"{'package':<42} {'total':>9} " + " ".join(f"{s.value:>11}" for s in states)

@@ -7,7 +7,7 @@ import os
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,14 +32,9 @@ from prodtool.license.testing import (
     open_ledger,
     open_test_package,
 )
+from tests.license.conftest import MakeLedger
 
 S = LicenseState
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    with open_ledger(tmp_path) as opened:
-        yield opened
 
 
 def _load(ledger: Ledger, folder: Path, count: int = 3, seed: int = 1) -> str:
@@ -116,7 +111,7 @@ def _snapshot(path: Path) -> list[tuple[object, ...]]:
 def test_transitions_that_do_not_fit_change_nothing(ledger: Ledger, tmp_path: Path) -> None:
     pid = _load(ledger, tmp_path)
     r = ledger.reserve(pid, chip(1), job_id="j1", port="p1")
-    before = _snapshot(ledger.path)
+    before = ledger.snapshot()
     bad: list[Callable[[], object]] = [
         lambda: ledger.mark_written(r.license_id, job_id="other"),
         lambda: ledger.mark_verified(r.license_id + 1, job_id="j1"),
@@ -128,7 +123,7 @@ def test_transitions_that_do_not_fit_change_nothing(ledger: Ledger, tmp_path: Pa
     for action in bad:
         with pytest.raises(TransitionError):
             action()
-    assert _snapshot(ledger.path) == before
+    assert ledger.snapshot() == before
     ledger.mark_sending(r.license_id, job_id="j1")
     with pytest.raises(TransitionError, match="sent"):
         ledger.release(r.license_id, job_id="j1", reason="cancelled")
@@ -254,8 +249,11 @@ def test_a_different_or_missing_station_key_is_refused(tmp_path: Path) -> None:
     assert not key_file.exists()  # no new key made for a ledger that has one
 
 
-def test_32_threads_reserving_at_once_never_share_a_license(tmp_path: Path) -> None:
-    with open_ledger(tmp_path) as ledger:
+def test_32_threads_reserving_at_once_never_share_a_license(
+    make_ledger: MakeLedger, store: str, tmp_path: Path
+) -> None:
+    options = {"connections": 16} if store == "postgresql" else {}
+    with make_ledger(**options) as ledger:
         pid = _load(ledger, tmp_path, count=40)
         barrier = threading.Barrier(32)
         got: dict[int, int] = {}
@@ -282,12 +280,12 @@ def test_32_threads_reserving_at_once_never_share_a_license(tmp_path: Path) -> N
         ledger.check_invariants()
 
 
-def test_recovery_leaves_live_owners_alone(tmp_path: Path) -> None:
-    """A QA tool opening the ledger while the station runs changes nothing."""
-    with open_ledger(tmp_path) as station:
+def test_recovery_leaves_live_owners_alone(make_ledger: MakeLedger, tmp_path: Path) -> None:
+    """A QA tool (or another station) opening the ledger while a station runs changes nothing."""
+    with make_ledger() as station:
         pid = _load(station, tmp_path)
         r = station.reserve(pid, chip(1), job_id="j1", port="p1")
-        with open_ledger(tmp_path) as qa:
+        with make_ledger() as qa:
             assert qa.record(r.license_id).state is S.RESERVED
         station.mark_verified(r.license_id, job_id="j1")
 
