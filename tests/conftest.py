@@ -52,6 +52,7 @@ def _isolated_folders(
         monkeypatch.setenv(variable, str(home / sub))
     station = home / "station"
     monkeypatch.setenv("PRODTOOL_DATA_DIR", str(station))
+    monkeypatch.delenv("PRODTOOL_LEDGER", raising=False)
     return station
 
 

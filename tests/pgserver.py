@@ -12,10 +12,11 @@ import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import conninfo_to_dict
 
 from prodtool.license.pg_store import PgLedger, init_pool
 from prodtool.license.pgcluster import Cluster, find_bindir, init_cluster, remove_cluster
@@ -36,7 +37,7 @@ class Server:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
-        return make_conninfo(self.admin_url, dbname=name)
+        return urlunsplit(urlsplit(self.admin_url)._replace(path=f"/{name}"))
 
 
 _server: Server | None = None
@@ -48,6 +49,8 @@ def server() -> Server:
     if _server is None:
         given = os.environ.get(ENV_URL)
         if given:
+            if not given.startswith(("postgresql://", "postgres://")):
+                pytest.fail(f"{ENV_URL} must be a postgresql:// URL")
             conninfo_to_dict(given)  # a bad URL fails here, loudly
             _server = Server(given, None)
         elif find_bindir() is None:

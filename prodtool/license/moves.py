@@ -101,8 +101,7 @@ def recover_target(*, sent: int, prior: str | None) -> LicenseState:
     """A reservation whose holder is gone: one whose AuthKey provably never left the station
     (`mark_sending` is committed with an fsync before it leaves) goes back as a release would;
     one that may have left becomes needs_check, to be settled by reading the chip."""
-    del sent, prior
-    return _S.NEEDS_CHECK
+    return _S.NEEDS_CHECK if sent else LicenseState(prior or _S.AVAILABLE)
 
 
 def release_quarantine_target(*, bound: bool) -> LicenseState:

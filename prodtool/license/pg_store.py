@@ -14,6 +14,7 @@ a file every station of the pool holds (`keys/pool.key`); the server never sees 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import secrets
@@ -38,10 +39,12 @@ from prodtool.license.pg_schema import LATEST, migrate, schema_version
 from prodtool.license.sqlstore import SqlLedger, Tx
 from prodtool.license.stationkey import StationKey
 from prodtool.paths import StationPaths
+from prodtool.settings import load_settings
 
 log = logging.getLogger(__name__)
 
 POOL_KEY_FILE = "pool.key"
+PG_LOGIN_FILE = "pgpass"  # the pool's password, in libpq's passfile format, owner-only
 LEASE_S = 30.0  # a lease lapses this long after its station's last renewal
 
 
@@ -107,13 +110,24 @@ class LeaseRow:
     expires_in_s: float
 
 
-def connect(url: str, *, max_size: int = 8, timeout: float = 10.0) -> ConnectionPool:
+def passfile(paths: StationPaths) -> Path | None:
+    """The station's pool password file (written by the window's pool page), if any."""
+    path = paths.keys / PG_LOGIN_FILE
+    return path if path.exists() else None
+
+
+def connect(
+    url: str, *, max_size: int = 8, timeout: float = 10.0, passfile: Path | None = None
+) -> ConnectionPool:
     """A connection pool to the server; raises `StorageError` when it cannot be reached."""
+    kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": max(1, int(timeout))}
+    if passfile is not None:
+        kwargs["passfile"] = str(passfile)
     pool: ConnectionPool = ConnectionPool(
         url,
         min_size=1,
         max_size=max_size,
-        kwargs={"autocommit": True, "connect_timeout": max(1, int(timeout))},
+        kwargs=kwargs,
         timeout=timeout,
         open=False,
         name="prodtool-pool",
@@ -135,6 +149,11 @@ def init_pool(url: str, key_file: Path) -> tuple[int, int, bool]:
         found = migrate(conn, place)
         row = conn.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()
         existed = key_file.exists()
+        if row is not None and not existed:
+            raise StorageError(
+                f"the license pool {place} exists; this station lacks its key {key_file}",
+                hint="copy keys/pool.key from the station that ran `prodtool pool init`",
+            )
         key = StationKey.load(key_file, create=row is None)
         if row is None:
             conn.execute(
@@ -194,11 +213,12 @@ class PgLedger(SqlLedger):
         lease_s: float = LEASE_S,
         connections: int = 8,
         keeper: bool = True,
+        passfile: Path | None = None,
     ) -> PgLedger:
         """Join the pool: check the schema and the pool key, take a lease, reconcile lapsed
         leases. `keeper` renews the lease in a thread (off only in tests that drive it)."""
         place = where(url)
-        pool = connect(url, max_size=connections)
+        pool = connect(url, max_size=connections, passfile=passfile)
         try:
             with pool_errors(place), pool.connection() as conn:
                 version = schema_version(conn)
@@ -232,10 +252,10 @@ class PgLedger(SqlLedger):
     @classmethod
     def join_station(cls, url: str, paths: StationPaths, station: str = "") -> PgLedger:
         """Join the pool as the station in `paths` (its key file, its settings' name)."""
-        from prodtool.settings import load_settings  # noqa: PLC0415 - settings import paths
-
         name = station or load_settings(paths.settings).station_id
-        return cls.join(url, key_file=paths.keys / POOL_KEY_FILE, station=name)
+        return cls.join(
+            url, key_file=paths.keys / POOL_KEY_FILE, station=name, passfile=passfile(paths)
+        )
 
     def close(self) -> None:
         """Give the lease back: this station's reservations are reconciled now, not later."""
@@ -365,5 +385,71 @@ class PgLedger(SqlLedger):
         return [LeaseRow(*r) for r in rows]
 
 
-def state_names() -> list[str]:
-    return [s.value for s in LicenseState]
+@dataclass(frozen=True)
+class StationRow:
+    """A station as the pool sees it: its lease, and its writes in the last ten minutes."""
+
+    station: str
+    host: str
+    online: bool
+    expires_in_s: float
+    verified_10min: int
+
+    @property
+    def per_hour(self) -> int:
+        return self.verified_10min * 6
+
+
+@dataclass(frozen=True)
+class PoolStatus:
+    where: str
+    schema: int
+    stations: list[StationRow]
+    counts: dict[str, dict[LicenseState, int]]
+
+    @property
+    def available(self) -> int:
+        return sum(c[LicenseState.AVAILABLE] for c in self.counts.values())
+
+
+def pool_status(url: str, *, passfile: Path | None = None) -> PoolStatus:
+    """What `prodtool pool status` and the fleet panel show; reads only (no lease taken)."""
+    place = where(url)
+    kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": 10}
+    if passfile is not None:
+        kwargs["passfile"] = str(passfile)
+    with pool_errors(place), psycopg.connect(url, **kwargs) as conn:
+        version = schema_version(conn)
+        if version == 0:
+            raise StorageError(
+                f"the license pool {place} has no prodtool schema",
+                hint="run `prodtool pool init` with this address once",
+                code="pool_uninitialised",
+            )
+        since = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).isoformat(
+            timespec="milliseconds"
+        )
+        rate: dict[str, int] = {}
+        for owner, n in conn.execute(
+            "SELECT owner, count(*) FROM events WHERE event IN ('verified', 'settle')"
+            " AND to_state = 'verified' AND at >= %s GROUP BY owner",
+            (since,),
+        ).fetchall():
+            name = str(owner or "").split("/")[0]
+            rate[name] = rate.get(name, 0) + int(n)
+        stations: dict[str, StationRow] = {}
+        for station, host, left in conn.execute(
+            "SELECT station, host, extract(epoch FROM expires_at - now())::float8 FROM leases"
+            " ORDER BY station, expires_at DESC"
+        ).fetchall():
+            if station not in stations:
+                stations[station] = StationRow(station, host, left > 0, left, rate.get(station, 0))
+        for name, n in rate.items():
+            stations.setdefault(name, StationRow(name, "", False, 0.0, n))
+        counts: dict[str, dict[LicenseState, int]] = {}
+        for pid, state, n in conn.execute(
+            "SELECT p.package_id, c.state, c.n FROM state_counts c"
+            " JOIN packages p ON p.id = c.package ORDER BY p.id"
+        ).fetchall():
+            counts.setdefault(pid, dict.fromkeys(LicenseState, 0))[LicenseState(state)] = int(n)
+    return PoolStatus(place, version, sorted(stations.values(), key=lambda s: s.station), counts)

@@ -1,5 +1,8 @@
 """Which store a station's ledger lives in: a URL names it, the station folder is the default.
 
+The URL comes from `--ledger` (passed on as $PRODTOOL_LEDGER), else the station's settings
+(`ledger_url`).
+
 `sqlite:PATH` (or a bare path) is a SQLite file; `postgresql://...` is a pool on a PostgreSQL
 server that several stations share. The default is the station folder's SQLite file.
 """
@@ -12,6 +15,7 @@ from typing import TYPE_CHECKING
 from prodtool.errors import UserError
 from prodtool.license.ledger import LEDGER_KEY_FILE
 from prodtool.license.sqlite_store import SqliteLedger
+from prodtool.settings import load_settings
 
 if TYPE_CHECKING:
     from prodtool.license.ledger import Ledger
@@ -31,6 +35,7 @@ def is_pool(url: str | None) -> bool:
 def open_store(paths: StationPaths, url: str | None) -> Ledger:
     """The ledger `url` names for this station (None: the station folder's SQLite file)."""
     key_file = paths.keys / LEDGER_KEY_FILE
+    url = url or load_settings(paths.settings).ledger_url or None
     if not url:
         return SqliteLedger.open(paths.ledger, key_file=key_file)
     if is_pool(url):
