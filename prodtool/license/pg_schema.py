@@ -52,16 +52,30 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE chip_mac IS NOT NULL;
     CREATE UNIQUE INDEX licenses_chip_id ON licenses(package, chip_id) WHERE chip_id IS NOT NULL;
     CREATE INDEX licenses_owner ON licenses(owner) WHERE owner IS NOT NULL;
-    CREATE TABLE state_counts (
+    -- Per-state counts: a base row per package and state, plus deltas that each move appends
+    -- (no row that every station updates, so moves never queue on a counter); the view adds
+    -- them up, and `compact_counts` folds the deltas into the base now and then.
+    CREATE TABLE state_counts_base (
         package BIGINT NOT NULL REFERENCES packages(id),
         state TEXT NOT NULL,
         n BIGINT NOT NULL,
         PRIMARY KEY (package, state)
     );
+    CREATE TABLE state_deltas (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        package BIGINT NOT NULL,
+        state TEXT NOT NULL,
+        d INTEGER NOT NULL
+    );
+    CREATE INDEX state_deltas_key ON state_deltas(package, state);
+    CREATE VIEW state_counts AS
+        SELECT b.package, b.state, b.n + coalesce((SELECT sum(x.d) FROM state_deltas x
+            WHERE x.package = b.package AND x.state = b.state), 0) AS n
+        FROM state_counts_base b;
     CREATE FUNCTION licenses_count_states() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        UPDATE state_counts SET n = n - 1 WHERE package = old.package AND state = old.state;
-        UPDATE state_counts SET n = n + 1 WHERE package = new.package AND state = new.state;
+        INSERT INTO state_deltas (package, state, d)
+            VALUES (old.package, old.state, -1), (new.package, new.state, 1);
         RETURN NULL;
     END $$;
     CREATE TRIGGER licenses_state_counts AFTER UPDATE OF state ON licenses
@@ -95,6 +109,15 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 LATEST = len(MIGRATIONS)
+
+# Fold the deltas into the base counts (any station may; concurrent runs count each delta once:
+# a delta deleted by one is skipped by the other).
+COMPACT_COUNTS = """
+    WITH moved AS (DELETE FROM state_deltas RETURNING package, state, d),
+         sums AS (SELECT package, state, sum(d) AS s FROM moved GROUP BY package, state)
+    UPDATE state_counts_base b SET n = b.n + sums.s FROM sums
+    WHERE b.package = sums.package AND b.state = sums.state
+"""
 
 
 def schema_version(conn: Any) -> int:

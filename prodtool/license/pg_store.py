@@ -33,9 +33,8 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from prodtool.errors import StorageError
-from prodtool.license.ledger import ChipIdentity, Reservation
 from prodtool.license.model import LicenseState
-from prodtool.license.pg_schema import LATEST, migrate, schema_version
+from prodtool.license.pg_schema import COMPACT_COUNTS, LATEST, migrate, schema_version
 from prodtool.license.sqlstore import SqlLedger, Tx
 from prodtool.license.stationkey import StationKey
 from prodtool.paths import StationPaths
@@ -72,6 +71,8 @@ def pool_errors(place: str) -> Iterator[None]:
             code="pool_unreachable",
         ) from None
     except psycopg.OperationalError as error:
+        if error.sqlstate and not error.sqlstate.startswith(("08", "57P")):
+            raise  # the server answered (a deadlock, a conflict): not an outage
         first = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
         raise StorageError(
             f"the license pool {place} is unreachable ({_clean(first)})",
@@ -178,6 +179,7 @@ class PgLedger(SqlLedger):
 
     _lock_rows = " FOR UPDATE"
     _skip_locked = " FOR UPDATE SKIP LOCKED"
+    _counts_table = "state_counts_base"
 
     def __init__(
         self,
@@ -298,18 +300,20 @@ class PgLedger(SqlLedger):
     def _is_duplicate(self, error: Exception) -> bool:
         return isinstance(error, psycopg.errors.UniqueViolation)
 
-    def reserve(
-        self, package_id: str, chip: ChipIdentity, *, job_id: str, port: str
-    ) -> Reservation:
-        """As the interface says; two stations binding one chip at once: the second retries
-        and finds the first's reservation (the unique chip index decides)."""
-        for attempt in range(3):
-            try:
-                return super().reserve(package_id, chip, job_id=job_id, port=port)
-            except (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected):
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+    def _is_transient(self, error: Exception) -> bool:
+        """A deadlock or serialization failure, or two stations binding one chip at once (the
+        unique chip index decides; tried again, the second finds the first's reservation)."""
+        transient = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+        if isinstance(error, transient):
+            return True
+        return isinstance(error, psycopg.errors.UniqueViolation) and "chip" in str(
+            error.diag.constraint_name or ""
+        )
+
+    def compact_counts(self) -> None:
+        """Fold the per-move count deltas into the base counts (the lease keeper does it)."""
+        with self._write() as tx:
+            tx.execute(COMPACT_COUNTS)
 
     # ------------------------------------------------------------------ leases
 
@@ -371,6 +375,7 @@ class PgLedger(SqlLedger):
             try:
                 self.renew()
                 self.reconcile()
+                self.compact_counts()
                 self.lease_lost.clear()
             except StorageError as error:
                 self.lease_lost.set()

@@ -13,14 +13,15 @@ from __future__ import annotations
 import abc
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import logging
 import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Concatenate, ParamSpec, Protocol, TypeVar
 
 from prodtool.errors import StorageError
 from prodtool.license import moves
@@ -113,6 +114,29 @@ class Row:
         return self.chip_mac is not None or self.chip_id is not None
 
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _retried(
+    move: Callable[Concatenate[SqlLedger, _P], _T],
+) -> Callable[Concatenate[SqlLedger, _P], _T]:
+    """Run a move again (twice at most) when the store says its failure was transient: the
+    transaction was rolled back whole, so trying again is safe."""
+
+    @functools.wraps(move)
+    def attempt(self: SqlLedger, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        for n in range(3):
+            try:
+                return move(self, *args, **kwargs)
+            except Exception as error:
+                if n == 2 or not self._is_transient(error):
+                    raise
+        raise AssertionError("unreachable")
+
+    return attempt
+
+
 class SqlLedger(Ledger):
     """Every move and query of the ledger over a store's transactions."""
 
@@ -121,6 +145,8 @@ class SqlLedger(Ledger):
     _lock_rows: ClassVar[str] = ""
     # Appended to the SELECT that picks a free license: skips rows other stations hold.
     _skip_locked: ClassVar[str] = ""
+    # Where a load writes a package's first per-state counts.
+    _counts_table: ClassVar[str] = "state_counts"
 
     def __init__(self, key: StationKey, owner: str) -> None:
         self._key = key
@@ -144,8 +170,15 @@ class SqlLedger(Ledger):
     def _is_duplicate(self, error: Exception) -> bool:
         """Whether `error` is a unique-key violation."""
 
+    def _is_transient(self, error: Exception) -> bool:
+        """Whether a move that failed with `error` may simply be tried again (a deadlock or a
+        race two stations lost against each other); never for SQLite's single writer."""
+        del error
+        return False
+
     # ------------------------------------------------------------------ recovery
 
+    @_retried
     def _recover_owner(self, owner: str, why: str) -> tuple[int, int]:
         """Settle the reservations of an owner that is gone: never sent, released; sent (the
         AuthKey may be on the chip), needs_check. Returns (released, needs_check)."""
@@ -308,7 +341,7 @@ class SqlLedger(Ledger):
                 self._insert_licenses(tx, pkg, uuids, sealed)
                 for s in LicenseState:
                     tx.execute(
-                        "INSERT INTO state_counts (package, state, n) VALUES (?, ?, ?)",
+                        f"INSERT INTO {self._counts_table} (package, state, n) VALUES (?, ?, ?)",
                         (pkg, s.value, count if s is _S.AVAILABLE else 0),
                     )
                 tx.execute(
@@ -391,6 +424,7 @@ class SqlLedger(Ledger):
     def _authkey(self, package_id: str, lic: Row) -> str:
         return self._key.open(lic.authkey, package_id=package_id, uuid=lic.uuid)
 
+    @_retried
     def reserve(
         self, package_id: str, chip: ChipIdentity, *, job_id: str, port: str
     ) -> Reservation:
@@ -547,6 +581,7 @@ class SqlLedger(Ledger):
             (*params, lic.id),
         )
 
+    @_retried
     def _owned_move(self, move: Move, license_id: int, job_id: str) -> None:
         """mark_written, mark_verified, mark_needs_check: the table says all."""
         rule = moves.RULES[move]
@@ -558,6 +593,7 @@ class SqlLedger(Ledger):
             assert rule.to is not None
             self._set_state(tx, lic, rule.to, move.value, sent=rule.sent)
 
+    @_retried
     def mark_sending(self, license_id: int, *, job_id: str) -> None:
         rule = moves.RULES[Move.SENDING]
         with self._write(durable=rule.durable) as tx:
@@ -574,6 +610,7 @@ class SqlLedger(Ledger):
                     tx, lic, _S.RESERVED, Move.SENDING.value, keep_owner=True, sent=rule.sent
                 )
 
+    @_retried
     def release(self, license_id: int, *, job_id: str, reason: str) -> None:
         with self._write(durable=moves.RULES[Move.RELEASE].durable) as tx:
             lic = self._get(tx, license_id)
@@ -600,6 +637,7 @@ class SqlLedger(Ledger):
     def mark_verified(self, license_id: int, *, job_id: str) -> None:
         self._owned_move(Move.VERIFIED, license_id, job_id)
 
+    @_retried
     def mark_needs_check(self, license_id: int, *, job_id: str, reason: str) -> None:
         rule = moves.RULES[Move.NEEDS_CHECK]
         with self._write(durable=rule.durable) as tx:
@@ -615,6 +653,7 @@ class SqlLedger(Ledger):
                 tx, lic, _S.NEEDS_CHECK, Move.NEEDS_CHECK.value, reason=reason, sent=rule.sent
             )
 
+    @_retried
     def quarantine(self, license_id: int, *, reason: str) -> None:
         with self._write() as tx:
             lic = self._get(tx, license_id)
@@ -627,6 +666,7 @@ class SqlLedger(Ledger):
             )
             self._set_state(tx, lic, _S.QUARANTINED, Move.QUARANTINE.value, reason=reason)
 
+    @_retried
     def release_quarantine(self, license_id: int, *, reason: str) -> None:
         with self._write() as tx:
             lic = self._get(tx, license_id)
@@ -648,6 +688,7 @@ class SqlLedger(Ledger):
                 sent=None if lic.bound else 0,
             )
 
+    @_retried
     def settle(self, license_id: int, *, found_on: ChipIdentity | None) -> LicenseState:
         with self._write() as tx:
             lic = self._get(tx, license_id)

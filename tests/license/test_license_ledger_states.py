@@ -162,7 +162,8 @@ class PoolMachine(LedgerMachine):
     def open(self) -> Ledger:
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(
-                "TRUNCATE licenses, packages, state_counts, events, leases RESTART IDENTITY"
+                "TRUNCATE licenses, packages, state_counts_base, state_deltas, events, leases"
+                " RESTART IDENTITY"
             )
         return open_pool(self.url, self.keys)
 

@@ -55,6 +55,9 @@ def test_two_stations_share_one_pool_and_never_get_the_same_license(
         assert len(got) == 64 and len({u for u, _ in got}) == 64
         assert a.counts(pid)[pid][S.VERIFIED] == 64
         a.check_invariants()
+        b.compact_counts()  # the deltas folded into the base: the same counts
+        assert a.counts(pid)[pid][S.VERIFIED] == 64 and a.counts(pid)[pid][S.AVAILABLE] == 0
+        a.check_invariants()
     finally:
         a.close()
         b.close()
