@@ -102,6 +102,7 @@ MIGRATIONS: tuple[str, ...] = (
         station TEXT NOT NULL,
         host TEXT NOT NULL,
         pid INTEGER NOT NULL,
+        process TEXT NOT NULL,  -- host|pid|start time: a dead process's lease ends at once
         started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
         renewed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
         expires_at TIMESTAMPTZ NOT NULL

@@ -34,6 +34,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from prodtool.errors import StorageError
 from prodtool.license.model import LicenseState
+from prodtool.license.owner import OwnerToken, current_owner, is_dead
 from prodtool.license.pg_schema import COMPACT_COUNTS, LATEST, migrate, schema_version
 from prodtool.license.sqlstore import SqlLedger, Tx
 from prodtool.license.stationkey import StationKey
@@ -130,6 +131,7 @@ def connect(
         max_size=max_size,
         kwargs=kwargs,
         timeout=timeout,
+        check=ConnectionPool.check_connection,  # a server restart costs no move
         open=False,
         name="prodtool-pool",
     )
@@ -320,9 +322,16 @@ class PgLedger(SqlLedger):
     def _take_lease(self) -> None:
         with self._write() as tx:
             tx.execute(
-                "INSERT INTO leases (owner, station, host, pid, expires_at)"
-                " VALUES (?, ?, ?, ?, now() + make_interval(secs => ?))",
-                (self._owner, self.station, socket.gethostname(), os.getpid(), self.lease_s),
+                "INSERT INTO leases (owner, station, host, pid, process, expires_at)"
+                " VALUES (?, ?, ?, ?, ?, now() + make_interval(secs => ?))",
+                (
+                    self._owner,
+                    self.station,
+                    socket.gethostname(),
+                    os.getpid(),
+                    current_owner().encode(),
+                    self.lease_s,
+                ),
             )
 
     def renew(self) -> bool:
@@ -340,7 +349,21 @@ class PgLedger(SqlLedger):
 
     def reconcile(self) -> tuple[int, int]:
         """Settle the reservations of every lapsed lease (any station may): returns
-        (released, needs_check)."""
+        (released, needs_check). A lease of a process on this host that is gone (a station
+        killed and started again) ends at once, without waiting for it to lapse."""
+        with self._read() as tx:
+            local = tx.execute(
+                "SELECT owner, process FROM leases WHERE host = ? AND expires_at >= now()",
+                (socket.gethostname(),),
+            ).fetchall()
+        for owner, process in local:
+            token = OwnerToken.decode(process)
+            if owner != self._owner and token is not None and is_dead(token):
+                with self._write() as tx:
+                    tx.execute(
+                        "UPDATE leases SET expires_at = now() - interval '1 ms' WHERE owner = ?",
+                        (owner,),
+                    )
         with self._read() as tx:
             owners = [
                 r[0]

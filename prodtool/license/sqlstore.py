@@ -352,10 +352,11 @@ class SqlLedger(Ledger):
         except Exception as error:
             if not self._is_duplicate(error):
                 raise
+            if self.has_package(package_id):
+                self._loaded(manifest)  # the same package, loaded meanwhile by another station
+                return
             known = self._known_uuids(uuids)
             if not known:
-                if self.has_package(package_id):
-                    return  # another station loaded it meanwhile
                 raise
             sample = ", ".join(sorted(known)[:5])
             raise DuplicateLicenses(

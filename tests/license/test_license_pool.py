@@ -4,6 +4,10 @@ lease's reservations are reconciled by any station, and the CLI reaches the pool
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -19,6 +23,7 @@ from prodtool.license.testing import chip, loaded_package, make_package
 from tests.pgserver import open_pool
 
 S = LicenseState
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_two_stations_share_one_pool_and_never_get_the_same_license(
@@ -166,3 +171,52 @@ def test_cli_pool_init_status_and_ledger_by_url(
     out = json.loads(capsys.readouterr().out)
     assert out["packages"][0]["counts"]["available"] == 5
     assert "postgres@" in out["ledger"]
+
+
+_CHILD = """
+import sys
+from pathlib import Path
+from prodtool.license.pg_store import PgLedger
+from prodtool.license.testing import chip
+
+url, key, pid = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+ledger = PgLedger.join(url, key_file=key, station="killed")
+a = ledger.reserve(pid, chip(1), job_id="j1", port="p1")
+b = ledger.reserve(pid, chip(2), job_id="j2", port="p2")
+ledger.mark_sending(b.license_id, job_id="j2")
+print(a.license_id, b.license_id, flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_a_killed_station_s_lease_ends_when_it_starts_again(
+    pool_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SIGKILL: no lease given back. The next join on this host sees the process gone and
+    settles its reservations at once, without waiting for the lease to lapse."""
+    with open_pool(pool_url, tmp_path, station="loader") as loader:
+        pid = loader.load_package(loaded_package(tmp_path, 4))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, pool_url, str(tmp_path / "keys" / "pool.key"), pid],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert child.stdout is not None
+        unsent, sent = map(int, child.stdout.readline().split())
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+        assert child.stdout is not None and child.stdin is not None
+        child.stdout.close()
+        child.stdin.close()
+    with open_pool(pool_url, tmp_path, station="killed") as again:
+        assert again.record(unsent).state is S.AVAILABLE
+        assert again.record(sent).state is S.NEEDS_CHECK
+        assert [lease.station for lease in again.leases()] == ["killed"]
+        again.check_invariants()
