@@ -20,6 +20,7 @@ from prodtool.engine.writelog import read_records, verify_chain
 from prodtool.flash.sim import ChipFarm, SimChip
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState
+from prodtool.license.pg_store import POOL_KEY_FILE, init_pool
 from prodtool.paths import StationPaths
 from prodtool.settings import save_settings
 from tests.reliability.harness import (
@@ -58,8 +59,13 @@ def _reconcile(paths: StationPaths, urls: list[str]) -> dict[Outcome, int]:
 
 
 @pytest.mark.timeout(1800)
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
 def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, soak: bool
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    soak: bool,
+    store: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     cuts = 200 if soak else 10
     budget = 1500.0 if soak else 120.0
@@ -79,7 +85,11 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     password_file.write_text(password)
     paths = StationPaths(tmp_path / "station").ensure()
     # jobs in worker processes, as on a station: a cut kills the station, its workers follow
-    save_settings(fast_settings(job_processes=2), paths.settings)
+    pool = ""
+    if store == "postgresql":  # the same cuts on a license pool (leases instead of pids)
+        pool = str(request.getfixturevalue("pool_url"))
+        init_pool(pool, paths.keys / POOL_KEY_FILE)
+    save_settings(fast_settings(job_processes=2, ledger_url=pool), paths.settings)
     drawer: list[SimChip] = []  # chips taken off the line after they passed
     audit = Audit()
     survived = finished = 0
@@ -126,7 +136,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     assert leaks == []
     assert survived == cuts, f"only {survived} of {cuts} cuts within the time budget"
     record(
-        "crash cuts",
+        f"crash cuts ({store})",
         cuts_survived=survived,
         runs_finished_first=finished,
         licenses_checked=audit.licenses_checked,
