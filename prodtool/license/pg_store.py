@@ -440,6 +440,19 @@ class PoolStatus:
         return sum(c[LicenseState.AVAILABLE] for c in self.counts.values())
 
 
+def pool_has_package(url: str, package_id: str, paths: StationPaths) -> bool:
+    """Whether the pool holds the package (read only; unreachable is a `StorageError`)."""
+    kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": 10}
+    found = passfile(paths)
+    if found is not None:
+        kwargs["passfile"] = str(found)
+    with pool_errors(where(url)), psycopg.connect(url, **kwargs) as conn:
+        if schema_version(conn) == 0:
+            return False
+        row = conn.execute("SELECT 1 FROM packages WHERE package_id = %s", (package_id,))
+        return row.fetchone() is not None
+
+
 def pool_status(url: str, *, passfile: Path | None = None) -> PoolStatus:
     """What `prodtool pool status` and the fleet panel show; reads only (no lease taken)."""
     place = where(url)

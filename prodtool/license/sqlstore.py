@@ -151,6 +151,9 @@ class SqlLedger(Ledger):
     def __init__(self, key: StationKey, owner: str) -> None:
         self._key = key
         self._owner = owner
+        # Asked before a package is loaded; raises to refuse it (a station set up for a pool
+        # refuses, in its own SQLite ledger, a package the pool holds: one license, one chip).
+        self.load_guard: Callable[[Manifest], None] | None = None
 
     # ------------------------------------------------------------------ plumbing (per store)
 
@@ -241,6 +244,8 @@ class SqlLedger(Ledger):
         manifest = package.manifest
         if self._loaded(manifest):
             return manifest.package_id
+        if self.load_guard is not None:
+            self.load_guard(manifest)
         uuids, authkeys = package.license_columns()
         self._insert(manifest, uuids, authkeys, source=package.path.name)
         return manifest.package_id

@@ -20,6 +20,8 @@ from prodtool.license.errors import ChipBusy
 from prodtool.license.model import LicenseState
 from prodtool.license.pg_store import PgLedger, init_pool, where
 from prodtool.license.testing import chip, loaded_package, make_package
+from prodtool.paths import station_paths
+from prodtool.settings import Settings, save_settings
 from tests.pgserver import open_pool
 
 S = LicenseState
@@ -177,6 +179,8 @@ _CHILD = """
 import sys
 from pathlib import Path
 from prodtool.license.pg_store import PgLedger
+from prodtool.paths import station_paths
+from prodtool.settings import Settings, save_settings
 from prodtool.license.testing import chip
 
 url, key, pid = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
@@ -220,3 +224,21 @@ def test_a_killed_station_s_lease_ends_when_it_starts_again(
         assert again.record(sent).state is S.NEEDS_CHECK
         assert [lease.station for lease in again.leases()] == ["killed"]
         again.check_invariants()
+
+
+def test_a_station_set_up_for_the_pool_loads_no_pool_package_into_its_own_ledger(
+    pool_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = station_paths().ensure()
+    save_settings(Settings(ledger_url=pool_url), paths.settings)
+    assert main(["pool", "init", pool_url]) == 0
+    pkg = make_package(tmp_path / "p.prodpkg", count=3)
+    other = make_package(tmp_path / "q.prodpkg", count=2, seed=2)
+    pw = tmp_path / "pw"
+    pw.write_text("correct horse battery staple")
+    assert main(["package", "load", str(pkg), "--password-file", str(pw)]) == 0  # the pool
+    capsys.readouterr()
+    local = f"sqlite:{tmp_path / 'local.sqlite3'}"
+    assert main(["package", "load", str(pkg), "--password-file", str(pw), "--ledger", local]) == 2
+    assert "is in the license pool" in capsys.readouterr().err
+    assert main(["package", "load", str(other), "--password-file", str(pw), "--ledger", local]) == 0
