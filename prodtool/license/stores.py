@@ -41,7 +41,7 @@ def open_store(paths: StationPaths, url: str | None) -> Ledger:
     key_file = paths.keys / LEDGER_KEY_FILE
     configured = load_settings(paths.settings).ledger_url
     url = url or configured or None
-    if is_pool(url):
+    if url and is_pool(url):
         from prodtool.license.pg_store import (  # noqa: PLC0415 - psycopg only for a pool
             PgLedger,
         )
