@@ -36,6 +36,7 @@ from prodtool.errors import StorageError
 from prodtool.license.model import LicenseState
 from prodtool.license.owner import OwnerToken, current_owner, is_dead
 from prodtool.license.pg_schema import COMPACT_COUNTS, LATEST, migrate, schema_version
+from prodtool.license.pgpass import PG_LOGIN_FILE
 from prodtool.license.sqlstore import SqlLedger, Tx
 from prodtool.license.stationkey import StationKey
 from prodtool.paths import StationPaths
@@ -44,7 +45,7 @@ from prodtool.settings import load_settings
 log = logging.getLogger(__name__)
 
 POOL_KEY_FILE = "pool.key"
-PG_LOGIN_FILE = "pgpass"  # the pool's password, in libpq's passfile format, owner-only
+
 LEASE_S = 30.0  # a lease lapses this long after its station's last renewal
 
 
