@@ -6,12 +6,14 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 from prodtool.cli.common import add_data_dir_option, paths_from
+from prodtool.engine.fleetlog import Outbox, export_fleet
 from prodtool.errors import UserError
 from prodtool.license.ledger import ENV_URL
 from prodtool.license.model import LicenseState
-from prodtool.license.pg_store import POOL_KEY_FILE, init_pool, passfile, pool_status
+from prodtool.license.pg_store import POOL_KEY_FILE, PgLedger, init_pool, passfile, pool_status
 from prodtool.license.stores import is_pool
 from prodtool.settings import load_settings
 
@@ -30,6 +32,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     status.add_argument("url", metavar="URL", nargs="?", help="default: --ledger, the settings")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=_status)
+
+    export = commands.add_parser("export", help="the whole fleet's write log, signed (JSON)")
+    add_data_dir_option(export)
+    export.add_argument("out", type=Path, help="FILE.json (and FILE.json.sig)")
+    export.add_argument("--station", help="only this station's records")
+    export.set_defaults(func=_export)
 
 
 def _url(args: argparse.Namespace) -> str:
@@ -56,6 +64,17 @@ def _init(args: argparse.Namespace) -> int:
             f"made the pool key {paths.keys / POOL_KEY_FILE}: copy it to keys/ of every station"
             " of this pool (it opens the pool's AuthKeys: keep it as secret as they are)"
         )
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    paths = paths_from(args)
+    url = _url(argparse.Namespace(**{**vars(args), "url": None}))
+    settings = load_settings(paths.settings)
+    with PgLedger.join_station(url, paths) as pool:
+        Outbox.ship_once(paths.write_log, pool, settings.station_id)  # this station's newest
+        count = export_fleet(paths, pool, args.out, station=args.station)
+    print(f"exported {count} records of the fleet to {args.out} (signature {args.out.name}.sig)")
     return 0
 
 

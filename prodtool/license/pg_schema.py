@@ -108,6 +108,17 @@ MIGRATIONS: tuple[str, ...] = (
         expires_at TIMESTAMPTZ NOT NULL
     );
     """,
+    # 2: the fleet's write log: every station's records, shipped from its own log (an outbox).
+    """
+    CREATE TABLE fleet_log (
+        station TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        hash TEXT NOT NULL,
+        record TEXT NOT NULL,
+        received_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        PRIMARY KEY (station, seq)
+    );
+    """,
 )
 LATEST = len(MIGRATIONS)
 

@@ -405,6 +405,39 @@ class PgLedger(SqlLedger):
                 self.lease_lost.set()
                 log.warning("the lease could not be renewed: %s", error)
 
+    # ------------------------------------------------------------------ the fleet's write log
+
+    def shipped(self, station: str) -> int:
+        """The next sequence number the pool lacks from `station`'s write log."""
+        with self._read() as tx:
+            row = tx.execute(
+                "SELECT max(seq) FROM fleet_log WHERE station = ?", (station,)
+            ).fetchone()
+        return -1 if row is None or row[0] is None else int(row[0])
+
+    def ship(self, station: str, records: list[tuple[int, str, str]]) -> None:
+        """Store (seq, hash, record JSON) rows of `station`'s log; a row sent twice is kept once."""
+        with self._write(durable=True) as tx:
+            for seq, digest, text in records:
+                tx.execute(
+                    "INSERT INTO fleet_log (station, seq, hash, record) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (station, seq) DO NOTHING",
+                    (station, seq, digest, text),
+                )
+
+    def fleet_records(self, station: str | None = None) -> dict[str, list[str]]:
+        """Every station's shipped records (JSON text), in order; one station's when given."""
+        sql = "SELECT station, record FROM fleet_log"
+        params: tuple[str, ...] = ()
+        if station is not None:
+            sql += " WHERE station = ?"
+            params = (station,)
+        out: dict[str, list[str]] = {}
+        with self._read() as tx:
+            for name, text in tx.execute(sql + " ORDER BY station, seq", params).fetchall():
+                out.setdefault(name, []).append(text)
+        return out
+
     def leases(self) -> list[LeaseRow]:
         with self._read() as tx:
             rows = tx.execute(

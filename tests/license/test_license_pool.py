@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -156,9 +157,9 @@ def test_cli_pool_init_status_and_ledger_by_url(
     pool_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["pool", "init", pool_url]) == 0
-    assert "created at schema 1" in capsys.readouterr().out
+    assert "created at schema 2" in capsys.readouterr().out
     assert main(["pool", "init", pool_url]) == 0
-    assert "is already at schema 1" in capsys.readouterr().out
+    assert "is already at schema 2" in capsys.readouterr().out
     pkg = make_package(tmp_path / "p.prodpkg", count=5)
     pw = tmp_path / "pw"
     pw.write_text("correct horse battery staple")
@@ -242,3 +243,20 @@ def test_a_station_set_up_for_the_pool_loads_no_pool_package_into_its_own_ledger
     assert main(["package", "load", str(pkg), "--password-file", str(pw), "--ledger", local]) == 2
     assert "is in the license pool" in capsys.readouterr().err
     assert main(["package", "load", str(other), "--password-file", str(pw), "--ledger", local]) == 0
+
+
+def test_an_older_pool_is_refused_until_pool_init_migrates_it(
+    pool_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = tmp_path / "keys" / "pool.key"
+    init_pool(pool_url, key)
+    with psycopg.connect(pool_url, autocommit=True) as conn:  # as prodtool's schema 1 left it
+        conn.execute("DROP TABLE fleet_log")
+        conn.execute("DELETE FROM schema_version WHERE version = 2")
+    with pytest.raises(StorageError, match="at schema 1, this prodtool needs 2"):
+        PgLedger.join(pool_url, key_file=key, station="a")
+    shutil.copy(key, station_paths().ensure().keys / "pool.key")
+    assert main(["pool", "init", pool_url]) == 0
+    assert "migrated at schema 2" in capsys.readouterr().out
+    with PgLedger.join(pool_url, key_file=key, station="a") as pool:
+        assert pool.shipped("a") == -1

@@ -7,6 +7,8 @@ license is the one the pool binds to it, and each first write of a UUID is logge
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import signal
 import subprocess
@@ -14,8 +16,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from prodtool.cli.main import main
 from prodtool.engine.demo import build_demo_package
+from prodtool.engine.fleetlog import FLEET_FORMAT
 from prodtool.engine.writelog import read_records, verify_chain
 from prodtool.flash.sim import ChipFarm
 from prodtool.license.model import LicenseState
@@ -131,7 +136,23 @@ def test_four_stations_one_pool_a_sigkill_and_a_server_restart(
         assert passed == set(uuids)
         assert max(first_writes.values()) == 1, first_writes.most_common(3)
         assert set(first_writes) <= set(uuids)
-        assert all("reconciled" in r.getMessage() for r in caplog.records)
+        # the fleet's log in the pool: every station's chain, each record once, signed
+        out = tmp_path / "fleet.json"
+        assert main(["pool", "export", str(out), "--data-dir", str(stations[1].root)]) == 0
+        exported = json.loads(out.read_text())["stations"]
+        assert sorted(exported) == [f"s{n}" for n in range(STATIONS)]
+        for n, paths in enumerate(stations):
+            assert exported[f"s{n}"] == list(read_records(paths.write_log))
+        sig = json.loads((tmp_path / "fleet.json.sig").read_text())
+        public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(sig["public_key"]))
+        heads = json.dumps(sig["chain_heads"], sort_keys=True)
+        digest = hashlib.sha256(out.read_bytes()).hexdigest()
+        message = f"{FLEET_FORMAT}\n{digest}\n{heads}\n{sig['records']}\n"
+        public.verify(bytes.fromhex(sig["signature"]), message.encode())
+        assert all(
+            "reconciled" in r.getMessage() or "waits to reach the pool" in r.getMessage()
+            for r in caplog.records
+        )
         record(
             "pool fleet",
             stations=STATIONS,
