@@ -260,3 +260,33 @@ def test_an_older_pool_is_refused_until_pool_init_migrates_it(
     assert "migrated at schema 2" in capsys.readouterr().out
     with PgLedger.join(pool_url, key_file=key, station="a") as pool:
         assert pool.shipped("a") == -1
+
+
+def test_two_stations_loading_one_package_at_once_load_it_once(
+    pool_url: str, tmp_path: Path
+) -> None:
+    package = loaded_package(tmp_path, 500)
+    with (
+        open_pool(pool_url, tmp_path, station="a") as a,
+        open_pool(pool_url, tmp_path, station="b") as b,
+    ):
+        barrier = threading.Barrier(2)
+        got: list[str] = []
+        errors: list[BaseException] = []
+
+        def load(ledger: PgLedger) -> None:
+            try:
+                barrier.wait(timeout=10)
+                got.append(ledger.load_package(package))
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+
+        threads = [threading.Thread(target=load, args=(x,)) for x in (a, b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert not errors and len(set(got)) == 1 and len(got) == 2
+        assert a.counts(got[0])[got[0]][S.AVAILABLE] == 500
+        assert len(a.packages()) == 1
+        a.check_invariants()
