@@ -126,6 +126,8 @@ def connect(
     kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": max(1, int(timeout))}
     if passfile is not None:
         kwargs["passfile"] = str(passfile)
+    with pool_errors(where(url)), psycopg.connect(url, **kwargs):
+        pass  # unreachable: libpq's own reason at once, not the pool's timeout
     pool: ConnectionPool = ConnectionPool(
         url,
         min_size=1,

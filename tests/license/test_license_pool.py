@@ -290,3 +290,16 @@ def test_two_stations_loading_one_package_at_once_load_it_once(
         assert a.counts(got[0])[got[0]][S.AVAILABLE] == 500
         assert len(a.packages()) == 1
         a.check_invariants()
+
+
+def test_a_station_started_with_the_pool_unreachable_says_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pkg = make_package(tmp_path / "p.prodpkg", count=2)
+    pw = tmp_path / "pw"
+    pw.write_text("correct horse battery staple")
+    url = f"postgresql://prod@/nodb?host={tmp_path}&port=1"
+    args = ["run", "--package", str(pkg), "--password-file", str(pw), "--ports", "socket://x:1"]
+    assert main([*args, "--ledger", url]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "license pool" in err and "unreachable" in err
