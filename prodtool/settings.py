@@ -63,6 +63,9 @@ class Settings:
     deny: tuple[str, ...] = ("/dev/ttyS*",)  # port-name globs never used
     supervisor_pin_hash: str = ""
     quarantine_policy: QuarantinePolicy = QuarantinePolicy.QUARANTINE
+    # The license pool several stations share (postgresql://user@host/db, no password: that is
+    # kept in keys/pgpass, 0600); empty: the station folder's own SQLite ledger.
+    ledger_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # unknown keys, kept
 
     def replace(self, **changes: Any) -> Settings:

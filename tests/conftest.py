@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.pgserver import pg_server, pool_url  # noqa: F401 - the pool tests' server
+
 THREAD_GRACE_SECONDS = 5.0
 
 
@@ -50,6 +52,7 @@ def _isolated_folders(
         monkeypatch.setenv(variable, str(home / sub))
     station = home / "station"
     monkeypatch.setenv("PRODTOOL_DATA_DIR", str(station))
+    monkeypatch.delenv("PRODTOOL_LEDGER", raising=False)
     return station
 
 

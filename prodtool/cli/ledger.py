@@ -22,7 +22,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_data_dir_option(status)
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.add_argument(
-        "--check", action="store_true", help="also check the ledger's invariants (slower)"
+        "--check",
+        action="store_true",
+        help="also check the ledger's invariants and open every stored AuthKey (slower)",
     )
     status.set_defaults(func=_status)
 
@@ -39,12 +41,17 @@ def _status(args: argparse.Namespace) -> int:
     with Ledger.for_station(paths_from(args)) as ledger:
         manifests = {m.package_id: m for m in ledger.packages()}
         counts = ledger.counts()
+        broken = []
         if args.check:
             ledger.check_invariants()
+            broken = list(ledger.check_authkeys())
     if args.json:
         out = {
-            "ledger": str(ledger.path),
+            "ledger": ledger.location,
             "invariants_checked": bool(args.check),
+            "authkeys_not_opening": [
+                {"uuid": r.uuid, "state": r.state.value, "reason": why} for r, why in broken
+            ],
             "packages": [
                 {
                     "package_id": pid,
@@ -60,9 +67,9 @@ def _status(args: argparse.Namespace) -> int:
         }
         json.dump(out, sys.stdout, indent=2)
         print()
-        return 0
+        return 1 if broken else 0
     if not counts:
-        print(f"the ledger {ledger.path} holds no packages")
+        print(f"the ledger {ledger.location} holds no packages")
         return 0
     states = list(LicenseState)
     header = f"{'package':<42} {'total':>9} " + " ".join(f"{s.value:>11}" for s in states)
@@ -79,7 +86,14 @@ def _status(args: argparse.Namespace) -> int:
             print(f"  {name}  order {order or '-'}")
     if args.check:
         print("invariants: OK")
-    return 0
+        for r, why in broken:
+            print(f"license {r.uuid} ({r.state.value}): {why}")
+        print(
+            f"AuthKeys: {len(broken)} do not open (quarantine them: prodtool ledger quarantine)"
+            if broken
+            else "AuthKeys: every one opens"
+        )
+    return 1 if broken else 0
 
 
 def _import_list(args: argparse.Namespace) -> int:

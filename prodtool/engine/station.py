@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from serial.tools import list_ports
 
 from prodtool.crash import report_crash
+from prodtool.engine.fleetlog import Outbox
 from prodtool.engine.workers import Services, WorkerPool
 from prodtool.engine.writelog import WriteLog
 from prodtool.errors import UserError
@@ -48,6 +49,7 @@ from prodtool.license.errors import PackageIdClash
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState, Manifest
 from prodtool.license.package import open_package, read_firmware
+from prodtool.license.pg_store import PgLedger
 from prodtool.license.trust import TrustStore
 from prodtool.paths import StationPaths
 from prodtool.settings import Settings, load_settings
@@ -137,6 +139,11 @@ class Station:
         self._active = ActiveChips()
         self._ledger = Ledger.for_station(paths)  # thread-safe: one lock, short transactions
         self._writelog = WriteLog(paths.write_log)
+        self._outbox = (  # a pool's stations ship their write log to it
+            Outbox(paths.write_log, self._ledger, self.settings.station_id)
+            if isinstance(self._ledger, PgLedger)
+            else None
+        )
         self._plan: JobPlan | None = None
         self._plan_id = ""
         self._pool: WorkerPool | None = None
@@ -519,6 +526,8 @@ class Station:
     def close(self) -> None:
         """Stop, then close the ledger."""
         self.stop()
+        if self._outbox is not None:
+            self._outbox.stop()
         self._ledger.close()
 
     def __enter__(self) -> Station:

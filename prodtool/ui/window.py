@@ -43,6 +43,7 @@ from prodtool.settings import Settings, save_settings
 from prodtool.ui.bridge import EventBatch, StationBridge
 from prodtool.ui.counters import CountersPanel
 from prodtool.ui.dialogs import PasswordDialog
+from prodtool.ui.fleet_panel import install_pool_ui
 from prodtool.ui.i18n import LANGUAGES, Translations, resolve_language
 from prodtool.ui.log_panel import LogPanel
 from prodtool.ui.notice import Notice
@@ -105,6 +106,7 @@ class StationWindow(QMainWindow):
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
         self._timer.start()
+        self.pool_ui = install_pool_ui(self)  # the license pool's page and fleet panel
         self.retranslate()
         self.resize(1400, 900)
 

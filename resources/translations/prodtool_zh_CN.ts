@@ -35,6 +35,41 @@
     </message>
 </context>
 <context>
+    <name>FleetPanel</name>
+    <message>
+        <source>Station</source>
+        <translation>工位</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>Devices / hour</source>
+        <translation>每小时设备数</translation>
+    </message>
+    <message>
+        <source>{pool}: {left} licenses left</source>
+        <translation>{pool}：剩余 {left} 个授权</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>License pool…</source>
+        <translation>授权池…</translation>
+    </message>
+    <message>
+        <source>Fleet</source>
+        <translation>产线工位</translation>
+    </message>
+</context>
+<context>
     <name>LogPanel</name>
     <message>
         <source>Show port:</source>
@@ -220,6 +255,53 @@
     <message>
         <source>The two PINs differ.</source>
         <translation>两次输入的 PIN 码不一致。</translation>
+    </message>
+</context>
+<context>
+    <name>PoolSettingsDialog</name>
+    <message>
+        <source>License pool</source>
+        <translation>授权池</translation>
+    </message>
+    <message>
+        <source>(unchanged)</source>
+        <translation>（不变）</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>Empty address: this station&apos;s own ledger. A new address is used when the station starts again.</source>
+        <translation>地址为空：使用本工位自己的台账。新地址在工位重新启动后生效。</translation>
+    </message>
+    <message>
+        <source>Server address</source>
+        <translation>服务器地址</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>The address must start with postgresql://</source>
+        <translation>地址必须以 postgresql:// 开头</translation>
+    </message>
+    <message>
+        <source>Put the password in its own field, not in the address.</source>
+        <translation>请把密码填在密码栏，不要写在地址里。</translation>
+    </message>
+    <message>
+        <source>Changing the license pool</source>
+        <translation>修改授权池</translation>
+    </message>
+    <message>
+        <source>Wrong PIN: the pool was not changed.</source>
+        <translation>PIN 错误：授权池未修改。</translation>
+    </message>
+    <message>
+        <source>License pool saved: it is used when the station starts again.</source>
+        <translation>授权池已保存：工位重新启动后生效。</translation>
     </message>
 </context>
 <context>

@@ -23,6 +23,7 @@ from prodtool.flash.events import Reason
 from prodtool.flash.sim import ChipFarm
 from prodtool.license.builder import build_package, demo_licenses, demo_signing_key
 from prodtool.license.model import DeliveryMode, LicenseState, ScryptParams
+from prodtool.license.sqlite_store import SqliteLedger
 from prodtool.paths import StationPaths
 from prodtool.settings import save_settings
 from tests.engine.simhelp import Recorder
@@ -195,6 +196,7 @@ def test_locked_ledger_fails_the_job_with_storage(
     with Station(paths, comports=list) as station, ChipFarm(count=1, seed=23) as farm:
         station.load_package(pkg, password_file.read_text())
         before_rows, before_log = _ledger_rows(paths.ledger), paths.write_log.read_bytes()
+        assert isinstance(station.ledger, SqliteLedger)
         station.ledger._conn.execute("PRAGMA busy_timeout = 200")  # not 10 s for a test
         blocker = sqlite3.connect(paths.ledger, isolation_level=None)
         try:
