@@ -1,7 +1,7 @@
-"""Small modal questions: the download password and the supervisor PIN.
+"""Small modal questions: the download password (the supervisor PIN is in `pin_dialog`).
 
-Both use Password echo and neither is ever logged. Each has a `get_*` entry point that tests
-replace to answer without a person.
+Password echo, never logged. `get_password` is the entry point that tests replace to answer
+without a person.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-MIN_PIN_LENGTH = 4
 
 
 class _SecretDialog(QDialog):
@@ -93,52 +91,6 @@ class PasswordDialog(_SecretDialog):
     @staticmethod
     def get_password(parent: QWidget | None, file_name: str) -> str | None:
         dialog = PasswordDialog(file_name, parent)
-        try:
-            return dialog.field.text() if dialog.exec() == QDialog.DialogCode.Accepted else None
-        finally:
-            dialog.deleteLater()
-
-
-class PinDialog(_SecretDialog):
-    """The supervisor's PIN; with `new=True`, choose one (typed twice)."""
-
-    def __init__(self, purpose: str, new: bool, parent: QWidget | None = None) -> None:
-        super().__init__(parent, confirm=new)
-        self.purpose = purpose
-        self.new = new
-        self.retranslate()
-
-    def retranslate(self) -> None:
-        self.setWindowTitle(self.tr("Supervisor PIN"))
-        if self.new:
-            self.message.setText(
-                self.tr(
-                    "%1 needs a supervisor. No supervisor PIN is set yet: choose one now "
-                    "(at least %2 characters). It is stored only as a hash."
-                )
-                .replace("%1", self.purpose)
-                .replace("%2", str(MIN_PIN_LENGTH))
-            )
-            self.field_label.setText(self.tr("New PIN:"))
-            self.again_label.setText(self.tr("Again:"))
-        else:
-            self.message.setText(
-                self.tr("%1 needs a supervisor. Supervisor PIN:").replace("%1", self.purpose)
-            )
-            self.field_label.setText(self.tr("PIN:"))
-
-    def problem(self) -> str:
-        if self.new and len(self.field.text()) < MIN_PIN_LENGTH:
-            return self.tr("The PIN needs at least %1 characters.").replace(
-                "%1", str(MIN_PIN_LENGTH)
-            )
-        if self.new and self.field.text() != self.again.text():
-            return self.tr("The two PINs differ.")
-        return super().problem()
-
-    @staticmethod
-    def get_pin(parent: QWidget | None, purpose: str, new: bool) -> str | None:
-        dialog = PinDialog(purpose, new, parent)
         try:
             return dialog.field.text() if dialog.exec() == QDialog.DialogCode.Accepted else None
         finally:

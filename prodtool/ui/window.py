@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from prodtool.engine.export import export_log
+from prodtool.engine.port_names import BadPortNameError, HiddenPort, check_port_name, ignored_ports
 from prodtool.engine.support import build_bundle, default_bundle_name
 from prodtool.errors import UserError
 from prodtool.flash.events import (
@@ -40,6 +41,7 @@ from prodtool.license.model import Manifest
 from prodtool.license.trust import TrustStore
 from prodtool.paths import StationPaths
 from prodtool.settings import Settings, save_settings
+from prodtool.supervisor_pin import attempts_path
 from prodtool.ui.bridge import EventBatch, StationBridge
 from prodtool.ui.counters import CountersPanel
 from prodtool.ui.dialogs import PasswordDialog
@@ -88,7 +90,9 @@ class StationWindow(QMainWindow):
         self._tasks: set[Task] = set()
         self._summary_due = False
         self._unsaved = False
-        self.supervisor = Supervisor(lambda: self.settings, self._store_settings)
+        self.supervisor = Supervisor(
+            lambda: self.settings, self._store_settings, attempts_path(paths)
+        )
         self.setWindowIcon(QIcon(str(icon_path())))
 
         self.bridge = StationBridge(self)
@@ -150,6 +154,12 @@ class StationWindow(QMainWindow):
         self.trust_action.triggered.connect(self.choose_issuer_key)
         self.release_action = QAction(self)
         self.release_action.triggered.connect(self.ask_release_quarantine)
+        self.change_pin_action = QAction(self)
+        self.change_pin_action.triggered.connect(self.change_pin)
+        self.operator_action = QAction(self)
+        self.operator_action.triggered.connect(self.ask_operator)
+        self.add_port_action = QAction(self)
+        self.add_port_action.triggered.connect(self.ask_add_port)
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
@@ -175,12 +185,15 @@ class StationWindow(QMainWindow):
         for action in (self.load_action, self.export_action, self.auto_start_action):
             self.station_menu.addAction(action)
         self.station_menu.addAction(self.qa_action)
+        self.station_menu.addAction(self.operator_action)
+        self.station_menu.addAction(self.add_port_action)
         self.station_menu.addSeparator()
         self.station_menu.addAction(self.quit_action)
         self.supervisor_menu = bar.addMenu("")
         self.supervisor_menu.addAction(self.settings_action)
         self.supervisor_menu.addAction(self.trust_action)
         self.supervisor_menu.addAction(self.release_action)
+        self.supervisor_menu.addAction(self.change_pin_action)
         self.language_menu = bar.addMenu("")
         for action in self.language_actions.values():
             self.language_menu.addAction(action)
@@ -210,6 +223,7 @@ class StationWindow(QMainWindow):
         if station.manifest is not None:
             self.show_package(from_manifest(station.manifest, station.manifest.package_id))
         self._summary_due = True
+        self.say_hidden_ports()
 
     def _on_station(self, verb: str, port: str) -> None:
         if self.station is None:
@@ -314,7 +328,7 @@ class StationWindow(QMainWindow):
 
     def busy(self) -> bool:
         """True while background work is under way (tests wait for it to end)."""
-        return bool(self._tasks)
+        return bool(self._tasks) or self._unsaved  # a settings save may still be queued
 
     def show_error(self, error: BaseException) -> None:
         if isinstance(error, UserError):
@@ -339,6 +353,9 @@ class StationWindow(QMainWindow):
         if station is None:
             return
         if is_license_list(path):
+            if not self.supervisor.authorize(self, self.tr("Loading a License List")):
+                self.notice.say(self.tr("The License List was not loaded."), "warn")
+                return
             work: Callable[[], Manifest] = lambda: station.load_license_list(path)  # noqa: E731
         else:
             password = PasswordDialog.get_password(self, path.name)
@@ -428,20 +445,75 @@ class StationWindow(QMainWindow):
     # ------------------------------------------------------------------ supervisor actions
     def edit_settings(self) -> None:
         if not self.supervisor.authorize(self, self.tr("Changing the settings")):
-            self.notice.say(self.tr("Wrong PIN: the settings were not changed."), "error")
+            self.notice.say(self.tr("The settings were not changed."), "warn")
             return
-        dialog = SettingsDialog(self.settings, self)
+        dialog = SettingsDialog(self.settings, self, hidden_ports=self.hidden_ports())
         try:
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
             new = dialog.result_settings()
-            change_pin = dialog.change_pin_requested
         finally:
             dialog.deleteLater()
         self.apply_settings(new)
-        if change_pin:
-            self.supervisor.choose_pin(self, self.tr("A new supervisor PIN"))
         self.notice.say(self.tr("Settings saved."), "good")
+
+    def change_pin(self) -> None:
+        """Set or change the supervisor PIN (changing asks the current one first)."""
+        if self.supervisor.set_pin(self):
+            self.notice.say(self.tr("The supervisor PIN was changed."), "good")
+        else:
+            self.notice.say(self.tr("The supervisor PIN was not changed."), "warn")
+
+    def hidden_ports(self) -> list[HiddenPort]:
+        """USB serial ports present now that the settings' filter keeps out of the window."""
+        return ignored_ports(self.settings)
+
+    def say_hidden_ports(self) -> None:
+        """An empty window says why when the filter hides plugged-in adapters."""
+        hidden = self.hidden_ports()
+        if hidden and not self.grid.tiles:
+            self.notice.say(
+                self.tr(
+                    "%n serial port(s) ignored by your filter (Supervisor > Settings): %1",
+                    "",
+                    len(hidden),
+                ).replace("%1", ", ".join(f"{p.device} ({p.usb_id})" for p in hidden)),
+                "warn",
+            )
+
+    def ask_add_port(self) -> None:
+        """Add a port by name: COM3, /dev/ttyUSB0, socket://host:port, rfc2217://host:port."""
+        text, ok = QInputDialog.getText(
+            self,
+            self.tr("Add port"),
+            self.tr(
+                "A port name (COM3, /dev/ttyUSB0) or URL (socket://host:port, rfc2217://host:port):"
+            ),
+        )
+        if not ok or not text.strip() or self.station is None:
+            return
+        try:
+            name = check_port_name(text)
+        except BadPortNameError:
+            self.notice.say(
+                self.tr(
+                    "%1 is not a serial port: give COM3, /dev/ttyUSB0, socket://host:port or rfc2217://host:port."
+                ).replace("%1", text.strip()),
+                "error",
+            )
+            return
+        self.station.add_ports([name])
+
+    def ask_operator(self) -> None:
+        """Whoever works the station says who they are: no PIN needed."""
+        name, ok = QInputDialog.getText(
+            self,
+            self.tr("Operator"),
+            self.tr("Your name (kept in the write log):"),
+            text=self.settings.operator,
+        )
+        if ok:
+            self.apply_settings(self.settings.replace(operator=name.strip()))
 
     def apply_settings(self, new: Settings) -> None:
         old = self.settings
@@ -451,7 +523,8 @@ class StationWindow(QMainWindow):
         if new.language != old.language:
             self.switch_language(resolve_language(new.language))
         if self.station is not None:
-            self.station.settings = new  # read by the next job (Station._job_config)
+            self.station.apply_settings(new)  # jobs started from now on, hot-plug filters
+        self.retranslate()  # the title shows the station ID
 
     def _store_settings(self, new: Settings) -> None:
         """Keep `new` and write it in the background, one save at a time, newest last."""
@@ -471,7 +544,7 @@ class StationWindow(QMainWindow):
 
     def choose_issuer_key(self) -> None:
         if not self.supervisor.authorize(self, self.tr("Trusting a new issuer key")):
-            self.notice.say(self.tr("Wrong PIN: no key was added."), "error")
+            self.notice.say(self.tr("No key was added."), "warn")
             return
         path, _ = QFileDialog.getOpenFileName(
             self,
@@ -507,7 +580,7 @@ class StationWindow(QMainWindow):
         if self.station is None:
             return
         if not self.supervisor.authorize(self, self.tr("Releasing a quarantined license")):
-            self.notice.say(self.tr("Wrong PIN: the license stays quarantined."), "error")
+            self.notice.say(self.tr("The license stays quarantined."), "warn")
             return
         ledger = self.station.ledger
         reason = f"released by a supervisor at station {self.settings.station_id}"
@@ -559,6 +632,9 @@ class StationWindow(QMainWindow):
         self.qa_action.setText(self.tr("QA check…"))
         self.trust_action.setText(self.tr("Trust an issuer key…"))
         self.release_action.setText(self.tr("Release a quarantined license…"))
+        self.change_pin_action.setText(self.tr("Change the supervisor PIN…"))
+        self.operator_action.setText(self.tr("Operator…"))
+        self.add_port_action.setText(self.tr("Add port…"))
         self.quit_action.setText(self.tr("Quit"))
         self.station_menu.setTitle(self.tr("&Station"))
         self.supervisor_menu.setTitle(self.tr("S&upervisor"))

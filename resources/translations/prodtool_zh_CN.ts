@@ -188,38 +188,84 @@
     </message>
 </context>
 <context>
-    <name>PinDialog</name>
+    <name>PinCheckDialog</name>
     <message>
         <source>Supervisor PIN</source>
         <translation>主管 PIN 码</translation>
     </message>
     <message>
-        <source>%1 needs a supervisor. No supervisor PIN is set yet: choose one now (at least %2 characters). It is stored only as a hash.</source>
-        <translation>%1需要主管授权。尚未设置主管 PIN 码：请现在设置一个（至少 %2 位）。PIN 码只以哈希形式保存。</translation>
+        <source>%1 needs a supervisor. Type the supervisor PIN.</source>
+        <translation>%1需要主管权限。请输入主管 PIN 码。</translation>
+    </message>
+    <message>
+        <source>PIN:</source>
+        <translation>PIN 码：</translation>
+    </message>
+</context>
+<context>
+    <name>PinDialog</name>
+    <message>
+        <source>Too many wrong PINs. The next try is possible in %1 s.</source>
+        <translation>PIN 码 错误次数过多。%1 秒后才能再次尝试。</translation>
+    </message>
+    <message>
+        <source>You may try again.</source>
+        <translation>现在可以再试一次。</translation>
+    </message>
+    <message>
+        <source>Wrong PIN. The next try is possible in %1 s.</source>
+        <translation>PIN 码 错误。%1 秒后才能再次尝试。</translation>
+    </message>
+    <message>
+        <source>Wrong PIN.</source>
+        <translation>PIN 码 错误。</translation>
+    </message>
+    <message>
+        <source>The PIN needs at least %1 characters.</source>
+        <translation>PIN 码 至少需要 %1 个字符。</translation>
+    </message>
+    <message>
+        <source>The two new PINs differ.</source>
+        <translation>两次输入的新 PIN 码 不一致。</translation>
+    </message>
+    <message>
+        <source>No supervisor PIN is set yet.</source>
+        <translation>尚未设置主管 PIN 码。</translation>
+    </message>
+    <message>
+        <source>The PIN could not be checked.</source>
+        <translation>无法校验 PIN 码。</translation>
+    </message>
+</context>
+<context>
+    <name>PinSetDialog</name>
+    <message>
+        <source>Change the supervisor PIN</source>
+        <translation>修改主管 PIN 码</translation>
+    </message>
+    <message>
+        <source>Type the current PIN, then the new one twice (at least %1 characters).</source>
+        <translation>请输入当前 PIN 码，再输入两次新 PIN 码（至少 %1 个字符）。</translation>
+    </message>
+    <message>
+        <source>Set the supervisor PIN</source>
+        <translation>设置主管 PIN 码</translation>
+    </message>
+    <message>
+        <source>This station has no supervisor PIN yet. Whoever installs the station sets it now (at least %1 characters); settings, issuer keys, License Lists and quarantined licenses will need it. It is stored only as a hash.</source>
+        <translation>本工位尚未设置主管 PIN 码。请由安装工位的人现在设置（至少 %1 个字符）；修改设置、信任签发方密钥、加载授权清单以及处理隔离授权都需要它。PIN 码 只以哈希形式保存。</translation>
+    </message>
+    <message>
+        <source>Current PIN:</source>
+        <translation>当前 PIN 码：</translation>
     </message>
     <message>
         <source>New PIN:</source>
         <translation>新 PIN 码：</translation>
     </message>
     <message>
-        <source>Again:</source>
-        <translation>再输一次：</translation>
-    </message>
-    <message>
-        <source>%1 needs a supervisor. Supervisor PIN:</source>
-        <translation>%1需要主管授权。主管 PIN 码：</translation>
-    </message>
-    <message>
-        <source>PIN:</source>
-        <translation>PIN 码：</translation>
-    </message>
-    <message>
-        <source>The PIN needs at least %1 characters.</source>
-        <translation>PIN 码至少需要 %1 位。</translation>
-    </message>
-    <message>
-        <source>The two PINs differ.</source>
-        <translation>两次输入的 PIN 码不一致。</translation>
+        <source>New PIN again:</source>
+        <translation>再次输入新 PIN 码：</translation>
     </message>
 </context>
 <context>
@@ -474,40 +520,142 @@ Plug one in: its tile appears here.</source>
         <translation>工位编号：</translation>
     </message>
     <message>
-        <source>Operator:</source>
-        <translation>操作员：</translation>
+        <source>How this station is named in the write log and exports.</source>
+        <translation>本工位在写入日志和导出文件中的名称。</translation>
     </message>
     <message>
         <source>Language:</source>
         <translation>语言：</translation>
     </message>
     <message>
+        <source>The window&apos;s language; the system&apos;s by default.</source>
+        <translation>窗口使用的语言；默认跟随系统。</translation>
+    </message>
+    <message>
         <source>Auto-start:</source>
         <translation>自动开始：</translation>
+    </message>
+    <message>
+        <source>Start writing as soon as a module is plugged in.</source>
+        <translation>模块一插上就开始写入。</translation>
     </message>
     <message>
         <source>Baud rates:</source>
         <translation>波特率：</translation>
     </message>
     <message>
+        <source>The rates the chip family speaks. A job starts at the fastest ticked rate and tries the next slower one after a link error.</source>
+        <translation>该芯片系列支持的波特率。任务从勾选的最快波特率开始，出现链路错误后改用下一个较慢的波特率。</translation>
+    </message>
+    <message>
+        <source>Connect attempts:</source>
+        <translation>连接尝试次数：</translation>
+    </message>
+    <message>
+        <source>How often to knock on the chip&apos;s boot loader at each rate.</source>
+        <translation>在每个波特率下尝试连接芯片引导程序的次数。</translation>
+    </message>
+    <message>
         <source>Retries:</source>
         <translation>重试次数：</translation>
     </message>
     <message>
-        <source>USB adapters (VID:PID):</source>
-        <translation>USB 适配器（VID:PID）：</translation>
+        <source>Whole-job retries after link errors, each one a rate slower.</source>
+        <translation>出现链路错误后整个任务的重试次数，每次降低一档波特率。</translation>
+    </message>
+    <message>
+        <source>Job time limit (s):</source>
+        <translation>任务时限（秒）：</translation>
+    </message>
+    <message>
+        <source>A job that runs longer than this is stopped and its port failed.</source>
+        <translation>运行超过此时长的任务会被停止，该端口判为失败。</translation>
+    </message>
+    <message>
+        <source>Shell answer time (s):</source>
+        <translation>Shell 应答时限（秒）：</translation>
+    </message>
+    <message>
+        <source>How long a TuyaOpen chip&apos;s shell may take to answer one command.</source>
+        <translation>TuyaOpen 芯片的 shell 回应一条命令最多可用的时间。</translation>
+    </message>
+    <message>
+        <source>Worker processes:</source>
+        <translation>工作进程数：</translation>
+    </message>
+    <message>
+        <source>Processes that run port jobs, 8 ports each. 0 runs jobs inside the window&apos;s own process (fine up to about 8 ports).</source>
+        <translation>运行端口任务的进程数，每个进程负责 8 个端口。0 表示在窗口自身的进程中运行任务（约 8 个端口以内适用）。</translation>
+    </message>
+    <message>
+        <source>A chip holds another license:</source>
+        <translation>芯片上已有其他授权时：</translation>
+    </message>
+    <message>
+        <source>Quarantine: fail the port and take that license out of use until a supervisor checks it. Report only: fail the port, leave the ledger alone.</source>
+        <translation>隔离：端口判为失败，并停用该授权，直到主管检查。仅报告：端口判为失败，不改动授权账本。</translation>
+    </message>
+    <message>
+        <source>USB adapters:</source>
+        <translation>USB 转串口适配器：</translation>
+    </message>
+    <message>
+        <source>Only serial ports on ticked adapters are used. Nothing ticked and no other ids: any USB serial adapter.</source>
+        <translation>只使用勾选的适配器上的串口。若都未勾选且没有填写其他 ID，则使用任何 USB 串口适配器。</translation>
+    </message>
+    <message>
+        <source>Other USB ids:</source>
+        <translation>其他 USB ID：</translation>
+    </message>
+    <message>
+        <source>More adapters as VID:PID in hex, separated by commas, e.g. 1a86:55d3.</source>
+        <translation>更多适配器，以十六进制 VID:PID 表示，用逗号分隔，例如 1a86:55d3。</translation>
+    </message>
+    <message>
+        <source>Port name patterns that are never used, such as /dev/ttyS*.</source>
+        <translation>永不使用的端口名称模式，例如 /dev/ttyS*。</translation>
+    </message>
+    <message>
+        <source>Quarantine the license</source>
+        <translation>隔离该授权</translation>
+    </message>
+    <message>
+        <source>Report only</source>
+        <translation>仅报告</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n serial port(s) ignored by this filter: %1</source>
+        <translation>
+            <numerusform>此筛选条件忽略了 %n 个串口：%1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 reaches at most %2 baud; faster rates will fail on it and retry slower.</source>
+        <translation>%1 最高只支持 %2 波特；更快的波特率在它上面会失败，然后降速重试。</translation>
+    </message>
+    <message>
+        <source>Unknown adapter(s): %1. Check the id in the system&apos;s device list.</source>
+        <translation>未知的适配器：%1。请在系统的设备列表中核对其 ID。</translation>
+    </message>
+    <message>
+        <source>Tick at least one baud rate.</source>
+        <translation>请至少勾选一个波特率。</translation>
+    </message>
+    <message>
+        <source>%1 is not a USB id: write VID:PID in hex, e.g. 1a86:55d3.</source>
+        <translation>%1 不是 USB ID：请以十六进制 VID:PID 填写，例如 1a86:55d3。</translation>
     </message>
     <message>
         <source>Only these ports:</source>
         <translation>仅用这些端口：</translation>
     </message>
     <message>
-        <source>Never these ports:</source>
-        <translation>不用这些端口：</translation>
+        <source>Port name patterns such as /dev/ttyUSB* or COM1*; empty: all.</source>
+        <translation>端口名称模式，例如 /dev/ttyUSB* 或 COM1*；留空表示全部。</translation>
     </message>
     <message>
-        <source>Supervisor PIN:</source>
-        <translation>主管 PIN 码：</translation>
+        <source>Never these ports:</source>
+        <translation>不用这些端口：</translation>
     </message>
     <message>
         <source>As the system</source>
@@ -516,30 +664,6 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Start writing as soon as a module is plugged in</source>
         <translation>模组一插入就开始烧录</translation>
-    </message>
-    <message>
-        <source>Fastest first, separated by commas</source>
-        <translation>由快到慢，用逗号分隔</translation>
-    </message>
-    <message>
-        <source>Empty: any USB serial adapter</source>
-        <translation>留空：任何 USB 转串口适配器</translation>
-    </message>
-    <message>
-        <source>Port name patterns such as /dev/ttyUSB*; empty: all</source>
-        <translation>端口名通配符，例如 /dev/ttyUSB*；留空：全部</translation>
-    </message>
-    <message>
-        <source>Change the supervisor PIN…</source>
-        <translation>修改主管 PIN 码…</translation>
-    </message>
-    <message>
-        <source>A new PIN is asked for after saving</source>
-        <translation>保存后将要求输入新 PIN 码</translation>
-    </message>
-    <message>
-        <source>Baud rates: whole numbers separated by commas.</source>
-        <translation>波特率：用逗号分隔的整数。</translation>
     </message>
     <message>
         <source>The station needs an ID.</source>
@@ -656,6 +780,14 @@ Plug one in: its tile appears here.</source>
         <translation>授权包和授权清单 (*.prodpkg *.csv *.xlsx);;所有文件 (*)</translation>
     </message>
     <message>
+        <source>Loading a License List</source>
+        <translation>加载授权清单</translation>
+    </message>
+    <message>
+        <source>The License List was not loaded.</source>
+        <translation>未加载授权清单。</translation>
+    </message>
+    <message>
         <source>Opening %1…</source>
         <translation>正在打开 %1…</translation>
     </message>
@@ -688,24 +820,12 @@ Plug one in: its tile appears here.</source>
         <translation>修改设置</translation>
     </message>
     <message>
-        <source>Wrong PIN: the settings were not changed.</source>
-        <translation>PIN 码错误：设置未修改。</translation>
-    </message>
-    <message>
-        <source>A new supervisor PIN</source>
-        <translation>设置新的主管 PIN 码</translation>
-    </message>
-    <message>
         <source>Settings saved.</source>
         <translation>设置已保存。</translation>
     </message>
     <message>
         <source>Trusting a new issuer key</source>
         <translation>信任新的签发方密钥</translation>
-    </message>
-    <message>
-        <source>Wrong PIN: no key was added.</source>
-        <translation>PIN 码错误：未添加密钥。</translation>
     </message>
     <message>
         <source>The issuer&apos;s public key</source>
@@ -732,8 +852,50 @@ Plug one in: its tile appears here.</source>
         <translation>解除隔离授权</translation>
     </message>
     <message>
-        <source>Wrong PIN: the license stays quarantined.</source>
-        <translation>PIN 码错误：该授权仍处于隔离状态。</translation>
+        <source>The settings were not changed.</source>
+        <translation>设置未更改。</translation>
+    </message>
+    <message>
+        <source>The supervisor PIN was changed.</source>
+        <translation>主管 PIN 码 已修改。</translation>
+    </message>
+    <message>
+        <source>The supervisor PIN was not changed.</source>
+        <translation>主管 PIN 码 未修改。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n serial port(s) ignored by your filter (Supervisor &gt; Settings): %1</source>
+        <translation>
+            <numerusform>您的筛选条件忽略了 %n 个串口（主管 &gt; 设置）：%1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Add port</source>
+        <translation>添加端口</translation>
+    </message>
+    <message>
+        <source>A port name (COM3, /dev/ttyUSB0) or URL (socket://host:port, rfc2217://host:port):</source>
+        <translation>端口名称（COM3、/dev/ttyUSB0）或 URL（socket://主机:端口、rfc2217://主机:端口）：</translation>
+    </message>
+    <message>
+        <source>%1 is not a serial port: give COM3, /dev/ttyUSB0, socket://host:port or rfc2217://host:port.</source>
+        <translation>%1 不是串口：请填写 COM3、/dev/ttyUSB0、socket://主机:端口 或 rfc2217://主机:端口。</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>操作员</translation>
+    </message>
+    <message>
+        <source>Your name (kept in the write log):</source>
+        <translation>您的姓名（记录在写入日志中）：</translation>
+    </message>
+    <message>
+        <source>No key was added.</source>
+        <translation>未添加密钥。</translation>
+    </message>
+    <message>
+        <source>The license stays quarantined.</source>
+        <translation>该授权仍处于隔离状态。</translation>
     </message>
     <message>
         <source>License %1 released; it is now %2.</source>
@@ -778,6 +940,18 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Release a quarantined license…</source>
         <translation>解除隔离授权…</translation>
+    </message>
+    <message>
+        <source>Change the supervisor PIN…</source>
+        <translation>修改主管 PIN 码…</translation>
+    </message>
+    <message>
+        <source>Operator…</source>
+        <translation>操作员…</translation>
+    </message>
+    <message>
+        <source>Add port…</source>
+        <translation>添加端口…</translation>
     </message>
     <message>
         <source>Quit</source>
