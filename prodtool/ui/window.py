@@ -46,6 +46,7 @@ from prodtool.ui.bridge import EventBatch, StationBridge
 from prodtool.ui.counters import CountersPanel
 from prodtool.ui.dialogs import PasswordDialog
 from prodtool.ui.i18n import LANGUAGES, Translations, resolve_language
+from prodtool.ui.ledger_panel import LedgerPanel
 from prodtool.ui.log_panel import LogPanel
 from prodtool.ui.notice import Notice
 from prodtool.ui.package_info import PackageInfo, from_manifest
@@ -153,7 +154,7 @@ class StationWindow(QMainWindow):
         self.trust_action = QAction(self)
         self.trust_action.triggered.connect(self.choose_issuer_key)
         self.release_action = QAction(self)
-        self.release_action.triggered.connect(self.ask_release_quarantine)
+        self.release_action.triggered.connect(self.open_ledger)
         self.change_pin_action = QAction(self)
         self.change_pin_action.triggered.connect(self.change_pin)
         self.operator_action = QAction(self)
@@ -564,47 +565,29 @@ class StationWindow(QMainWindow):
             ),
         )
 
-    def ask_release_quarantine(self) -> None:
-        if self.station is None:
+    def open_ledger(self) -> None:
+        """The licenses that need a supervisor's decision (needs_check, quarantined)."""
+        station = self.station
+        if station is None:
             return
-        uuid, ok = QInputDialog.getText(
-            self,
-            self.tr("Release a quarantined license"),
-            self.tr("UUID of the quarantined license:"),
+        settings = self.settings
+        self.ledger_panel = LedgerPanel(
+            station.ledger,
+            self.run_task,
+            lambda purpose: self.supervisor.authorize(self, purpose),
+            ports=lambda: [p.port for p in station.ports() if not p.state.is_busy],
+            station_id=settings.station_id,
+            read_options={
+                "shell_timeout_s": settings.shell_timeout_s,
+                "connect_attempts": settings.connect_attempts,
+            },
+            parent=self,
         )
-        if ok and uuid.strip():
-            self.release_quarantine(uuid.strip())
+        self.ledger_panel.finished.connect(self._ledger_changed)
+        self.ledger_panel.show()
 
-    def release_quarantine(self, uuid: str) -> None:
-        """Supervisor: put a quarantined license back (the ledger decides where it goes)."""
-        if self.station is None:
-            return
-        if not self.supervisor.authorize(self, self.tr("Releasing a quarantined license")):
-            self.notice.say(self.tr("The license stays quarantined."), "warn")
-            return
-        ledger = self.station.ledger
-        reason = f"released by a supervisor at station {self.settings.station_id}"
-
-        def release() -> str:
-            record = ledger.find_uuid(uuid)
-            if record is None:
-                raise UserError(
-                    f"no license {uuid} in this station's ledger", code="unknown_license"
-                )
-            ledger.release_quarantine(record.license_id, reason=reason)
-            return str(ledger.record(record.license_id).state)
-
-        self.run_task(
-            "release",
-            release,
-            lambda state: self.notice.say(
-                self.tr("License %1 released; it is now %2.")
-                .replace("%1", uuid)
-                .replace("%2", state),
-                "good",
-            ),
-        )
-        self._summary_due = True
+    def _ledger_changed(self) -> None:
+        self._summary_due = True  # the licenses left may have changed
 
     # ------------------------------------------------------------------ language
     def switch_language(self, code: str) -> None:
@@ -631,7 +614,7 @@ class StationWindow(QMainWindow):
         self.settings_action.setText(self.tr("Settings…"))
         self.qa_action.setText(self.tr("QA check…"))
         self.trust_action.setText(self.tr("Trust an issuer key…"))
-        self.release_action.setText(self.tr("Release a quarantined license…"))
+        self.release_action.setText(self.tr("Licenses to check…"))
         self.change_pin_action.setText(self.tr("Change the supervisor PIN…"))
         self.operator_action.setText(self.tr("Operator…"))
         self.add_port_action.setText(self.tr("Add port…"))

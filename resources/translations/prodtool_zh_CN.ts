@@ -35,6 +35,181 @@
     </message>
 </context>
 <context>
+    <name>LedgerPanel</name>
+    <message>
+        <source>available</source>
+        <translation>可用</translation>
+    </message>
+    <message>
+        <source>reserved</source>
+        <translation>已预留</translation>
+    </message>
+    <message>
+        <source>written</source>
+        <translation>已写入</translation>
+    </message>
+    <message>
+        <source>verified</source>
+        <translation>已验证</translation>
+    </message>
+    <message>
+        <source>needs a check</source>
+        <translation>待核查</translation>
+    </message>
+    <message>
+        <source>quarantined</source>
+        <translation>已隔离</translation>
+    </message>
+    <message>
+        <source>Plug in the chip %1, choose its port and press “Read the chip back”: the ledger then records whether the chip holds this license.</source>
+        <translation>请插上芯片 %1，选择它所在的端口，然后点击“回读芯片”：账本会记录该芯片是否持有此授权。</translation>
+    </message>
+    <message>
+        <source>No chip is known for this license. If you know no chip holds it, press “On no chip” to make it available again; otherwise read each suspect chip back.</source>
+        <translation>此授权没有关联的芯片。如果确认没有芯片持有它，请点击“不在任何芯片上”使其重新可用；否则请逐一回读可疑的芯片。</translation>
+    </message>
+    <message>
+        <source>Check the chip %1. “Release” puts the license back as needing a check; then read the chip back to settle it.</source>
+        <translation>请检查芯片 %1。“解除隔离”会将此授权恢复为待核查；然后回读该芯片以确定其状态。</translation>
+    </message>
+    <message>
+        <source>No chip holds this license. “Release” makes it available again.</source>
+        <translation>没有芯片持有此授权。“解除隔离”会使其重新可用。</translation>
+    </message>
+    <message>
+        <source>%1: found on chip %2, verified.</source>
+        <translation>%1：在芯片 %2 上找到，已验证。</translation>
+    </message>
+    <message>
+        <source>%1: not on chip %2, available again.</source>
+        <translation>%1：不在芯片 %2 上，已重新可用。</translation>
+    </message>
+    <message>
+        <source>The chip on %1 could not be read: check the cable and boot mode.</source>
+        <translation>无法读取 %1 上的芯片：请检查线缆和启动模式。</translation>
+    </message>
+    <message>
+        <source>%1 was left as it is: %2</source>
+        <translation>%1 保持不变：%2</translation>
+    </message>
+    <message>
+        <source>Licenses that need a decision</source>
+        <translation>需要处理的授权</translation>
+    </message>
+    <message>
+        <source>License</source>
+        <translation>授权</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Chip MAC</source>
+        <translation>芯片 MAC</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <source>Port with the chip:</source>
+        <translation>芯片所在端口：</translation>
+    </message>
+    <message>
+        <source>Read the chip back</source>
+        <translation>回读芯片</translation>
+    </message>
+    <message>
+        <source>Reads the license from the chip (nothing is written) and settles it.</source>
+        <translation>从芯片读取授权（不写入任何内容）并据此确定其状态。</translation>
+    </message>
+    <message>
+        <source>On no chip</source>
+        <translation>不在任何芯片上</translation>
+    </message>
+    <message>
+        <source>No chip holds this license: make it available again.</source>
+        <translation>没有芯片持有此授权：使其重新可用。</translation>
+    </message>
+    <message>
+        <source>Release</source>
+        <translation>解除隔离</translation>
+    </message>
+    <message>
+        <source>Quarantine…</source>
+        <translation>隔离…</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>%1 need a check, %2 quarantined</source>
+        <translation>%1 个待核查，%2 个已隔离</translation>
+    </message>
+    <message>
+        <source>Nothing to decide: no license needs a check or is quarantined.</source>
+        <translation>无需处理：没有待核查或已隔离的授权。</translation>
+    </message>
+    <message>
+        <source>Select a license.</source>
+        <translation>请选择一个授权。</translation>
+    </message>
+    <message>
+        <source>Nothing was changed.</source>
+        <translation>未做任何更改。</translation>
+    </message>
+    <message>
+        <source>Not done: %1</source>
+        <translation>未完成：%1</translation>
+    </message>
+    <message>
+        <source>Releasing a quarantined license</source>
+        <translation>解除授权隔离</translation>
+    </message>
+    <message>
+        <source>%1 released; it is now: %2.</source>
+        <translation>%1 已解除隔离；当前状态：%2。</translation>
+    </message>
+    <message>
+        <source>Settling a license</source>
+        <translation>确定授权状态</translation>
+    </message>
+    <message>
+        <source>%1 settled; it is now: %2.</source>
+        <translation>%1 已确定；当前状态：%2。</translation>
+    </message>
+    <message>
+        <source>The chip on %1 decides no license that needs a check.</source>
+        <translation>%1 上的芯片与任何待核查的授权都无关。</translation>
+    </message>
+    <message>
+        <source>Quarantine</source>
+        <translation>隔离</translation>
+    </message>
+    <message>
+        <source>Why is this license taken out of use?</source>
+        <translation>为什么要停用此授权？</translation>
+    </message>
+    <message>
+        <source>Quarantining a license</source>
+        <translation>隔离授权</translation>
+    </message>
+    <message>
+        <source>%1 quarantined.</source>
+        <translation>%1 已隔离。</translation>
+    </message>
+</context>
+<context>
     <name>LogPanel</name>
     <message>
         <source>Show port:</source>
@@ -840,16 +1015,8 @@ Plug one in: its tile appears here.</source>
         <translation>现在接受由签发方密钥 %1 签名的授权包。</translation>
     </message>
     <message>
-        <source>Release a quarantined license</source>
-        <translation>解除隔离授权</translation>
-    </message>
-    <message>
-        <source>UUID of the quarantined license:</source>
-        <translation>被隔离授权的 UUID：</translation>
-    </message>
-    <message>
-        <source>Releasing a quarantined license</source>
-        <translation>解除隔离授权</translation>
+        <source>Licenses to check…</source>
+        <translation>待处理的授权…</translation>
     </message>
     <message>
         <source>The settings were not changed.</source>
@@ -894,14 +1061,6 @@ Plug one in: its tile appears here.</source>
         <translation>未添加密钥。</translation>
     </message>
     <message>
-        <source>The license stays quarantined.</source>
-        <translation>该授权仍处于隔离状态。</translation>
-    </message>
-    <message>
-        <source>License %1 released; it is now %2.</source>
-        <translation>授权 %1 已解除隔离，当前状态：%2。</translation>
-    </message>
-    <message>
         <source>prodtool station %1</source>
         <translation>prodtool 工位 %1</translation>
     </message>
@@ -936,10 +1095,6 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Trust an issuer key…</source>
         <translation>信任签发方密钥…</translation>
-    </message>
-    <message>
-        <source>Release a quarantined license…</source>
-        <translation>解除隔离授权…</translation>
     </message>
     <message>
         <source>Change the supervisor PIN…</source>
