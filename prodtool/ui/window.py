@@ -45,9 +45,11 @@ from prodtool.supervisor_pin import attempts_path
 from prodtool.ui.bridge import EventBatch, StationBridge
 from prodtool.ui.counters import CountersPanel
 from prodtool.ui.dialogs import PasswordDialog
+from prodtool.ui.folders import Folders, with_extension
 from prodtool.ui.i18n import LANGUAGES, Translations, resolve_language
 from prodtool.ui.ledger_panel import LedgerPanel
 from prodtool.ui.log_panel import LogPanel
+from prodtool.ui.messages import error_text
 from prodtool.ui.notice import Notice
 from prodtool.ui.package_info import PackageInfo, from_manifest
 from prodtool.ui.package_panel import PackagePanel
@@ -60,6 +62,7 @@ from prodtool.ui.shift import ShiftStats
 from prodtool.ui.states import state_step, state_word
 from prodtool.ui.supervisor import Supervisor
 from prodtool.ui.tasks import Task
+from prodtool.ui.trust_dialog import TrustDialog
 
 if TYPE_CHECKING:  # the engine is imported by whoever builds the Station
     from prodtool.engine.station import Station, Summary
@@ -91,6 +94,7 @@ class StationWindow(QMainWindow):
         self._tasks: set[Task] = set()
         self._summary_due = False
         self._unsaved = False
+        self.folders = Folders(paths.root / "ui-folders.json")
         self.supervisor = Supervisor(
             lambda: self.settings, self._store_settings, attempts_path(paths)
         )
@@ -152,7 +156,7 @@ class StationWindow(QMainWindow):
         self.qa_action = QAction(self)
         self.qa_action.triggered.connect(self.open_qa)
         self.trust_action = QAction(self)
-        self.trust_action.triggered.connect(self.choose_issuer_key)
+        self.trust_action.triggered.connect(self.open_trust)
         self.release_action = QAction(self)
         self.release_action.triggered.connect(self.open_ledger)
         self.change_pin_action = QAction(self)
@@ -333,8 +337,7 @@ class StationWindow(QMainWindow):
 
     def show_error(self, error: BaseException) -> None:
         if isinstance(error, UserError):
-            text = error.message + (f"\n{error.hint}" if error.hint else "")
-            self.notice.say(text, "error")
+            self.notice.say(error_text(error), "error")
             return
         raise error  # a bug: the crash handler reports it
 
@@ -343,10 +346,11 @@ class StationWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(
             self,
             self.tr("Load a credential package or License List"),
-            "",
+            self.folders.start("package"),
             self.tr("Packages and License Lists (*.prodpkg *.csv *.xlsx);;All files (*)"),
         )
         if path:
+            self.folders.used("package", Path(path))
             self.load_file(Path(path))
 
     def load_file(self, path: Path) -> None:
@@ -387,14 +391,15 @@ class StationWindow(QMainWindow):
 
     # ------------------------------------------------------------------ export
     def choose_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
+        path, chosen = QFileDialog.getSaveFileName(
             self,
             self.tr("Export the write log"),
-            f"writelog-{self.settings.station_id}.csv",
+            self.folders.start("export", f"writelog-{self.settings.station_id}.csv"),
             self.tr("CSV (*.csv);;JSON (*.json)"),
         )
         if path:
-            self.export_to(Path(path))
+            self.folders.used("export", Path(path))
+            self.export_to(with_extension(Path(path), chosen or "*.csv"))
 
     def export_to(self, out: Path) -> None:
         paths, station_id = self.paths, self.settings.station_id
@@ -427,10 +432,14 @@ class StationWindow(QMainWindow):
 
     def choose_bundle(self, port: str, job_id: str) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Save a support bundle"), default_bundle_name(job_id), "ZIP (*.zip)"
+            self,
+            self.tr("Save a support bundle"),
+            self.folders.start("bundle", default_bundle_name(job_id)),
+            "ZIP (*.zip)",
         )
         if path:
-            self.save_bundle(job_id, Path(path))
+            self.folders.used("bundle", Path(path))
+            self.save_bundle(job_id, with_extension(Path(path), "*.zip"))
 
     def save_bundle(self, job_id: str, out: Path) -> None:
         paths, settings = self.paths, self.settings
@@ -543,27 +552,18 @@ class StationWindow(QMainWindow):
         if self._unsaved:
             QTimer.singleShot(0, lambda: self._store_settings(self.settings))
 
-    def choose_issuer_key(self) -> None:
-        if not self.supervisor.authorize(self, self.tr("Trusting a new issuer key")):
-            self.notice.say(self.tr("No key was added."), "warn")
+    def open_trust(self) -> None:
+        """The trusted issuer keys: add one after comparing its fingerprint, or remove one."""
+        if not self.supervisor.authorize(self, self.tr("Changing the trusted issuer keys")):
+            self.notice.say(self.tr("The trusted issuer keys were not changed."), "warn")
             return
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            self.tr("The issuer's public key"),
-            "",
-            self.tr("Public keys (*.pem);;All files (*)"),
-        )
-        if not path:
-            return
-        store = TrustStore.for_station(self.paths)
-        self.run_task(
-            "trust",
-            lambda: store.add(Path(path)),
-            lambda kid: self.notice.say(
-                self.tr("Packages signed by issuer key %1 are now accepted.").replace("%1", kid),
-                "good",
-            ),
-        )
+        dialog = TrustDialog(TrustStore.for_station(self.paths), self.folders, self)
+        try:
+            dialog.exec()
+            if dialog.said:
+                self.notice.say(dialog.said, "good")
+        finally:
+            dialog.deleteLater()
 
     def open_ledger(self) -> None:
         """The licenses that need a supervisor's decision (needs_check, quarantined)."""
@@ -613,7 +613,7 @@ class StationWindow(QMainWindow):
         )
         self.settings_action.setText(self.tr("Settings…"))
         self.qa_action.setText(self.tr("QA check…"))
-        self.trust_action.setText(self.tr("Trust an issuer key…"))
+        self.trust_action.setText(self.tr("Trusted issuer keys…"))
         self.release_action.setText(self.tr("Licenses to check…"))
         self.change_pin_action.setText(self.tr("Change the supervisor PIN…"))
         self.operator_action.setText(self.tr("Operator…"))

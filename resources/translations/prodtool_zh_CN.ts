@@ -35,6 +35,21 @@
     </message>
 </context>
 <context>
+    <name>KeyConfirmDialog</name>
+    <message>
+        <source>Compare the fingerprint</source>
+        <translation>核对指纹</translation>
+    </message>
+    <message>
+        <source>%1 holds issuer key %2. Compare its fingerprint below with the one the issuer gave you by another way (phone, paper, the platform&apos;s page). Trust it only if every group matches: packages it signs will then be accepted here.</source>
+        <translation>%1 中是签发方密钥 %2。请将下面的指纹与签发方通过其他途径（电话、纸面、平台页面）提供给您的指纹逐组核对。只有每一组都一致时才信任它：之后本工位将接受由它签名的授权包。</translation>
+    </message>
+    <message>
+        <source>It matches: trust this key</source>
+        <translation>一致：信任此密钥</translation>
+    </message>
+</context>
+<context>
     <name>LedgerPanel</name>
     <message>
         <source>available</source>
@@ -218,6 +233,33 @@
     <message>
         <source>All ports</source>
         <translation>全部端口</translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <source>Wrong download password. It is on the order&apos;s download page; type it again.</source>
+        <translation>下载密码错误。密码在订单的下载页面上，请重新输入。</translation>
+    </message>
+    <message>
+        <source>This package comes from an issuer this station does not trust yet. A supervisor adds the issuer&apos;s key in Supervisor &gt; Trusted issuer keys…, after comparing its fingerprint.</source>
+        <translation>此授权包来自本工位尚未信任的签发方。请主管在“主管 &gt; 受信任的签发方密钥…”中核对指纹后添加该签发方的密钥。</translation>
+    </message>
+    <message>
+        <source>The package was changed after it was signed. Do not use it: download it again.</source>
+        <translation>授权包在签名后被改动过。请勿使用，请重新下载。</translation>
+    </message>
+    <message>
+        <source>This file is not a credential package this version of prodtool can read.</source>
+        <translation>此文件不是本版本 prodtool 能读取的授权包。</translation>
+    </message>
+    <message>
+        <source>No license is left in the loaded package: load the next one.</source>
+        <translation>已加载的授权包中没有剩余授权：请加载下一个。</translation>
+    </message>
+    <message>
+        <source>The disk refused to save (full, read-only or locked). Nothing was lost; free some space or call a supervisor.</source>
+        <translation>磁盘拒绝保存（已满、只读或被锁定）。没有丢失任何数据；请释放一些空间或联系主管。</translation>
     </message>
 </context>
 <context>
@@ -999,20 +1041,16 @@ Plug one in: its tile appears here.</source>
         <translation>设置已保存。</translation>
     </message>
     <message>
-        <source>Trusting a new issuer key</source>
-        <translation>信任新的签发方密钥</translation>
+        <source>Changing the trusted issuer keys</source>
+        <translation>修改受信任的签发方密钥</translation>
     </message>
     <message>
-        <source>The issuer&apos;s public key</source>
-        <translation>签发方公钥</translation>
+        <source>The trusted issuer keys were not changed.</source>
+        <translation>受信任的签发方密钥未更改。</translation>
     </message>
     <message>
-        <source>Public keys (*.pem);;All files (*)</source>
-        <translation>公钥 (*.pem);;所有文件 (*)</translation>
-    </message>
-    <message>
-        <source>Packages signed by issuer key %1 are now accepted.</source>
-        <translation>现在接受由签发方密钥 %1 签名的授权包。</translation>
+        <source>Trusted issuer keys…</source>
+        <translation>受信任的签发方密钥…</translation>
     </message>
     <message>
         <source>Licenses to check…</source>
@@ -1057,10 +1095,6 @@ Plug one in: its tile appears here.</source>
         <translation>您的姓名（记录在写入日志中）：</translation>
     </message>
     <message>
-        <source>No key was added.</source>
-        <translation>未添加密钥。</translation>
-    </message>
-    <message>
         <source>prodtool station %1</source>
         <translation>prodtool 工位 %1</translation>
     </message>
@@ -1091,10 +1125,6 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>QA check…</source>
         <translation>质检…</translation>
-    </message>
-    <message>
-        <source>Trust an issuer key…</source>
-        <translation>信任签发方密钥…</translation>
     </message>
     <message>
         <source>Change the supervisor PIN…</source>
@@ -1130,6 +1160,65 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Devices per %1 min</source>
         <translation>每 %1 分钟的设备数</translation>
+    </message>
+</context>
+<context>
+    <name>TrustDialog</name>
+    <message>
+        <source>Trusted issuer keys</source>
+        <translation>受信任的签发方密钥</translation>
+    </message>
+    <message>
+        <source>Packages are accepted only from issuers whose key is listed here. Each line shows the key id and its fingerprint.</source>
+        <translation>只接受此处列出密钥的签发方的授权包。每行显示密钥 ID 及其指纹。</translation>
+    </message>
+    <message>
+        <source>Add a key…</source>
+        <translation>添加密钥…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>(built-in DEMO key: its packages are marked DEMO)</source>
+        <translation>（内置演示密钥：其授权包标记为“演示”）</translation>
+    </message>
+    <message>
+        <source>The issuer&apos;s public key</source>
+        <translation>签发方公钥</translation>
+    </message>
+    <message>
+        <source>Public keys (*.pem);;All files (*)</source>
+        <translation>公钥 (*.pem);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>%1 holds no issuer public key.</source>
+        <translation>%1 中没有签发方公钥。</translation>
+    </message>
+    <message>
+        <source>Issuer key %1 is already trusted.</source>
+        <translation>签发方密钥 %1 已受信任。</translation>
+    </message>
+    <message>
+        <source>No key was added.</source>
+        <translation>未添加密钥。</translation>
+    </message>
+    <message>
+        <source>Packages signed by issuer key %1 are now accepted.</source>
+        <translation>现在接受由签发方密钥 %1 签名的授权包。</translation>
+    </message>
+    <message>
+        <source>Remove the key</source>
+        <translation>移除密钥</translation>
+    </message>
+    <message>
+        <source>Stop accepting packages signed by issuer key %1?</source>
+        <translation>不再接受由签发方密钥 %1 签名的授权包吗？</translation>
+    </message>
+    <message>
+        <source>Packages signed by issuer key %1 are refused from now on.</source>
+        <translation>从现在起拒绝由签发方密钥 %1 签名的授权包。</translation>
     </message>
 </context>
 </TS>
