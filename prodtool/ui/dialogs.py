@@ -1,10 +1,13 @@
 """Small modal questions: the download password (the supervisor PIN is in `pin_dialog`).
 
-Password echo, never logged. `get_password` is the entry point that tests replace to answer
-without a person.
+Password echo, never logged. `PasswordDialog.unlock` is the entry point that tests replace to
+answer without a person.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import (
@@ -16,6 +19,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from prodtool.license.errors import WrongPassword
+from prodtool.ui.tasks import Task
 
 
 class _SecretDialog(QDialog):
@@ -89,9 +95,74 @@ class PasswordDialog(_SecretDialog):
         self.field_label.setText(self.tr("Password:"))
 
     @staticmethod
-    def get_password(parent: QWidget | None, file_name: str) -> str | None:
-        dialog = PasswordDialog(file_name, parent)
+    def unlock(parent: QWidget | None, file_name: str, work: Callable[[str], Any]) -> Any:
+        """Ask the password and run `work(password)` (the key derivation) while the dialog
+        stays open: a wrong password is said in the dialog, which waits for the next try.
+        Returns what `work` returned, None when cancelled; any other error is raised."""
+        dialog = UnlockDialog(file_name, work, parent)
         try:
-            return dialog.field.text() if dialog.exec() == QDialog.DialogCode.Accepted else None
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
         finally:
             dialog.deleteLater()
+        if dialog.raised is not None:
+            raise dialog.raised
+        return dialog.value if accepted else None
+
+
+class UnlockDialog(PasswordDialog):
+    """The password dialog that tries the password in the background and stays open."""
+
+    def __init__(
+        self, file_name: str, work: Callable[[str], Any], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(file_name, parent)
+        self._work = work
+        self._task: Task | None = None
+        self._checking = False
+        self.value: Any = None
+        self.raised: BaseException | None = None
+
+    def _check(self) -> None:
+        problem = self.problem()
+        if problem:
+            self.error.setText(problem)
+            return
+        password = self.field.text()
+        self.error.setText(self.tr("Checking the password…"))
+        self.buttons.setEnabled(False)
+        self.field.setEnabled(False)
+        self._checking = True
+        task = Task("unlock", lambda: self._work(password), self)
+        task.succeeded.connect(self._unlocked)
+        task.failed.connect(self._refused)
+        self._task = task
+        task.start()
+
+    def _unlocked(self, value: Any) -> None:
+        self._checking = False
+        self.value = value
+        self.accept()
+
+    def _refused(self, error: BaseException) -> None:
+        self._checking = False
+        self.buttons.setEnabled(True)
+        self.field.setEnabled(True)
+        if isinstance(error, WrongPassword):
+            self.error.setText(self.tr("Wrong password: type it again."))
+            self.field.clear()
+            self.field.setFocus()
+            return
+        self.raised = error
+        self.reject()
+
+    def is_checking(self) -> bool:
+        return self._checking
+
+    def reject(self) -> None:
+        if not self._checking:  # Escape while the key is derived: the load would go on anyway
+            super().reject()
+
+    def done(self, result: int) -> None:
+        if self._task is not None:
+            self._task.wait()  # a cancel during the derivation: let it end, leave no thread
+        super().done(result)

@@ -44,7 +44,6 @@ from prodtool.settings import Settings, save_settings
 from prodtool.supervisor_pin import attempts_path
 from prodtool.ui.bridge import EventBatch, StationBridge
 from prodtool.ui.counters import CountersPanel
-from prodtool.ui.dialogs import PasswordDialog
 from prodtool.ui.folders import Folders, with_extension
 from prodtool.ui.i18n import LANGUAGES, Translations, resolve_language
 from prodtool.ui.ledger_panel import LedgerPanel
@@ -52,6 +51,7 @@ from prodtool.ui.log_panel import LogPanel
 from prodtool.ui.messages import error_text
 from prodtool.ui.notice import Notice
 from prodtool.ui.package_info import PackageInfo, from_manifest
+from prodtool.ui.package_loader import PackageLoader
 from prodtool.ui.package_panel import PackagePanel
 from prodtool.ui.port_grid import PortGrid
 from prodtool.ui.qa_page import QaPage
@@ -67,12 +67,7 @@ from prodtool.ui.trust_dialog import TrustDialog
 if TYPE_CHECKING:  # the engine is imported by whoever builds the Station
     from prodtool.engine.station import Station, Summary
 
-LICENSE_LIST_SUFFIXES = (".csv", ".xlsx")
 TICK_MS = 1000
-
-
-def is_license_list(path: Path) -> bool:
-    return path.suffix.lower() in LICENSE_LIST_SUFFIXES
 
 
 class StationWindow(QMainWindow):
@@ -95,6 +90,7 @@ class StationWindow(QMainWindow):
         self._summary_due = False
         self._unsaved = False
         self.folders = Folders(paths.root / "ui-folders.json")
+        self.loader = PackageLoader(self)
         self.supervisor = Supervisor(
             lambda: self.settings, self._store_settings, attempts_path(paths)
         )
@@ -354,24 +350,8 @@ class StationWindow(QMainWindow):
             self.load_file(Path(path))
 
     def load_file(self, path: Path) -> None:
-        station = self.station
-        if station is None:
-            return
-        if is_license_list(path):
-            if not self.supervisor.authorize(self, self.tr("Loading a License List")):
-                self.notice.say(self.tr("The License List was not loaded."), "warn")
-                return
-            work: Callable[[], Manifest] = lambda: station.load_license_list(path)  # noqa: E731
-        else:
-            password = PasswordDialog.get_password(self, path.name)
-            if password is None:
-                return
-            work = lambda: station.load_package(path, password)  # noqa: E731
-        self.notice.say(self.tr("Opening %1…").replace("%1", path.name), "info")
-        self.load_action.setEnabled(False)
-        self.run_task(
-            "load", work, lambda loaded: self._package_loaded(loaded, path), self._load_failed
-        )
+        """Check, ask, unlock and load (see `PackageLoader`)."""
+        self.loader.load(path)
 
     def _package_loaded(self, manifest: Manifest, path: Path) -> None:
         self.load_action.setEnabled(True)

@@ -263,6 +263,37 @@
     </message>
 </context>
 <context>
+    <name>PackageLoader</name>
+    <message>
+        <source>Chips are being written: load %1 when they are done.</source>
+        <translation>正在写入芯片：请等写入完成后再加载 %1。</translation>
+    </message>
+    <message>
+        <source>%1 was not loaded.</source>
+        <translation>未加载 %1。</translation>
+    </message>
+    <message>
+        <source>Loading a License List</source>
+        <translation>加载授权清单</translation>
+    </message>
+    <message>
+        <source>The License List was not loaded.</source>
+        <translation>未加载授权清单。</translation>
+    </message>
+    <message>
+        <source>Opening %1…</source>
+        <translation>正在打开 %1…</translation>
+    </message>
+    <message>
+        <source>Switch packages</source>
+        <translation>切换授权包</translation>
+    </message>
+    <message>
+        <source>The loaded package %1 still has %2 license(s) left. They stay in this station&apos;s ledger and are used again when you load it later. Load %3 instead?</source>
+        <translation>已加载的授权包 %1 还剩 %2 个授权。它们会保留在本工位的账本中，以后再次加载该授权包时会继续使用。要改为加载 %3 吗？</translation>
+    </message>
+</context>
+<context>
     <name>PackagePanel</name>
     <message>
         <source>Load package…</source>
@@ -997,18 +1028,6 @@ Plug one in: its tile appears here.</source>
         <translation>授权包和授权清单 (*.prodpkg *.csv *.xlsx);;所有文件 (*)</translation>
     </message>
     <message>
-        <source>Loading a License List</source>
-        <translation>加载授权清单</translation>
-    </message>
-    <message>
-        <source>The License List was not loaded.</source>
-        <translation>未加载授权清单。</translation>
-    </message>
-    <message>
-        <source>Opening %1…</source>
-        <translation>正在打开 %1…</translation>
-    </message>
-    <message>
         <source>Loaded %1.</source>
         <translation>已加载 %1。</translation>
     </message>
@@ -1219,6 +1238,17 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Packages signed by issuer key %1 are refused from now on.</source>
         <translation>从现在起拒绝由签发方密钥 %1 签名的授权包。</translation>
+    </message>
+</context>
+<context>
+    <name>UnlockDialog</name>
+    <message>
+        <source>Checking the password…</source>
+        <translation>正在校验密码…</translation>
+    </message>
+    <message>
+        <source>Wrong password: type it again.</source>
+        <translation>密码错误：请重新输入。</translation>
     </message>
 </context>
 </TS>

@@ -4,12 +4,14 @@ are refused without it."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QDialog, QLineEdit
 from pytestqt.qtbot import QtBot
 
+from prodtool.engine.station import Station
 from prodtool.settings import Settings, check_pin, hash_pin, load_settings
 from prodtool.supervisor_pin import FREE_TRIES, PinGate
 from prodtool.ui.pin_dialog import PinCheckDialog, PinSetDialog
@@ -155,18 +157,22 @@ def gate_unchanged(store: list[Settings]) -> bool:
 
 
 def test_license_list_needs_the_pin(
-    monkeypatch: pytest.MonkeyPatch, window: StationWindow, tmp_path: Path
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, window: StationWindow, tmp_path: Path
 ) -> None:
     window.settings = window.settings.replace(supervisor_pin_hash=hash_pin("2468"))
     asked = answer_check(monkeypatch, "0000")
-    window.station = object()  # type: ignore[assignment]  # never reached without the PIN
-    try:
-        window.load_file(tmp_path / "licenses.csv")
-    finally:
-        window.station = None
+    listing = tmp_path / "licenses.csv"
+    listing.write_text("uuid,authkey\n")
+    with ExitStack() as stack:
+        station = Station(window.paths, window.settings, comports=list)
+        stack.callback(station.close)
+        stack.callback(window.shutdown)
+        window.attach(station)
+        window.load_file(listing)
+        qtbot.waitUntil(lambda: bool(asked) and not window.busy())
     assert asked == ["Loading a License List"]
     assert window.notice.text() == "The License List was not loaded."
-    assert not window.busy()
+    assert window.package is None
 
 
 def test_operator_needs_no_pin(monkeypatch: pytest.MonkeyPatch, window: StationWindow) -> None:
