@@ -150,7 +150,7 @@ class StationWindow(QMainWindow):
         self.settings_action = QAction(self)
         self.settings_action.triggered.connect(self.edit_settings)
         self.qa_action = QAction(self)
-        self.qa_action.triggered.connect(self.open_qa)
+        self.qa_action.triggered.connect(lambda _=False: self.open_qa())
         self.trust_action = QAction(self)
         self.trust_action.triggered.connect(self.open_trust)
         self.release_action = QAction(self)
@@ -396,16 +396,23 @@ class StationWindow(QMainWindow):
         )
 
     # ------------------------------------------------------------------ QA and support
-    def open_qa(self) -> None:
-        """The QA page, over this station's ledger."""
+    def open_qa(self, port: str = "") -> None:
+        """The QA page over this station's ledger; `port`: "QA this slot" from a tile."""
         if self.station is None:
             return
-        ports = [p.port for p in self.station.ports()]
+        station, settings = self.station, self.settings
         self.qa_page = QaPage(
-            self.station.ledger,
+            station.ledger,
             self.run_task,
-            ports=ports,
+            ports=[p.port for p in station.ports()],
             write_log=self.paths.write_log,
+            package_id=station.manifest.package_id if station.manifest else "",
+            port=port,
+            read_options={
+                "shell_timeout_s": settings.shell_timeout_s,
+                "connect_attempts": settings.connect_attempts,
+            },
+            folders=self.folders,
             parent=self,
         )
         self.qa_page.show()

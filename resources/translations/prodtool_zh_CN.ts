@@ -555,8 +555,8 @@ Plug one in: its tile appears here.</source>
 <context>
     <name>QaPage</name>
     <message>
-        <source>Give a port and a package.</source>
-        <translation>请填写端口并选择包。</translation>
+        <source>Choose a port and a package.</source>
+        <translation>请选择端口和授权包。</translation>
     </message>
     <message>
         <source>Checking %1…</source>
@@ -571,20 +571,76 @@ Plug one in: its tile appears here.</source>
         <translation>不合格</translation>
     </message>
     <message>
+        <source>Port %1 · chip %2 · license %3</source>
+        <translation>端口 %1 · 芯片 %2 · 授权 %3</translation>
+    </message>
+    <message>
+        <source>%1 checked: %2 passed, %3 failed</source>
+        <translation>已检查 %1 个：%2 个通过，%3 个失败</translation>
+    </message>
+    <message>
+        <source>Save the QA report</source>
+        <translation>保存质检报告</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv);;JSON (*.json)</source>
+        <translation>CSV (*.csv);;JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>%1 result(s) saved to %2.</source>
+        <translation>已将 %1 条结果保存到 %2。</translation>
+    </message>
+    <message>
         <source>QA check</source>
         <translation>质检</translation>
+    </message>
+    <message>
+        <source>Port:</source>
+        <translation>端口：</translation>
+    </message>
+    <message>
+        <source>Package:</source>
+        <translation>授权包：</translation>
+    </message>
+    <message>
+        <source>A port of this station, or a name or URL typed in.</source>
+        <translation>本工位的端口，或手动输入的端口名称或 URL。</translation>
+    </message>
+    <message>
+        <source>The package the chip should hold a license of.</source>
+        <translation>芯片上的授权应当来自的授权包。</translation>
+    </message>
+    <message>
+        <source>If the chip holds a license that needs a check, settle it</source>
+        <translation>如果芯片持有待核查的授权，则确定其状态</translation>
+    </message>
+    <message>
+        <source>Batch: keep every result and save a report</source>
+        <translation>批量：保留每个结果并保存报告</translation>
+    </message>
+    <message>
+        <source>Save the report…</source>
+        <translation>保存报告…</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
     </message>
     <message>
         <source>Port</source>
         <translation>端口</translation>
     </message>
     <message>
-        <source>Package</source>
-        <translation>包</translation>
+        <source>Chip MAC</source>
+        <translation>芯片 MAC</translation>
     </message>
     <message>
-        <source>Settle a needs_check license found on this chip</source>
-        <translation>将在此芯片上找到的待核查授权结清</translation>
+        <source>Verdict</source>
+        <translation>结论</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>原因</translation>
     </message>
     <message>
         <source>Check</source>
