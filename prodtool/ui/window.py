@@ -170,7 +170,7 @@ class StationWindow(QMainWindow):
             action = QAction(name, self)
             action.setCheckable(True)
             action.setChecked(code == self.translations.language)
-            action.triggered.connect(lambda _=False, code=code: self.switch_language(code))
+            action.triggered.connect(lambda _=False, code=code: self.choose_language(code))
             self.language_group.addAction(action)
             self.language_actions[code] = action
 
@@ -586,6 +586,12 @@ class StationWindow(QMainWindow):
         action = self.language_actions.get(self.translations.language)
         if action is not None:
             action.setChecked(True)
+
+    def choose_language(self, code: str) -> None:
+        """The language menu: switch now and keep the choice for the next start."""
+        self.switch_language(code)
+        if self.settings.language != self.translations.language:
+            self._store_settings(self.settings.replace(language=self.translations.language))
 
     def retranslate(self) -> None:
         title = self.tr("prodtool station %1").replace("%1", self.settings.station_id)
