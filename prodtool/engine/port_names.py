@@ -55,13 +55,13 @@ class HiddenPort:
 
 
 def ignored_ports(
-    settings: Settings, comports: Callable[[], Iterable[Any]] = list_ports.comports
+    settings: Settings, comports: Callable[[], Iterable[Any]] | None = None
 ) -> list[HiddenPort]:
     """The USB serial ports present now that the settings' filter ignores (built-in UARTs such
     as /dev/ttyS0 are nobody's plugged-in adapter and are not counted)."""
     return [
         HiddenPort(port.device, f"{port.vid:04x}:{port.pid:04x}")
-        for port in comports()
+        for port in (comports or list_ports.comports)()
         if port.vid is not None
         and port.pid is not None
         and not port_matches(port.device, port.vid, port.pid, settings)
