@@ -37,6 +37,7 @@ from prodtool.engine.qa_batch import export_reports
 from prodtool.errors import UserError
 from prodtool.license.ledger import Ledger
 from prodtool.ui.folders import Folders, with_extension
+from prodtool.ui.qa_words import check_sentence
 
 RunTask = Callable[..., Any]  # StationWindow.run_task(name, function, done, failed)
 VERDICT_COLORS = {True: "#1b7f2a", False: "#b3261e"}  # passed: green, failed: red
@@ -170,7 +171,7 @@ class QaPage(QDialog):
         self.reasons.clear()
         failures_first = sorted(report.checks, key=lambda c: c.status is not Status.FAIL)
         for check in failures_first:
-            self.reasons.addItem(f"{marks[check.status]} {check.text}")
+            self.reasons.addItem(f"{marks[check.status]} {check_sentence(check)}")
         if self.batch_box.isChecked():
             self.history.append(report)
             self._add_history_row(report)
@@ -178,7 +179,7 @@ class QaPage(QDialog):
     def _add_history_row(self, report: QaReport) -> None:
         row = self.history_table.rowCount()
         self.history_table.insertRow(row)
-        reasons = "; ".join(c.text for c in report.failures())
+        reasons = "; ".join(check_sentence(c) for c in report.failures())
         cells = (
             report.checked_at.replace("T", " ")[:19],
             report.port,

@@ -659,6 +659,137 @@ Plug one in: its tile appears here.</source>
     </message>
 </context>
 <context>
+    <name>QaWords</name>
+    <message>
+        <source>Could not read the chip: {problem}</source>
+        <translation>无法读取芯片：{problem}</translation>
+    </message>
+    <message>
+        <source>This chip is {family} ({mac}); the package is for {wanted}</source>
+        <translation>此芯片为 {family}（{mac}）；授权包适用于 {wanted}</translation>
+    </message>
+    <message>
+        <source>Chip {family}, MAC {mac}</source>
+        <translation>芯片 {family}，MAC {mac}</translation>
+    </message>
+    <message>
+        <source>The chip holds no license ({source} is empty)</source>
+        <translation>芯片上没有授权（{source} 为空）</translation>
+    </message>
+    <message>
+        <source>UUID {uuid} is not in this station&apos;s ledger: it came from elsewhere</source>
+        <translation>UUID {uuid} 不在本工位的账本中：它来自别处</translation>
+    </message>
+    <message>
+        <source>UUID {uuid} belongs to package {owner}, not to package {package} (order {order}, product {product})</source>
+        <translation>UUID {uuid} 属于授权包 {owner}，而不是授权包 {package}（订单 {order}，产品 {product}）</translation>
+    </message>
+    <message>
+        <source>UUID {uuid} belongs to package {owner} (order {owner_order}, product {owner_product}), not to package {package} (order {order}, product {product})</source>
+        <translation>UUID {uuid} 属于授权包 {owner}（订单 {owner_order}，产品 {owner_product}），而不是授权包 {package}（订单 {order}，产品 {product}）</translation>
+    </message>
+    <message>
+        <source>UUID {uuid} belongs to order {order}, product {product}</source>
+        <translation>UUID {uuid} 属于订单 {order}，产品 {product}</translation>
+    </message>
+    <message>
+        <source>The license record names product {named}, the package {product}</source>
+        <translation>授权记录中的产品为 {named}，授权包中的产品为 {product}</translation>
+    </message>
+    <message>
+        <source>The ledger has not given UUID {uuid} to any chip (it is {state})</source>
+        <translation>账本尚未把 UUID {uuid} 分配给任何芯片（当前状态：{state}）</translation>
+    </message>
+    <message>
+        <source>This UUID was written to chip {other}, not this one ({mac})</source>
+        <translation>此 UUID 写入的是芯片 {other}，而不是这颗芯片（{mac}）</translation>
+    </message>
+    <message>
+        <source>The ledger binds UUID {uuid} to this chip</source>
+        <translation>账本将 UUID {uuid} 绑定到这颗芯片</translation>
+    </message>
+    <message>
+        <source>The ledger also binds this chip to {others}: one chip, one license</source>
+        <translation>账本还将这颗芯片绑定到 {others}：一颗芯片只能有一个授权</translation>
+    </message>
+    <message>
+        <source>The write log shows UUID {uuid} also written to {macs}</source>
+        <translation>写入日志显示 UUID {uuid} 也被写入了 {macs}</translation>
+    </message>
+    <message>
+        <source>The AuthKey matches the ledger&apos;s</source>
+        <translation>AuthKey 与账本中的一致</translation>
+    </message>
+    <message>
+        <source>The AuthKey on the chip ({chip_key}) is not the one the ledger holds for UUID {uuid} ({ledger_key})</source>
+        <translation>芯片上的 AuthKey（{chip_key}）与账本中 UUID {uuid} 的 AuthKey（{ledger_key}）不一致</translation>
+    </message>
+    <message>
+        <source>The ledger records the license as verified</source>
+        <translation>账本记录此授权为已验证</translation>
+    </message>
+    <message>
+        <source>The ledger still holds this license as needs_check: check again with --settle to record it as found on this chip</source>
+        <translation>账本中此授权仍为待核查：勾选“确定其状态”后再检查一次，即可记录为在这颗芯片上找到</translation>
+    </message>
+    <message>
+        <source>Not settled: the chip&apos;s AuthKey does not match</source>
+        <translation>未确定：芯片的 AuthKey 不一致</translation>
+    </message>
+    <message>
+        <source>Not settled: {why}</source>
+        <translation>未确定：{why}</translation>
+    </message>
+    <message>
+        <source>Settled: the ledger now records it as verified here</source>
+        <translation>已确定：账本现在记录它在这颗芯片上已验证</translation>
+    </message>
+    <message>
+        <source>The ledger holds this license as {state}, not verified</source>
+        <translation>账本中此授权的状态为 {state}，而不是已验证</translation>
+    </message>
+    <message>
+        <source>The firmware version could not be read</source>
+        <translation>无法读取固件版本</translation>
+    </message>
+    <message>
+        <source>Firmware {version} is older than the package&apos;s minimum {minimum}</source>
+        <translation>固件 {version} 低于授权包要求的最低版本 {minimum}</translation>
+    </message>
+    <message>
+        <source>Firmware {version} is older than the package&apos;s minimum {minimum}: devices shipped below it lose {features}</source>
+        <translation>固件 {version} 低于授权包要求的最低版本 {minimum}：以低于该版本出货的设备将失去 {features}</translation>
+    </message>
+    <message>
+        <source>Firmware {version}</source>
+        <translation>固件 {version}</translation>
+    </message>
+    <message>
+        <source>Firmware {version} (minimum {minimum})</source>
+        <translation>固件 {version}（最低 {minimum}）</translation>
+    </message>
+    <message>
+        <source>The image says {image}, the shell {shell}</source>
+        <translation>固件映像显示 {image}，shell 显示 {shell}</translation>
+    </message>
+    <message>
+        <source>The package wrote firmware {written}; it runs {version}</source>
+        <translation>授权包写入的固件为 {written}；实际运行的是 {version}</translation>
+    </message>
+    <message>
+        <source>Required feature {name} ({feature_code}) is missing from the license record</source>
+        <translation>授权记录中缺少必需功能 {name}（{feature_code}）</translation>
+    </message>
+    <message>
+        <source>Required feature {name} ({feature_code}) is missing from package {owner}, which the license came from</source>
+        <translation>授权来源的授权包 {owner} 中缺少必需功能 {name}（{feature_code}）</translation>
+    </message>
+    <message>
+        <source>Required features present: {names}</source>
+        <translation>必需功能均已具备：{names}</translation>
+    </message>
+</context>
+<context>
     <name>Reason</name>
     <message>
         <source>Passed</source>
