@@ -59,6 +59,7 @@ from prodtool.ui.reasons import reason_sentence
 from prodtool.ui.resources import icon_path
 from prodtool.ui.settings_dialog import SettingsDialog
 from prodtool.ui.shift import ShiftStats
+from prodtool.ui.slot_menu import SlotMenu
 from prodtool.ui.states import state_step, state_word
 from prodtool.ui.supervisor import Supervisor
 from prodtool.ui.tasks import Task
@@ -206,6 +207,7 @@ class StationWindow(QMainWindow):
         grid.start_requested.connect(lambda port: self._on_station("start", port))
         grid.retry_requested.connect(lambda port: self._on_station("retry", port))
         grid.cancel_requested.connect(lambda port: self._on_station("cancel", port))
+        self.slot_menu = SlotMenu(grid, self.open_qa)  # right-click a tile: "QA this slot…"
         self.package_panel.load_requested.connect(self.choose_package)
         self.package_panel.file_dropped.connect(lambda path: self.load_file(Path(path)))
 

@@ -1117,6 +1117,13 @@ Plug one in: its tile appears here.</source>
     </message>
 </context>
 <context>
+    <name>SlotMenu</name>
+    <message>
+        <source>QA this slot…</source>
+        <translation>质检此端口…</translation>
+    </message>
+</context>
+<context>
     <name>State</name>
     <message>
         <source>Waiting</source>

@@ -8,6 +8,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 import pytest
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from prodtool.engine.station import Station
@@ -60,3 +62,24 @@ def test_add_port_takes_urls_and_refuses_nonsense(
     window.add_port_action.trigger()
     qtbot.waitUntil(lambda: "socket://127.0.0.1:7001" in window.grid.tiles)
     assert [p.port for p in station.ports()] == ["socket://127.0.0.1:7001"]
+
+
+def test_qa_this_slot_from_a_tile(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, window: StationWindow, station: Station
+) -> None:
+    answer(monkeypatch, "socket://127.0.0.1:7002")
+    window.add_port_action.trigger()
+    qtbot.waitUntil(lambda: "socket://127.0.0.1:7002" in window.grid.tiles)
+    tile = window.grid.tiles["socket://127.0.0.1:7002"]
+    qtbot.waitUntil(tile.isVisible)
+    label = tile.state_label
+    where = label.rect().center()
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, where, label.mapToGlobal(where))
+    popped: list[object] = []
+    monkeypatch.setattr(window.slot_menu.menu, "popup", popped.append)  # offscreen: no popups
+    QApplication.sendEvent(label, event)
+    assert popped and window.slot_menu.port == "socket://127.0.0.1:7002"
+    assert window.slot_menu.qa_action.text() == "QA this slot…"
+    window.slot_menu.qa_action.trigger()
+    assert window.qa_page.port_box.currentText() == "socket://127.0.0.1:7002"
+    window.qa_page.close()
