@@ -40,6 +40,7 @@ from prodtool.engine.reconcile import Outcome, Settlement, reconcile_ports
 from prodtool.errors import UserError
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState
+from prodtool.ui.messages import error_text
 
 RunTask = Callable[..., Any]  # StationWindow.run_task(name, function, done, failed)
 Authorize = Callable[[str], bool]  # asks the supervisor PIN for a purpose
@@ -275,7 +276,7 @@ class LedgerPanel(QDialog):
     def _failed(self, error: BaseException) -> None:
         if not isinstance(error, UserError):
             raise error
-        self.outcome.setText(self.tr("Not done: %1").replace("%1", error.message))
+        self.outcome.setText(self.tr("Not done: %1").replace("%1", error_text(error)))
         self.refresh()
 
     def _reason(self) -> str:

@@ -261,6 +261,26 @@
         <source>The disk refused to save (full, read-only or locked). Nothing was lost; free some space or call a supervisor.</source>
         <translation>磁盘拒绝保存（已满、只读或被锁定）。没有丢失任何数据；请释放一些空间或联系主管。</translation>
     </message>
+    <message>
+        <source>License %1 is not in this station&apos;s ledger.</source>
+        <translation>授权 %1 不在本工位的账本中。</translation>
+    </message>
+    <message>
+        <source>Issuer key %1 is built in or unknown: it cannot be removed.</source>
+        <translation>签发方密钥 %1 是内置的或未知的：无法移除。</translation>
+    </message>
+    <message>
+        <source>The license is no longer in the state this needs (someone changed it meanwhile): refresh and look again.</source>
+        <translation>该授权已不处于此操作所需的状态（其间有人修改过）：请刷新后再查看。</translation>
+    </message>
+    <message>
+        <source>This chip is bound to another license already: quarantine one of them and call support.</source>
+        <translation>这颗芯片已绑定到另一个授权：请隔离其中一个并联系技术支持。</translation>
+    </message>
+    <message>
+        <source>The write log could not be exported: do not upload it; call a supervisor.</source>
+        <translation>无法导出写入日志：请勿上传，并联系主管。</translation>
+    </message>
 </context>
 <context>
     <name>PackageLoader</name>

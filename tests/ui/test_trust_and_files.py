@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from prodtool.engine.ledger_actions import LicenseNotFoundError
 from prodtool.license.errors import UnknownIssuer
 from prodtool.license.keys import generate_issuer_keys
 from prodtool.license.trust import TrustStore
@@ -128,3 +129,11 @@ def test_export_dialog_suggests_a_safe_name_and_appends_the_extension(
     assert exported == [out.with_name("mylog.json")]
     window.export_action.trigger()
     assert Path(asked[1]).parent == out.parent  # the last folder next time
+
+
+def test_errors_with_arguments_are_worded(window: StationWindow) -> None:
+    window.show_error(LicenseNotFoundError("uuid-123"))
+    assert window.notice.text() == "License uuid-123 is not in this station's ledger."
+    window.translations.switch("zh_CN")
+    window.show_error(LicenseNotFoundError("uuid-123"))
+    assert window.notice.text() == "授权 uuid-123 不在本工位的账本中。"
