@@ -187,3 +187,14 @@ def test_operator_needs_no_pin(monkeypatch: pytest.MonkeyPatch, window: StationW
     )
     window.operator_action.trigger()
     assert window.settings.operator == "Li Wei"
+
+
+def test_first_start_asks_for_a_pin_once(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, window: StationWindow
+) -> None:
+    asked = answer_set(monkeypatch, "2468")
+    assert window.supervisor.first_start(window)
+    assert window.supervisor.first_start(window)  # set: not asked again
+    assert asked == [False]
+    qtbot.waitUntil(lambda: not window.busy())
+    assert check_pin("2468", load_settings(window.paths.settings).supervisor_pin_hash)
