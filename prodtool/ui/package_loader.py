@@ -76,7 +76,8 @@ class PackageLoader(QObject):
 
     def _checked(self, path: Path, checked: Checked) -> None:
         window, station = self.window, self.window.station
-        if station is None:
+        if station is None:  # the window is closing
+            window.load_action.setEnabled(True)
             return
         if checked.left_now and not self._switch_ok(path, checked.left_now):
             window.load_action.setEnabled(True)

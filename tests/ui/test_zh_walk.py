@@ -17,8 +17,12 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from prodtool.engine.issuer_keys import IssuerKey
+from prodtool.engine.ledger_actions import Attention, NextStep
 from prodtool.engine.port_names import HiddenPort
-from prodtool.license.ledger import Ledger
+from prodtool.engine.qa import Check, CheckCode, QaReport, Status, Verdict
+from prodtool.engine.qa_text import Say
+from prodtool.license.ledger import Ledger, LicenseRecord
+from prodtool.license.model import LicenseState
 from prodtool.license.trust import TrustStore
 from prodtool.paths import station_paths
 from prodtool.settings import Settings, hash_pin, load_settings
@@ -38,7 +42,8 @@ pytestmark = pytest.mark.gui
 
 # Words that stay as they are in Chinese: names, abbreviations, example values.
 KEEP = re.compile(
-    r"prodtool|TuyaOpen|socket://\S+|rfc2217://\S+|/dev/\S+|COM\d\S*|\b(?:PIN|MAC|USB|"
+    r"prodtool|TuyaOpen|socket://\S+|rfc2217://\S+|/dev/\S+|COM\d\S*|(?:[0-9a-f]{2}:){5}[0-9a-f]{2}|"
+    r"\b(?:PIN|MAC|USB|"
     r"VID|PID|CSV|JSON|ID|URL|DEMO|Wi-Fi|BLE|UUID|English)\b"
 )
 ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z]+\b[ ,:;'-]+\b[A-Za-z][a-z]+\b")
@@ -108,6 +113,7 @@ def test_every_window_and_dialog_speaks_chinese(
         files = QFileDialog(window)
         files.setOption(QFileDialog.Option.DontUseNativeDialog)
         dialogs.append(files)
+        fill_in(dialogs)
         found: dict[str, list[str]] = {}
         for dialog in dialogs:
             dialog.show()
@@ -127,10 +133,34 @@ def test_every_window_and_dialog_speaks_chinese(
         ledger.close()
 
 
+def fill_in(dialogs: list[QDialog]) -> None:
+    """Give the ledger panel and the QA page something to show: rows, a verdict, reasons."""
+    record = LicenseRecord(
+        1, "pkg", "uuid-1", LicenseState.NEEDS_CHECK, "aa:bb:cc:dd:ee:ff", None, "COM3", "j1", "t"
+    )
+    for dialog in dialogs:
+        if isinstance(dialog, LedgerPanel):
+            dialog.set_items([Attention(record, "芯片无应答", NextStep.READ_BACK)])
+            dialog.select("uuid-1")
+        if isinstance(dialog, QaPage):
+            dialog.batch_box.setChecked(True)
+            checks = (
+                Check(
+                    CheckCode.CHIP,
+                    Status.OK,
+                    "",
+                    Say.CHIP_OK,
+                    (("family", "esp32c3"), ("mac", "aa")),
+                ),
+                Check(CheckCode.FIRMWARE, Status.FAIL, "", Say.NO_VERSION),
+                Check(CheckCode.LEDGER_STATE, Status.FAIL, "", Say.NEEDS_CHECK),
+            )
+            dialog.show_report(QaReport("COM3", Verdict.FAIL, checks, "pkg", mac="aa"))
+
+
 def test_the_detector_catches_english() -> None:
-    assert english_sentences(["Wrong PIN.", "PIN 错误。", "Save the report…", "prodtool 工位"]) == [
-        "Save the report…"
-    ]
+    keep = ["Wrong PIN.", "PIN 错误。", "prodtool 工位", "芯片 aa:bb:cc:dd:ee:ff", "socket://a:1"]
+    assert english_sentences([*keep, "Save the report…"]) == ["Save the report…"]
 
 
 def test_the_language_choice_is_saved(qtbot: QtBot, zh_window: StationWindow) -> None:
