@@ -27,9 +27,9 @@ class Adapter:
 
 
 KNOWN_ADAPTERS: tuple[Adapter, ...] = (
-    Adapter("303a:1001", "Espressif USB-JTAG/serial (built in)", 2000000),
+    Adapter("303a:1001", "Espressif USB-JTAG/serial", 2000000),
     Adapter("10c4:ea60", "Silicon Labs CP2102/CP2104", 921600),
-    Adapter("10c4:ea70", "Silicon Labs CP2105 (dual)", 2000000),
+    Adapter("10c4:ea70", "Silicon Labs CP2105", 2000000),
     Adapter("1a86:7523", "WCH CH340", 2000000),
     Adapter("1a86:55d3", "WCH CH343", 2000000),
     Adapter("1a86:55d4", "WCH CH9102", 2000000),

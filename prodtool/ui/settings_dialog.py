@@ -58,7 +58,8 @@ def _checklist(rows: list[tuple[str, object, bool]]) -> QListWidget:
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
         item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
         widget.addItem(item)
-    widget.setMaximumHeight(22 * min(len(rows), 6) + 6)
+    # every row visible: the form scrolls as a whole, not each list inside it
+    widget.setFixedHeight(widget.sizeHintForRow(0) * len(rows) + 2 * widget.frameWidth() + 2)
     return widget
 
 
@@ -161,7 +162,9 @@ class SettingsDialog(QDialog):
             self.form.addRow(label, field)
         self.form.addRow(self.hidden)
         inner = QWidget()
-        inner.setLayout(self.form)
+        inner_layout = QVBoxLayout(inner)
+        inner_layout.addLayout(self.form)
+        inner_layout.addStretch(1)  # spare height below the form, not between its rows
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
