@@ -9,6 +9,7 @@ background task, each after the supervisor PIN. Reading shows no AuthKey.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -44,6 +45,14 @@ from prodtool.ui.messages import error_text
 
 RunTask = Callable[..., Any]  # StationWindow.run_task(name, function, done, failed)
 Authorize = Callable[[str], bool]  # asks the supervisor PIN for a purpose
+
+
+def local_time(iso: str) -> str:
+    """The ledger's UTC time stamp in the station's local time, to the second."""
+    try:
+        return dt.datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return iso
 
 
 class LedgerPanel(QDialog):
@@ -227,7 +236,7 @@ class LedgerPanel(QDialog):
                 self.state_word(record.state),
                 item.reason,
                 record.chip_mac or "–",
-                record.updated_at.replace("T", " ")[:19],
+                local_time(record.updated_at),
                 where or "–",
             )
             for column, text in enumerate(cells):

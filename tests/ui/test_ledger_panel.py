@@ -3,6 +3,7 @@ listed with why, where and the next step, and settled by reading the chip back w
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -14,7 +15,7 @@ from prodtool.engine.demo import build_demo_package
 from prodtool.engine.station import Station
 from prodtool.flash.sim import ChipFarm
 from prodtool.license.model import LicenseState
-from prodtool.ui.ledger_panel import LedgerPanel
+from prodtool.ui.ledger_panel import LedgerPanel, local_time
 from prodtool.ui.window import StationWindow
 from tests.engine.simhelp import fast_settings
 
@@ -103,3 +104,10 @@ def test_needs_check_is_listed_and_settled_by_reading_back(
         assert station.ledger.find_uuid(uuid).state is LicenseState.VERIFIED  # type: ignore[union-attr]
         assert panel.counts.text().startswith("Nothing to decide")
         window.shutdown()
+
+
+def test_times_are_local() -> None:
+    stamp = "2026-11-28T09:12:44.123+00:00"
+    expected = dt.datetime(2026, 11, 28, 9, 12, 44, tzinfo=dt.UTC).astimezone()
+    assert local_time(stamp) == expected.strftime("%Y-%m-%d %H:%M:%S")
+    assert local_time("not a time") == "not a time"
