@@ -1,8 +1,11 @@
-"""The supervisor's PIN on the command line: what the window asks for, `prodtool` asks for too.
+"""The supervisor PIN on the command line: `prodtool supervisor set-pin|check-pin`, and the PIN
+that other commands (`package trust`) ask for, as the window does.
 
-The PIN comes from `--pin-file` (for scripts) or is typed at a terminal, never from an argument
-(it would show in the process list and the shell history). A station with no PIN yet takes the
-first one given as its PIN, as the window does.
+Whoever installs a station sets the PIN here (or in the window at its first start), so the first
+person to open a supervisor item is not the one who chooses it. Changing it needs the current PIN;
+wrong tries count towards the same wait as in the window (`prodtool.supervisor_pin`). The PIN is
+read without echo or from `--pin-file` (for scripts), never from an argument (it would show in the
+process list and the shell history), and never printed.
 """
 
 from __future__ import annotations
@@ -11,10 +14,40 @@ import argparse
 import getpass
 import sys
 
-from prodtool.cli.common import read_password_file
+from prodtool.cli.common import add_data_dir_option, paths_from, read_password_file
 from prodtool.errors import UserError
 from prodtool.paths import StationPaths
-from prodtool.settings import check_pin, hash_pin, load_settings, save_settings
+from prodtool.supervisor_pin import PinGate
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("supervisor", help="the supervisor PIN")
+    commands = parser.add_subparsers(dest="supervisor_command", metavar="COMMAND", required=True)
+    set_pin = commands.add_parser("set-pin", help="set the PIN (changing it asks the current one)")
+    set_pin.set_defaults(func=_set_pin)
+    check = commands.add_parser("check-pin", help="check a PIN (counts as a try)")
+    check.set_defaults(func=_check_pin)
+    for sub in (set_pin, check):
+        add_data_dir_option(sub)
+
+
+def _set_pin(args: argparse.Namespace) -> int:
+    gate = PinGate.for_station(paths_from(args))
+    current = getpass.getpass("Current supervisor PIN: ") if gate.has_pin() else None
+    if current is not None:
+        gate.verify(current)  # before the new PIN is typed: a wrong one stops here
+    new = getpass.getpass("New supervisor PIN: ")
+    again = getpass.getpass("The new PIN again: ")
+    gate.set_pin(new, again, current=current)
+    print("supervisor PIN set")
+    return 0
+
+
+def _check_pin(args: argparse.Namespace) -> int:
+    gate = PinGate.for_station(paths_from(args))
+    gate.verify(getpass.getpass("Supervisor PIN: "))
+    print("PIN accepted")
+    return 0
 
 
 def add_pin_option(parser: argparse.ArgumentParser) -> None:
@@ -39,16 +72,12 @@ def _read_pin(args: argparse.Namespace, purpose: str) -> str:
 
 
 def require_supervisor(args: argparse.Namespace, paths: StationPaths, purpose: str) -> None:
-    """Return when the supervisor's PIN was given; a `UserError` (nothing changed) otherwise."""
-    settings = load_settings(paths.settings)
+    """Return when the supervisor's PIN was given; a `UserError` (nothing changed) otherwise.
+    A station with no PIN yet takes the first one given, as the window does at its first start."""
+    gate = PinGate.for_station(paths)
     pin = _read_pin(args, purpose)
-    if not settings.supervisor_pin_hash:
-        save_settings(settings.replace(supervisor_pin_hash=hash_pin(pin)), paths.settings)
+    if not gate.has_pin():
+        gate.set_pin(pin, pin)
         print("supervisor PIN set: it is asked for settings, issuer keys and quarantine")
         return
-    if not check_pin(pin, settings.supervisor_pin_hash):
-        raise UserError(
-            "wrong supervisor PIN: nothing was changed",
-            hint="a supervisor enters the PIN",
-            code="supervisor_pin",
-        )
+    gate.verify(pin)

@@ -95,6 +95,8 @@ def run(paths: StationPaths, options: GuiOptions) -> int:
             window.attach(station)
             station.watch_hotplug()
         window.show()
+        if not options.demo and not options.self_test:  # whoever installs sets the PIN
+            QTimer.singleShot(0, lambda: window.supervisor.first_start(window))
         if options.self_test:
             QTimer.singleShot(SELF_TEST_MS, window.close)
         code = app.exec()

@@ -80,7 +80,7 @@ def test_qa_page_and_support_bundle_from_a_failed_tile(
 
         window.qa_action.trigger()
         page = window.qa_page
-        page.port_edit.setText(farm.urls[0])
+        page.set_port(farm.urls[0])
         page.check_button.click()
         qtbot.waitUntil(lambda: page.report is not None, timeout=20_000)
         assert page.report is not None and page.report.passed

@@ -73,7 +73,9 @@ def test_no_secret_in_any_file_or_window_text(
         monkeypatch.setattr(
             QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(package), ""))
         )
-        monkeypatch.setattr(PasswordDialog, "get_password", staticmethod(lambda *_: password))
+        monkeypatch.setattr(
+            PasswordDialog, "unlock", staticmethod(lambda _p, _n, work: work(password))
+        )
         window.load_action.trigger()
         qtbot.waitUntil(lambda: window.package is not None and not window.busy(), timeout=15_000)
         with ChipFarm(count=3, family="esp32c3", transport="socket", seed=SEED) as farm:

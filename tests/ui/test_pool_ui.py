@@ -14,7 +14,7 @@ from prodtool.license.pg_store import pool_status
 from prodtool.license.pgpass import PG_LOGIN_FILE, has_password
 from prodtool.license.testing import chip, loaded_package
 from prodtool.settings import hash_pin
-from prodtool.ui.dialogs import PinDialog
+from prodtool.ui.pin_dialog import PinCheckDialog
 from prodtool.ui.pool_page import PoolSettingsDialog
 from prodtool.ui.window import StationWindow
 from tests.pgserver import open_pool
@@ -24,7 +24,12 @@ SECRET = "s3cret:with\\odd chars"
 
 
 def _answer(monkeypatch: pytest.MonkeyPatch, url: str, password: str) -> None:
-    monkeypatch.setattr(PinDialog, "get_pin", staticmethod(lambda *_, **__: "2468"))
+    def type_pin(self: PinCheckDialog) -> int:
+        self.field.setText("2468")
+        self.ok_button.click()
+        return int(self.result())
+
+    monkeypatch.setattr(PinCheckDialog, "exec", type_pin)
 
     def fill(self: PoolSettingsDialog) -> int:
         assert self.secret.text() == ""  # never shows a stored password

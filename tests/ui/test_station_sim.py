@@ -55,7 +55,9 @@ def load_through_dialogs(
     monkeypatch.setattr(
         QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(package), ""))
     )
-    monkeypatch.setattr(PasswordDialog, "get_password", staticmethod(lambda parent, name: password))
+    monkeypatch.setattr(
+        PasswordDialog, "unlock", staticmethod(lambda parent, name, work: work(password))
+    )
     window.load_action.trigger()
     qtbot.waitUntil(lambda: window.package is not None and not window.busy(), timeout=15_000)
     assert window.notice.tone == "good", window.notice.text()
