@@ -295,7 +295,7 @@ class SimGroup:
 def firmware_image(size: int) -> bytes:
     """The demo package's image of that size (same bytes the station writes)."""
     from prodtool.engine.demo import APP_OFFSET, DEMO_VERSION  # noqa: F401 - re-exported
-    from prodtool.flash.appimage import make_app_image
+    from prodtool.families.esp.appimage import make_app_image
 
     return make_app_image(version=DEMO_VERSION, size=size, chip="esp32c3")
 

@@ -22,7 +22,7 @@ import sys
 from types import TracebackType
 from typing import Any
 
-from prodtool.flash.sim import ChipFarm, SimChip
+from prodtool.sim import ChipFarm, SimChip
 
 
 def chip_stats(chip: SimChip) -> dict[str, Any]:

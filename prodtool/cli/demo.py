@@ -45,7 +45,7 @@ def has_display() -> bool:
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    from prodtool.flash.sim import ChipFarm, FaultSpecError, parse_fault  # noqa: PLC0415
+    from prodtool.sim import ChipFarm, FaultSpecError, parse_fault  # noqa: PLC0415
 
     for spec in args.fault:  # a bad spec is refused before anything starts
         try:

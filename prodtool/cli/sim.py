@@ -14,9 +14,9 @@ from types import FrameType
 
 from prodtool.cli.common import add_data_dir_option
 from prodtool.errors import UserError
-from prodtool.flash.sim import ChipFarm, FaultSpecError, parse_fault
-from prodtool.flash.sim.farm import TRANSPORTS
-from prodtool.flash.sim.profiles import PROFILES
+from prodtool.families.esp.sim.profiles import PROFILES
+from prodtool.sim import ChipFarm, FaultSpecError, parse_fault
+from prodtool.sim.farm import TRANSPORTS
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from prodtool.flash.appimage import make_app_image
+from prodtool.families.esp.appimage import make_app_image
 from prodtool.license.builder import build_package, demo_licenses, demo_signing_key
 from prodtool.license.model import AuthMethod, DeliveryMode, NvsTarget, ScryptParams
 

@@ -17,12 +17,12 @@ from typing import Any
 
 import serial
 
-from prodtool.flash import esplog
-from prodtool.flash.appimage import APP_OFFSET, read_app_descriptor
-from prodtool.flash.drivers.base import CancelToken, DriverError
-from prodtool.flash.drivers.esp import EspDriver
-from prodtool.flash.drivers.tuya_shell import TuyaShell
-from prodtool.flash.job import open_port
+from prodtool.engine.job import open_port
+from prodtool.families.driver import CancelToken, DriverError
+from prodtool.families.esp import esplog
+from prodtool.families.esp.appimage import APP_OFFSET, read_app_descriptor
+from prodtool.families.esp.driver import EspDriver
+from prodtool.families.tuya_shell import TuyaShell
 from prodtool.license.authrecord import parse_nvs_record
 from prodtool.license.model import AuthMethod, Manifest
 

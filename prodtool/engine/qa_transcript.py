@@ -4,7 +4,7 @@ Support compares runs by their *steps*, not their bytes (timing, sync attempts a
 differ between any two runs): the job's states in order, each flash data block sent (by
 sequence number, as esptool numbers them per write), each shell command (consecutive repeats
 folded: `wait_prompt` polls) and the outcome. `infer_setup` turns a failed transcript into the
-simulated-chip fault that reproduces it (see prodtool/flash/sim/faults.py).
+simulated-chip fault that reproduces it (see prodtool/sim/faults.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from prodtool.flash.drivers.esp import family_of
+from prodtool.families.esp.driver import family_of
 from prodtool.flash.events import JobState, Reason
 
 _SLIP_END, _SLIP_ESC = 0xC0, 0xDB

@@ -213,7 +213,7 @@ def _run_simulated(
     setup: ReplaySetup,
     timeout: float,
 ) -> list[str]:
-    from prodtool.flash.sim import ChipFarm, parse_fault  # noqa: PLC0415 - support only
+    from prodtool.sim import ChipFarm, parse_fault  # noqa: PLC0415 - support only
 
     faults = [parse_fault(spec) for spec in setup.faults]
     app_version = setup.app_version

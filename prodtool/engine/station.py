@@ -23,19 +23,7 @@ from typing import Any, Protocol
 from serial.tools import list_ports
 
 from prodtool.crash import report_crash
-from prodtool.engine.workers import Services, WorkerPool
-from prodtool.engine.writelog import WriteLog
-from prodtool.errors import UserError
-from prodtool.flash.drivers.base import CancelToken, Region
-from prodtool.flash.events import (
-    JobState,
-    PortAdded,
-    PortEvent,
-    PortRemoved,
-    Reason,
-    StateChanged,
-)
-from prodtool.flash.job import (
+from prodtool.engine.job import (
     ActiveChips,
     JobConfig,
     JobPlan,
@@ -43,6 +31,18 @@ from prodtool.flash.job import (
     PortJob,
     new_job_id,
     open_port,
+)
+from prodtool.engine.workers import Services, WorkerPool
+from prodtool.engine.writelog import WriteLog
+from prodtool.errors import UserError
+from prodtool.families.driver import CancelToken, Region
+from prodtool.flash.events import (
+    JobState,
+    PortAdded,
+    PortEvent,
+    PortRemoved,
+    Reason,
+    StateChanged,
 )
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState, Manifest

@@ -34,11 +34,11 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from prodtool.crash import install_crash_handlers
+from prodtool.engine.job import JobConfig, JobPlan, PortJob
 from prodtool.engine.writelog import WriteRecord
 from prodtool.errors import StorageError
-from prodtool.flash.drivers.base import CancelToken
+from prodtool.families.driver import CancelToken
 from prodtool.flash.events import PortEvent, Reason
-from prodtool.flash.job import JobConfig, JobPlan, PortJob
 from prodtool.license.ledger import ChipIdentity, LicenseRecord, Reservation
 
 JOIN_SECONDS = 15.0  # after the station is gone, how long running jobs get to close their ports

@@ -26,19 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prodtool.crash import report_crash
-from prodtool.engine.worker_main import Call, serve
-from prodtool.engine.writelog import WriteLog
-from prodtool.errors import StorageError, UserError
-from prodtool.flash.drivers.base import CancelToken, ChipInfo
-from prodtool.flash.events import (
-    ChipIdentified,
-    JobState,
-    LogLine,
-    PortEvent,
-    Reason,
-    StateChanged,
-)
-from prodtool.flash.job import (
+from prodtool.engine.job import (
     ActiveChips,
     JobConfig,
     JobPlan,
@@ -46,6 +34,18 @@ from prodtool.flash.job import (
     LicenseSteps,
     new_job_id,
     write_record,
+)
+from prodtool.engine.worker_main import Call, serve
+from prodtool.engine.writelog import WriteLog
+from prodtool.errors import StorageError, UserError
+from prodtool.families.driver import CancelToken, ChipInfo
+from prodtool.flash.events import (
+    ChipIdentified,
+    JobState,
+    LogLine,
+    PortEvent,
+    Reason,
+    StateChanged,
 )
 from prodtool.license.ledger import Ledger
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from prodtool.engine.demo import APP_OFFSET, DEMO_NVS, DEMO_VERSION
 from prodtool.engine.station import Station
-from prodtool.flash.appimage import make_app_image
-from prodtool.flash.sim import SimChip
+from prodtool.families.esp.appimage import make_app_image
 from prodtool.license.authrecord import AuthRecord, build_nvs_record
 from prodtool.license.builder import build_package, demo_licenses, demo_signing_key
 from prodtool.license.model import (
@@ -18,6 +17,7 @@ from prodtool.license.model import (
     License,
     ScryptParams,
 )
+from prodtool.sim import SimChip
 from tests.engine.simhelp import SMALL_FIRMWARE
 
 CLOUD = AdvancedFeature(code="cloud-storage", name="Cloud storage", paid=True, required=True)

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from prodtool.flash.sim import SimChip
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState
 from prodtool.settings import Settings
+from prodtool.sim import SimChip
 from tests.engine.simhelp import fast_settings as engine_fast_settings
 
 FIGURES: dict[str, dict[str, object]] = {}

@@ -17,11 +17,11 @@ import pytest
 from prodtool.engine.demo import build_demo_package
 from prodtool.engine.reconcile import Outcome, reconcile_ports
 from prodtool.engine.writelog import read_records, verify_chain
-from prodtool.flash.sim import ChipFarm, SimChip
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState
 from prodtool.paths import StationPaths
 from prodtool.settings import save_settings
+from prodtool.sim import ChipFarm, SimChip
 from tests.reliability.harness import (
     TINY_FIRMWARE,
     Audit,

@@ -19,9 +19,9 @@ from prodtool.engine.reconcile import reconcile_ports
 from prodtool.engine.station import Station
 from prodtool.engine.writelog import read_records, verify_chain
 from prodtool.flash.events import JobFinished, Reason
-from prodtool.flash.sim import ChipFarm, SimChip
 from prodtool.license.model import LicenseState
 from prodtool.paths import StationPaths
+from prodtool.sim import ChipFarm, SimChip
 from tests.engine.simhelp import Recorder
 from tests.reliability.harness import (
     TINY_FIRMWARE,

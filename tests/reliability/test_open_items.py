@@ -13,9 +13,9 @@ from prodtool.cli.main import main
 from prodtool.engine.demo import build_demo_package
 from prodtool.engine.station import Station
 from prodtool.flash.events import Reason
-from prodtool.flash.sim import ChipFarm, SimChip, kvstore
 from prodtool.license.model import LicenseState
 from prodtool.paths import StationPaths
+from prodtool.sim import ChipFarm, SimChip, kvstore
 from tests.engine.simhelp import Recorder
 from tests.reliability.harness import TINY_FIRMWARE, fast_settings
 

@@ -10,9 +10,9 @@ from collections.abc import Callable
 import pytest
 import serial
 
-from prodtool.flash.sim import ChipFarm, ChipMode, SimChip, parse_fault
-from prodtool.flash.sim.process import SimProcess, SimProcessError
-from prodtool.flash.sim.rom import SYNC_PAYLOAD
+from prodtool.families.esp.sim.rom import SYNC_PAYLOAD
+from prodtool.sim import ChipFarm, ChipMode, SimChip, parse_fault
+from prodtool.sim.process import SimProcess, SimProcessError
 from tests.sim.simtools import ShellClient, SlipClient
 
 pytestmark = pytest.mark.sim

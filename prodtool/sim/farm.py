@@ -12,11 +12,11 @@ import threading
 from collections.abc import Iterable
 from types import TracebackType
 
-from prodtool.flash.sim.chip import SimChip
-from prodtool.flash.sim.faults import Fault
-from prodtool.flash.sim.loop import EventLoop
-from prodtool.flash.sim.ports import Port, PtyPort, Rfc2217Port, SocketPort
-from prodtool.flash.sim.wire import Link
+from prodtool.families.esp.sim.chip import SimChip
+from prodtool.sim.faults import Fault
+from prodtool.sim.loop import EventLoop
+from prodtool.sim.ports import Port, PtyPort, Rfc2217Port, SocketPort
+from prodtool.sim.wire import Link
 
 TRANSPORTS = ("pty", "socket", "rfc2217")
 

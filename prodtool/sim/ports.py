@@ -27,7 +27,7 @@ from collections.abc import Callable
 
 from serial import rfc2217
 
-from prodtool.flash.sim.loop import EventLoop
+from prodtool.sim.loop import EventLoop
 
 MAX_BACKLOG = 1 << 20  # bytes a port holds for a host that is not reading, beyond: lost
 _TCGETS2 = 0x802C542A  # Linux: struct termios2 with the exact speeds

@@ -7,7 +7,7 @@ import random
 import pytest
 from esptool import loader
 
-from prodtool.flash.drivers import esptune
+from prodtool.families.esp import esptune
 
 ESPTOOL_CHECKSUM = esptune.esptool_checksum
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-from prodtool.flash.sim.flashmem import SECTOR, Flash
+from prodtool.sim.flashmem import SECTOR, Flash
 
 MAGIC = b"TYKV"
 UUID_KEY = "UUID_TUYAOPEN"

@@ -4,9 +4,9 @@
 `parse_fault` describe faults to inject. See docs/simulated-chips.md.
 """
 
-from prodtool.flash.sim.chip import ChipMode, ChipStats, SimChip
-from prodtool.flash.sim.farm import ChipFarm, ChipServer
-from prodtool.flash.sim.faults import Fault, FaultKind, FaultSpecError, format_fault, parse_fault
+from prodtool.families.esp.sim.chip import ChipMode, ChipStats, SimChip
+from prodtool.sim.farm import ChipFarm, ChipServer
+from prodtool.sim.faults import Fault, FaultKind, FaultSpecError, format_fault, parse_fault
 
 __all__ = [
     "ChipFarm",

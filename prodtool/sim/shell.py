@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from prodtool.flash.sim.faults import FaultKind
+from prodtool.sim.faults import FaultKind
 
 PROMPT = "tuya>"
 USAGE = "Use like: auth uuidxxxxxxxxxxxxxxxx keyxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"

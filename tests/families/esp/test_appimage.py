@@ -7,7 +7,7 @@ import zlib
 import pytest
 from esptool.bin_image import LoadFirmwareImage
 
-from prodtool.flash.appimage import (
+from prodtool.families.esp.appimage import (
     APP_DESC_MAGIC,
     make_app_image,
     read_app_descriptor,

@@ -8,8 +8,8 @@ import pytest
 import serial
 from esptool.util import FatalError
 
-from prodtool.flash import esplog
-from prodtool.flash.drivers.esp import Phase, family_of, map_error
+from prodtool.families.esp import esplog
+from prodtool.families.esp.driver import Phase, family_of, map_error
 from prodtool.flash.events import Reason
 
 

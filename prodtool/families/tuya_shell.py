@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from prodtool.flash.drivers.base import CancelToken, DriverError
+from prodtool.families.driver import CancelToken, DriverError
 from prodtool.flash.events import Reason
 
 SHELL_BAUD = 115200

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from prodtool.flash.sim.loop import EventLoop, Timer
+from prodtool.sim.loop import EventLoop, Timer
 
 BITS_PER_BYTE = 10
 CHUNK_SECONDS = 0.005

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from prodtool.flash.sim.profiles import ChipProfile
+from prodtool.families.esp.sim.profiles import ChipProfile
 
 
 class ResetCause(StrEnum):

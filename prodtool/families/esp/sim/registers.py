@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from prodtool.flash.sim.profiles import ChipProfile
+from prodtool.families.esp.sim.profiles import ChipProfile
 
 CHIP_DETECT_MAGIC_REG = 0x40001000
 SPI_CMD_USR = 1 << 18

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from prodtool.flash.drivers.base import DriverError
-from prodtool.flash.drivers.tuya_shell import (
+from prodtool.families.driver import DriverError
+from prodtool.families.tuya_shell import (
     Credentials,
     WriteReply,
     clean_lines,

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Protocol
 
-from prodtool.flash.appimage import xor_checksum
-from prodtool.flash.sim.faultbook import FaultBook
-from prodtool.flash.sim.faults import FaultKind
-from prodtool.flash.sim.flashmem import SECTOR, EraseTracker, Flash, FlashError
-from prodtool.flash.sim.registers import Registers
+from prodtool.families.esp.appimage import xor_checksum
+from prodtool.families.esp.sim.registers import Registers
+from prodtool.sim.faultbook import FaultBook
+from prodtool.sim.faults import FaultKind
+from prodtool.sim.flashmem import SECTOR, EraseTracker, Flash, FlashError
 
 
 class Op(IntEnum):

@@ -32,10 +32,10 @@ import serial
 from prodtool.crash import report_crash
 from prodtool.engine.writelog import WriteRecord
 from prodtool.errors import StorageError, UserError
-from prodtool.flash import esplog
-from prodtool.flash.drivers.base import CancelToken, ChipInfo, DriverError, Region
-from prodtool.flash.drivers.esp import EspDriver
-from prodtool.flash.drivers.tuya_shell import Credentials, TuyaShell, WriteReply, version_tuple
+from prodtool.families.driver import CancelToken, ChipInfo, DriverError, Region
+from prodtool.families.esp import esplog
+from prodtool.families.esp.driver import EspDriver
+from prodtool.families.tuya_shell import Credentials, TuyaShell, WriteReply, version_tuple
 from prodtool.flash.events import (
     ChipIdentified,
     JobFinished,

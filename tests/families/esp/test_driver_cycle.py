@@ -19,14 +19,14 @@ import serial
 from esptool.targets.esp32 import ESP32ROM
 from esptool.targets.esp32c3 import ESP32C3ROM
 
-from prodtool.flash import appimage
-from prodtool.flash.drivers import esp as esp_driver
-from prodtool.flash.drivers.base import CancelToken, DriverError, Region
-from prodtool.flash.drivers.esp import DEFLATE_CACHE, DeflateCache, EspDriver
+from prodtool.families.driver import CancelToken, DriverError, Region
+from prodtool.families.esp import appimage
+from prodtool.families.esp import driver as esp_driver
+from prodtool.families.esp.driver import DEFLATE_CACHE, DeflateCache, EspDriver
+from prodtool.families.esp.sim.rom import Op
 from prodtool.flash.events import Reason
 from prodtool.flash.serialport import QuickCloseSocket, open_serial
-from prodtool.flash.sim import ChipFarm, SimChip
-from prodtool.flash.sim.rom import Op
+from prodtool.sim import ChipFarm, SimChip
 
 pytestmark = pytest.mark.sim
 

@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from prodtool.flash.appimage import make_app_image, xor_checksum
-from prodtool.flash.sim import ChipFarm, SimChip
-from prodtool.flash.sim.rom import SYNC_PAYLOAD, SYNC_VALUE
+from prodtool.families.esp.appimage import make_app_image, xor_checksum
+from prodtool.families.esp.sim.rom import SYNC_PAYLOAD, SYNC_VALUE
+from prodtool.sim import ChipFarm, SimChip
 from tests.sim.simtools import SlipClient
 
 pytestmark = pytest.mark.sim

@@ -8,7 +8,7 @@ once per process (`DeflateCache`), and the only flash MD5 is `verify_regions`'s.
 esptool's words become `Reason`s in `map_error`, by the phase the job was in and the message:
 esptool raises `FatalError` for protocol trouble and lets `serial.SerialException` (or OSError)
 through when the port vanishes, so both are caught. Its output reaches the port's sink through
-`prodtool.flash.esplog` (esptool's logger is one object per process).
+`prodtool.families.esp.esplog` (esptool's logger is one object per process).
 
 Tuning: esptool reads its timeouts and retries from a config file named by `ESPTOOL_CFGFILE`
 when it is first imported (see esptool/config.py); per job, the driver sets the connect attempts
@@ -33,14 +33,14 @@ from esptool import cmds
 from esptool.loader import DEFAULT_TIMEOUT
 from esptool.util import FatalError, flash_size_bytes, pad_to
 
-from prodtool.flash.drivers import esptune
-from prodtool.flash.drivers.base import (
+from prodtool.families.driver import (
     CancelToken,
     ChipInfo,
     DriverError,
     ProgressFn,
     Region,
 )
+from prodtool.families.esp import esptune
 from prodtool.flash.events import Reason
 
 ROM_BAUD = 115200

@@ -10,7 +10,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
-from prodtool.flash.sim.faults import Fault, FaultKind
+from prodtool.sim.faults import Fault, FaultKind
 
 
 @dataclass

@@ -24,25 +24,26 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from prodtool.flash import appimage
-from prodtool.flash.sim import bootlog, kvstore, slip
-from prodtool.flash.sim.faultbook import FaultBook
-from prodtool.flash.sim.faults import Fault, FaultKind
-from prodtool.flash.sim.flashmem import Flash
-from prodtool.flash.sim.loop import EventLoop
-from prodtool.flash.sim.profiles import (
+from prodtool.families.esp import appimage
+from prodtool.families.esp.sim import bootlog, slip
+from prodtool.families.esp.sim.profiles import (
     FOREIGN_IDENTITIES,
     ChipProfile,
     mac_for,
     profile_for,
 )
-from prodtool.flash.sim.registers import Registers
-from prodtool.flash.sim.rom import OHAI, SYNC_PAYLOAD, Bootloader, Loader, Op
-from prodtool.flash.sim.shell import ShellServices, TuyaShell, log_line
-from prodtool.flash.sim.wire import DEFAULT_BAUD, Corrupter, Link
+from prodtool.families.esp.sim.registers import Registers
+from prodtool.families.esp.sim.rom import OHAI, SYNC_PAYLOAD, Bootloader, Loader, Op
+from prodtool.sim import kvstore
+from prodtool.sim.faultbook import FaultBook
+from prodtool.sim.faults import Fault, FaultKind
+from prodtool.sim.flashmem import Flash
+from prodtool.sim.loop import EventLoop
+from prodtool.sim.shell import ShellServices, TuyaShell, log_line
+from prodtool.sim.wire import DEFAULT_BAUD, Corrupter, Link
 
 if TYPE_CHECKING:
-    from prodtool.flash.sim.farm import ChipServer
+    from prodtool.sim.farm import ChipServer
 
 _log = logging.getLogger(__name__)
 APP_BAUD = 115200
@@ -158,7 +159,7 @@ class SimChip:
 
     def serve(self, transport: str = "socket") -> ChipServer:
         """Serve this chip alone on a new port; use as a context manager (`.url`)."""
-        from prodtool.flash.sim.farm import ChipServer  # noqa: PLC0415 - farm imports chip
+        from prodtool.sim.farm import ChipServer  # noqa: PLC0415 - farm imports chip
 
         return ChipServer(self, transport)
 
