@@ -32,9 +32,9 @@ import serial
 from prodtool.crash import report_crash
 from prodtool.engine.writelog import WriteRecord
 from prodtool.errors import StorageError, UserError
-from prodtool.families.driver import CancelToken, ChipInfo, DriverError, Region
-from prodtool.families.esp import esplog
-from prodtool.families.esp.driver import EspDriver
+from prodtool.families import registry
+from prodtool.families.driver import CancelToken, ChipDriver, ChipInfo, DriverError, Region
+from prodtool.families.family import ChipFamily
 from prodtool.families.tuya_shell import Credentials, TuyaShell, WriteReply, version_tuple
 from prodtool.flash.events import (
     ChipIdentified,
@@ -74,7 +74,11 @@ _RETRY_REASONS = frozenset({Reason.LINK_ERRORS})
 
 @dataclass(frozen=True)
 class JobPlan:
-    """What the loaded package asks of every chip (shared, read-only, by all jobs)."""
+    """What the loaded package asks of every chip (shared, read-only, by all jobs).
+
+    `family` is the manifest's chip family, looked up once when the plan is made; it travels
+    with the plan to worker processes, so a family registered at run time works there too.
+    """
 
     package_id: str
     manifest: Manifest
@@ -82,13 +86,23 @@ class JobPlan:
     firmware_file: str = ""
     firmware_sha256: str = ""
     firmware_version: str = ""
+    family: ChipFamily | None = None  # None: looked up from manifest.chip_family
+
+    def __post_init__(self) -> None:
+        if self.family is None:
+            object.__setattr__(self, "family", registry.get(self.manifest.chip_family))
+
+    @property
+    def chip_family(self) -> ChipFamily:
+        assert self.family is not None
+        return self.family
 
 
 @dataclass(frozen=True)
 class JobConfig:
     station_id: str = "station-1"
     operator: str = ""
-    baud_rates: tuple[int, ...] = (921600, 460800, 115200)
+    baud_rates: tuple[int, ...] = ()  # fast first; () = the chip family's own rates
     connect_attempts: int = 3
     retries: int = 2
     job_timeout_s: float = 600.0
@@ -310,7 +324,9 @@ class PortJob:
         self._serial: Any = None
         self._chip: ChipInfo | None = None
         self._sent = LicenseSteps()
-        self._baud = config.baud_rates[0]
+        self.family = plan.chip_family
+        self._rates = config.baud_rates or self.family.baud_rates
+        self._baud = self._rates[0]
         self._times: dict[str, float] = {}
         self._last_progress = -1.0
         self._transcript = GuardedTranscript(
@@ -336,13 +352,13 @@ class PortJob:
         self._transcript.step("log", level=level, detail=text)
         self._emit(LogLine(port=self.port, job_id=self.job_id, level=level, text=text))
 
-    # esptool's sink (see esplog): its messages and progress for this port only
-    def esptool_message(self, level: str, text: str) -> None:
-        self._transcript.step("esptool", level=level, detail=text)
+    # the driver's sink (DriverSink; esptool's output through ChipFamily.log_route)
+    def driver_message(self, level: str, text: str) -> None:
+        self._transcript.step("driver", level=level, detail=text)
         if level != "info":
             self._emit(LogLine(port=self.port, job_id=self.job_id, level=level, text=text))
 
-    def esptool_progress(self, done: int, total: int) -> None:
+    def driver_progress(self, done: int, total: int) -> None:
         self._progress(done, total)
 
     def _progress(self, done: int, total: int) -> None:
@@ -364,7 +380,7 @@ class PortJob:
         self.cancel.on_cancel(self._close_port)
         reason, detail = Reason.OK, ""
         try:
-            with esplog.route(self):
+            with self.family.log_route(self):
                 self._run_states()
         except DriverError as error:
             reason, detail = error.reason, error.detail
@@ -399,9 +415,9 @@ class PortJob:
         return self._finish(reason, detail, started, started_at)
 
     def _run_states(self) -> None:
-        attempts = max(1, min(self.config.retries + 1, len(self.config.baud_rates)))
+        attempts = max(1, min(self.config.retries + 1, len(self._rates)))
         for attempt in range(attempts):
-            self._baud = self.config.baud_rates[attempt]
+            self._baud = self._rates[attempt]
             try:
                 driver = self._connect_and_identify()
                 self._check(driver)
@@ -418,7 +434,7 @@ class PortJob:
                     raise
                 self._log(
                     f"{error.detail or error.reason.value}; retrying at "
-                    f"{self.config.baud_rates[attempt + 1]} baud",
+                    f"{self._rates[attempt + 1]} baud",
                     "warning",
                 )
                 self._close_port()
@@ -426,7 +442,7 @@ class PortJob:
         self._sent.verified = True
         self._enter(JobState.PASSED, "license verified")
 
-    def _connect_and_identify(self) -> EspDriver:
+    def _connect_and_identify(self) -> ChipDriver:
         self._enter(JobState.CONNECTING, f"opening {self.port} at {self._baud} baud")
         self._transcript.set_text_mode(False)
         raw = self._opener(self.port)
@@ -434,14 +450,14 @@ class PortJob:
         if self.cancel.cancelled:
             self._close_port()
             self.cancel.check()
-        driver = EspDriver(
+        driver = self.family.open_driver(
             self._serial,
             baud=self._baud,
             connect_attempts=self.config.connect_attempts,
             cancel=self.cancel,
         )
         self._enter(JobState.IDENTIFYING, "reading the chip's identity")
-        wanted = self.plan.manifest.chip_family.lower().replace("-", "")
+        wanted = self.family.name
         chip = driver.identify(wanted)
         self._baud = driver.baud
         self._chip = chip
@@ -479,7 +495,7 @@ class PortJob:
         raise DriverError(Reason.DUPLICATE_CHIP, f"{self._chip.mac} is also on {', '.join(twins)}")
 
     # -- checking ------------------------------------------------------------------------------
-    def _check(self, driver: EspDriver) -> None:
+    def _check(self, driver: ChipDriver) -> None:
         self._enter(JobState.CHECKING, "choosing the license")
         manifest = self.plan.manifest
         if self._sent.reservation is None:
@@ -540,7 +556,7 @@ class PortJob:
         raise DriverError(Reason.HOLDS_OTHER_LICENSE, f"the chip holds {held.uuid}")
 
     # -- firmware -------------------------------------------------------------------------------
-    def _write_firmware(self, driver: EspDriver) -> None:
+    def _write_firmware(self, driver: ChipDriver) -> None:
         regions = self.plan.regions
         total = sum(len(r.data) for r in regions)
         self._enter(
@@ -556,7 +572,7 @@ class PortJob:
         self._times["firmware"] = time.monotonic() - t0
 
     # -- authorization -------------------------------------------------------------------------
-    def _write_auth(self, driver: EspDriver) -> None:
+    def _write_auth(self, driver: ChipDriver) -> None:
         t0 = time.monotonic()
         if self.plan.manifest.auth_method is AuthMethod.ESP_IDF_NVS:
             self._write_auth_nvs(driver)
@@ -575,7 +591,7 @@ class PortJob:
             features=tuple(f.code for f in manifest.features),
         )
 
-    def _write_auth_nvs(self, driver: EspDriver) -> None:
+    def _write_auth_nvs(self, driver: ChipDriver) -> None:
         nvs = self.plan.manifest.nvs
         if nvs is None:
             raise DriverError(Reason.INTERNAL, "the package names no NVS partition")
@@ -602,11 +618,11 @@ class PortJob:
             raise DriverError(Reason.AUTH_VERIFY_FAILED, "the license partition reads back wrong")
         self._verified()
 
-    def _write_auth_shell(self, driver: EspDriver) -> None:
+    def _write_auth_shell(self, driver: ChipDriver) -> None:
         reservation = self._sent.reservation
         assert reservation is not None and self._chip is not None
         self._enter(JobState.WRITING_AUTH, "starting the firmware's shell")
-        driver.reset_to_app()
+        self.family.start_app(driver, self._serial)
         self._transcript.set_text_mode(True)
         shell = TuyaShell(self._serial, timeout=self.config.shell_timeout_s, cancel=self.cancel)
         shell.wait_prompt()

@@ -35,6 +35,7 @@ from prodtool.engine.job import (
 from prodtool.engine.workers import Services, WorkerPool
 from prodtool.engine.writelog import WriteLog
 from prodtool.errors import UserError
+from prodtool.families import registry
 from prodtool.families.driver import CancelToken, Region
 from prodtool.flash.events import (
     JobState,
@@ -182,12 +183,15 @@ class Station:
     def load_package(self, path: Path, password: str) -> Manifest:
         """Open, verify and load a package into the ledger; its firmware stays in memory."""
         package = open_package(Path(path), password, TrustStore.for_station(self.paths))
-        package_id = self._ledger.load_package(package)
         manifest = package.manifest
+        family = registry.get(manifest.chip_family)
         regions = tuple(
             Region(image.offset, package.firmware_bytes(image), name=image.file)
             for image in manifest.firmware
         )
+        for region in regions:  # refused before the ledger takes a single license
+            family.check_region(region.offset, region.data, name=region.name)
+        package_id = self._ledger.load_package(package)
         first = manifest.firmware[0] if manifest.firmware else None
         self._set_plan(
             JobPlan(
@@ -197,6 +201,7 @@ class Station:
                 firmware_file=first.file if first else "",
                 firmware_sha256=first.sha256 if first else "",
                 firmware_version=first.version if first else "",
+                family=family,
             )
         )
         return manifest

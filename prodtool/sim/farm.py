@@ -9,10 +9,11 @@ Every method may be called from any thread; the work happens on the loop thread.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from types import TracebackType
 
-from prodtool.families.esp.sim.chip import SimChip
+from prodtool.families import registry
+from prodtool.sim.chip import SimulatedChip
 from prodtool.sim.faults import Fault
 from prodtool.sim.loop import EventLoop
 from prodtool.sim.ports import Port, PtyPort, Rfc2217Port, SocketPort
@@ -36,7 +37,7 @@ def make_port(transport: str, previous: Port | None = None) -> Port:
 class Slot:
     """One place a chip is plugged into: the chip, its port and the cable between them."""
 
-    def __init__(self, loop: EventLoop, chip: SimChip, transport: str) -> None:
+    def __init__(self, loop: EventLoop, chip: SimulatedChip, transport: str) -> None:
         self.loop = loop
         self.chip = chip
         self.transport = transport
@@ -80,37 +81,48 @@ class Slot:
 
 
 class ChipFarm:
-    """N simulated chips served from one loop thread; a context manager."""
+    """N simulated chips served from one loop thread; a context manager.
+
+    Chips of any registered family, mixed at will: `families=["esp32c3", "bk7231n"]` gives one
+    chip of each (and overrides `count` and `family`); otherwise `count` chips of `family`.
+    """
 
     def __init__(  # noqa: PLR0917 - the documented positional order
         self,
         count: int = 1,
-        family: str = "esp32c3",
+        family: str = registry.DEFAULT_FAMILY,
         transport: str = "socket",
         faults: Iterable[Fault] = (),
         app_version: str | None = None,
         seed: int = 0,
         *,
         shell_echo: bool = True,
+        families: Sequence[str] | None = None,
     ) -> None:
         if transport not in TRANSPORTS:
             raise ValueError(f"unknown transport {transport!r}: expected one of {TRANSPORTS}")
         if count < 0:
             raise ValueError("count must not be negative")
-        self.family = family
+        names = list(families) if families is not None else [family] * count
+        self.families = [registry.get(name).name for name in names]
+        self.family = self.families[0] if self.families else registry.get(family).name
+        count = len(self.families)
         self.transport = transport
         self.app_version = app_version
         self.seed = seed
         self.shell_echo = shell_echo
         self._faults = list(faults)
-        self.chips: list[SimChip] = [self._new_chip(i) for i in range(count)]
+        self.chips: list[SimulatedChip] = [
+            self._new_chip(i, family=name) for i, name in enumerate(self.families)
+        ]
         self._next_index = count
         self._loop: EventLoop | None = None
         self._slots: list[Slot] = []
 
-    def _new_chip(self, index: int, app_version: str | None = None) -> SimChip:
-        return SimChip(
-            self.family,
+    def _new_chip(
+        self, index: int, app_version: str | None = None, *, family: str
+    ) -> SimulatedChip:
+        return registry.get(family).sim_chip(
             index=index,
             seed=self.seed,
             app_version=app_version if app_version is not None else self.app_version,
@@ -187,10 +199,10 @@ class ChipFarm:
     def wait_unplugged(self, i: int, timeout: float | None = None) -> bool:
         return self._slots[i].unplugged.wait(timeout)
 
-    def replace(self, i: int, *, app_version: str | None = None) -> SimChip:
-        """Swap chip `i` for a fresh one (new MAC; blank unless an app version is given)."""
+    def replace(self, i: int, *, app_version: str | None = None) -> SimulatedChip:
+        """Swap chip `i` for a fresh one of its family (new MAC; blank unless given a version)."""
         loop = self._loop_or_fail()
-        chip = self._new_chip(self._next_index, app_version)
+        chip = self._new_chip(self._next_index, app_version, family=self.families[i])
         self._next_index += 1
 
         def swap() -> None:
@@ -207,7 +219,7 @@ class ChipFarm:
 class ChipServer:
     """One chip on its own loop and port: `with chip.serve("pty") as server: server.url`."""
 
-    def __init__(self, chip: SimChip, transport: str = "socket") -> None:
+    def __init__(self, chip: SimulatedChip, transport: str = "socket") -> None:
         if transport not in TRANSPORTS:
             raise ValueError(f"unknown transport {transport!r}: expected one of {TRANSPORTS}")
         self.chip = chip

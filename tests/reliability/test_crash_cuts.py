@@ -21,7 +21,7 @@ from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState
 from prodtool.paths import StationPaths
 from prodtool.settings import save_settings
-from prodtool.sim import ChipFarm, SimChip
+from prodtool.sim import ChipFarm, SimulatedChip
 from tests.reliability.harness import (
     TINY_FIRMWARE,
     Audit,
@@ -73,7 +73,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     paths = StationPaths(tmp_path / "station").ensure()
     # jobs in worker processes, as on a station: a cut kills the station, its workers follow
     save_settings(fast_settings(job_processes=2), paths.settings)
-    drawer: list[SimChip] = []  # chips taken off the line after they passed
+    drawer: list[SimulatedChip] = []  # chips taken off the line after they passed
     audit = Audit()
     survived = finished = 0
     settled = dict.fromkeys(Outcome, 0)

@@ -21,7 +21,7 @@ from prodtool.engine.writelog import read_records, verify_chain
 from prodtool.flash.events import JobFinished, Reason
 from prodtool.license.model import LicenseState
 from prodtool.paths import StationPaths
-from prodtool.sim import ChipFarm, SimChip
+from prodtool.sim import ChipFarm, SimulatedChip
 from tests.engine.simhelp import Recorder
 from tests.reliability.harness import (
     TINY_FIRMWARE,
@@ -82,7 +82,7 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
     injected, rounds, jobs = 0, 0, 0
     reasons: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
-    drawer: list[SimChip] = []
+    drawer: list[SimulatedChip] = []
     audit = Audit()
     deadline = time.monotonic() + budget
     with (

@@ -73,7 +73,9 @@ def test_our_license_with_a_damaged_key_is_rewritten(station: Station) -> None:
         assert _run(station, farm.urls) == {farm.urls[0]: Reason.OK}
         held = farm.chips[0].read_credentials()
         assert held
-        kv = farm.chips[0].profile.kv_offset
+        chip = farm.chips[0]
+        assert isinstance(chip, SimChip)
+        kv = chip.profile.kv_offset
         kvstore.write_credentials(farm.chips[0].flash_memory, kv, held[0], "X" * 32)
         assert _run(station, farm.urls) == {farm.urls[0]: Reason.OK}
         assert farm.chips[0].read_credentials() == held

@@ -35,6 +35,7 @@ from esptool.util import FatalError, flash_size_bytes, pad_to
 
 from prodtool.families.driver import (
     CancelToken,
+    ChipDriver,
     ChipInfo,
     DriverError,
     ProgressFn,
@@ -234,7 +235,7 @@ def read_security(esp: Any) -> Security:
     )
 
 
-class EspDriver:
+class EspDriver(ChipDriver):
     """One bootloader connection to one ESP chip. Not thread-safe: one job owns it."""
 
     def __init__(
@@ -245,20 +246,13 @@ class EspDriver:
         connect_attempts: int = 3,
         cancel: CancelToken | None = None,
     ) -> None:
+        super().__init__(baud=baud, cancel=cancel)
         self._port = port
-        self._baud = baud
         self._attempts = connect_attempts
-        self._cancel = cancel or CancelToken()
         self._esp: Any = None
         self._security = Security()
         self._owns_port = isinstance(port, str)
-        self.info: ChipInfo | None = None
         esptune.install()
-
-    @property
-    def baud(self) -> int:
-        """The baud rate in use (the ROM's on transports that cannot change it)."""
-        return self._baud
 
     # -- connection --------------------------------------------------------------------------
     def identify(self, expect_family: str | None = None) -> ChipInfo:
@@ -320,18 +314,6 @@ class EspDriver:
         return self._esp
 
     # -- flash -------------------------------------------------------------------------------
-    def check_fits(self, regions: Sequence[Region]) -> None:
-        size = self.info.flash_size if self.info else None
-        if size is None:
-            return
-        for region in regions:
-            if region.offset + len(region.data) > size:
-                raise DriverError(
-                    Reason.FIRMWARE_TOO_LARGE,
-                    f"{region.name or 'image'} ends at {region.offset + len(region.data):#x}, "
-                    f"the flash holds {size:#x}",
-                )
-
     def write_regions(self, regions: Sequence[Region], progress: ProgressFn) -> None:
         """Write each region; the flash MD5 is `verify_regions`'s (the job's next step).
 

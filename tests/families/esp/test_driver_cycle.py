@@ -26,7 +26,7 @@ from prodtool.families.esp.driver import DEFLATE_CACHE, DeflateCache, EspDriver
 from prodtool.families.esp.sim.rom import Op
 from prodtool.flash.events import Reason
 from prodtool.flash.serialport import QuickCloseSocket, open_serial
-from prodtool.sim import ChipFarm, SimChip
+from prodtool.sim import ChipFarm, SimChip, SimulatedChip
 
 pytestmark = pytest.mark.sim
 
@@ -76,7 +76,7 @@ def fresh_image(size: int, chip: str = "esp32c3") -> bytes:
     return appimage.make_app_image(version=uuid.uuid4().hex[:12], size=size, chip=chip)
 
 
-def ops_seen(chip: SimChip, *ops: Op) -> list[int]:
+def ops_seen(chip: SimulatedChip, *ops: Op) -> list[int]:
     return [chip.stats.by_opcode[op] for op in ops]
 
 
@@ -105,6 +105,7 @@ def test_one_md5_per_region_and_the_flash_reads_back(farm: ChipFarm) -> None:
     assert progress[-1] == (total, total)
     assert [done for done, _ in progress] == sorted(done for done, _ in progress)
     assert chip.stats.by_opcode[Op.FLASH_DEFL_END] == len(regions)  # the stub finished each
+    assert isinstance(chip, SimChip)
     assert chip.bootloader.flash_size_param == chip.profile.flash_size  # set once, at identify
     assert DEFLATE_CACHE.compressions - compressions == 1  # a secret region is never cached
 
@@ -244,6 +245,7 @@ def test_esptools_safety_refusals_are_kept(
 ) -> None:
     """eFuses set the way a locked chip has them: refused before anything is erased."""
     chip = farm.chips[0]
+    assert isinstance(chip, SimChip)
     for address, value in efuses:
         chip.regs.write(address, value, value)
     driver, port = connect(farm)

@@ -18,10 +18,7 @@ How it decides between the ROM loader and the app (see docs/simulated-chips.md):
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from prodtool.families.esp import appimage
@@ -35,6 +32,7 @@ from prodtool.families.esp.sim.profiles import (
 from prodtool.families.esp.sim.registers import Registers
 from prodtool.families.esp.sim.rom import OHAI, SYNC_PAYLOAD, Bootloader, Loader, Op
 from prodtool.sim import kvstore
+from prodtool.sim.chip import ChipMode, ChipStats
 from prodtool.sim.faultbook import FaultBook
 from prodtool.sim.faults import Fault, FaultKind
 from prodtool.sim.flashmem import Flash
@@ -48,25 +46,6 @@ if TYPE_CHECKING:
 _log = logging.getLogger(__name__)
 APP_BAUD = 115200
 _SYNC_HEAD = bytes([0, Op.SYNC])
-
-
-class ChipMode(StrEnum):
-    UNPLUGGED = "unplugged"
-    RESET = "reset"  # EN held low
-    DOWNLOAD = "download"  # ROM loader, or the stub once started
-    APP = "app"  # TuyaOpen shell
-    BOOT_LOOP = "boot-loop"  # no valid image: ROM/bootloader errors, no shell
-
-
-@dataclass
-class ChipStats:
-    """Counters for benchmarks: commands seen and bytes on the wire."""
-
-    commands: int = 0
-    by_opcode: Counter[int] = field(default_factory=Counter)
-    bytes_in: int = 0  # host -> chip, as the chip received them
-    bytes_out: int = 0  # chip -> host
-    boots: int = 0
 
 
 class SimChip:
