@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import hmac
 import threading
 import time
@@ -113,6 +112,8 @@ class JobConfig:
 
 @dataclass
 class JobResult:
+    """How a job ended, with what the write log's record needs (see `record_result`)."""
+
     job_id: str
     port: str
     state: JobState
@@ -122,7 +123,10 @@ class JobResult:
     uuid: str = ""
     reused: bool = False
     seconds: float = 0.0
-    log_record: dict[str, Any] = field(default_factory=dict)
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    seconds_firmware: float = 0.0
+    seconds_auth: float = 0.0
+    baud: int = 0
 
     @property
     def passed(self) -> bool:
@@ -160,7 +164,7 @@ class JobLedger(Protocol):
 
 
 class JobLog(Protocol):
-    """Where a finished job's record goes (the station's `WriteLog`)."""
+    """Where a finished job's record goes (the station's `WriteLog`); see `record_result`."""
 
     def append(self, record: WriteRecord) -> dict[str, Any]: ...
 
@@ -171,6 +175,18 @@ class JobChips(Protocol):
     def claim(self, mac: str, port: str) -> list[str]: ...
     def twins(self, mac: str, port: str) -> list[str]: ...
     def release(self, mac: str, port: str) -> None: ...
+
+
+def protocol_methods(protocol: type) -> frozenset[str]:
+    """The public methods a Protocol declares: what a worker may call in the station."""
+    members = vars(protocol).items()
+    return frozenset(name for name, value in members if callable(value) and name[0] != "_")
+
+
+# The station objects a job reaches, declared once (above): the worker process's proxies and
+# the station's allow-list are both made from these.
+LEDGER_CALLS = protocol_methods(JobLedger)
+CHIPS_CALLS = protocol_methods(JobChips)
 
 
 class ActiveChips:
@@ -302,7 +318,6 @@ class PortJob:
         port: str,
         plan: JobPlan,
         ledger: JobLedger,
-        writelog: JobLog,
         config: JobConfig,
         emit: Callable[[PortEvent], None],
         active: JobChips | None = None,
@@ -314,7 +329,6 @@ class PortJob:
         self.job_id = job_id or new_job_id()
         self.plan = plan
         self.ledger = ledger
-        self.writelog = writelog
         self.config = config
         self._emit_fn = emit
         self.active: JobChips = active or ActiveChips()
@@ -705,7 +719,6 @@ class PortJob:
             self._enter(final, detail)
         if self._chip is not None:
             self.active.release(self._chip.mac, self.port)
-        seconds = time.monotonic() - started
         reservation = self._sent.reservation
         result = JobResult(
             job_id=self.job_id,
@@ -716,18 +729,14 @@ class PortJob:
             chip=self._chip,
             uuid=reservation.uuid if reservation else "",
             reused=bool(reservation and reservation.reused),
-            seconds=seconds,
+            seconds=time.monotonic() - started,
+            started_at=started_at,
+            seconds_firmware=self._times.get("firmware", 0.0),
+            seconds_auth=self._times.get("auth", 0.0),
+            baud=self._baud,
         )
-        try:
-            result.log_record = self.writelog.append(self._record(result, started_at))
-        except StorageError as error:
-            self._log(error.message, "error")
-            if result.passed:
-                result.state, result.reason, result.detail = (
-                    JobState.FAILED,
-                    Reason.STORAGE,
-                    error.message,
-                )
+        if reason is not Reason.OK and (hint := self.family.hint(reason)):
+            self._log(f"{self.family.title}: {hint}", "warning")
         if self._transcript.failure:
             self._emit(
                 LogLine(
@@ -739,33 +748,36 @@ class PortJob:
             )
         self._transcript.step("finished", reason=result.reason.value, detail=result.detail)
         self._transcript.close()
-        self._emit(result.finished_event())
         return result
 
-    def _record(self, result: JobResult, started_at: dt.datetime) -> WriteRecord:
-        return write_record(
-            self.plan,
-            self.config,
-            result,
-            started_at,
-            seconds_firmware=self._times.get("firmware", 0.0),
-            seconds_auth=self._times.get("auth", 0.0),
-            baud=self._baud,
-        )
 
-
-def write_record(
+def record_result(
+    result: JobResult,
     plan: JobPlan,
     config: JobConfig,
-    result: JobResult,
-    started_at: dt.datetime,
-    *,
-    seconds_firmware: float = 0.0,
-    seconds_auth: float = 0.0,
-    baud: int = 0,
-) -> WriteRecord:
-    """The write log's record of one finished job (by the job, or by the station for a job
-    whose worker process died)."""
+    writelog: JobLog,
+    emit: Callable[[PortEvent], None],
+) -> JobResult:
+    """The one end of every job, run by the station: append the write log's record, then
+    announce `JobFinished`. The same for a job that finished (here or in a worker process) and
+    for one whose worker died. A record the disk refuses fails a job that had passed (STORAGE).
+    """
+    try:
+        writelog.append(write_record(plan, config, result))
+    except StorageError as error:
+        emit(LogLine(port=result.port, job_id=result.job_id, level="error", text=error.message))
+        if result.passed:
+            result.state, result.reason, result.detail = (
+                JobState.FAILED,
+                Reason.STORAGE,
+                error.message,
+            )
+    emit(result.finished_event())
+    return result
+
+
+def write_record(plan: JobPlan, config: JobConfig, result: JobResult) -> WriteRecord:
+    """The write log's record of one finished job."""
     chip, manifest = result.chip, plan.manifest
     return WriteRecord(
         job_id=result.job_id,
@@ -786,14 +798,11 @@ def write_record(
         result="passed" if result.passed else result.state.value,
         reason=result.reason.value,
         detail=result.detail,
-        started_at=started_at.isoformat(timespec="seconds"),
+        started_at=result.started_at.isoformat(timespec="seconds"),
         finished_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds_total=result.seconds,
-        seconds_firmware=seconds_firmware,
-        seconds_auth=seconds_auth,
-        baud=baud,
+        seconds_firmware=result.seconds_firmware,
+        seconds_auth=result.seconds_auth,
+        baud=result.baud,
     )
 
-
-def firmware_digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

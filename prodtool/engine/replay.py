@@ -31,6 +31,7 @@ from prodtool.engine.qa_transcript import (
 from prodtool.engine.station import Station
 from prodtool.engine.support import Bundle, BundleError
 from prodtool.errors import UserError
+from prodtool.families.registry import DEFAULT_FAMILY
 from prodtool.license.model import AuthMethod, DeliveryMode
 from prodtool.paths import StationPaths
 from prodtool.settings import Settings, settings_from_dict
@@ -124,7 +125,7 @@ def package_shape(bundle: Bundle) -> _Shape:
     return _Shape(
         mode=mode,
         auth_method=auth,
-        chip_family=str(manifest.get("chip_family") or record.get("chip_family") or "esp32c3"),
+        chip_family=str(manifest.get("chip_family") or record.get("chip_family") or DEFAULT_FAMILY),
         version=str(firmware.get("version") or record.get("firmware_version") or DEMO_VERSION),
         size=size,
         min_version=str(manifest.get("min_firmware_version") or ""),

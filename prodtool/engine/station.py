@@ -31,6 +31,7 @@ from prodtool.engine.job import (
     PortJob,
     new_job_id,
     open_port,
+    record_result,
 )
 from prodtool.engine.workers import Services, WorkerPool
 from prodtool.engine.writelog import WriteLog
@@ -86,6 +87,10 @@ class _Runnable(Protocol):
 
     @property
     def job_id(self) -> str: ...
+    @property
+    def plan(self) -> JobPlan: ...
+    @property
+    def config(self) -> JobConfig: ...
     def run(self) -> JobResult: ...
 
 
@@ -142,7 +147,7 @@ class Station:
         if self.settings.job_processes > 0 and opener is open_port:
             # A test's own opener cannot cross into another process: those jobs stay threads.
             self._pool = WorkerPool(
-                Services(self._ledger, self._writelog, self._active, self._publish),
+                Services(self._ledger, self._active, self._publish),
                 limit=self.settings.job_processes,
                 data_dir=str(self.paths.root),
             )
@@ -322,7 +327,6 @@ class Station:
                     port=port,
                     plan=plan,
                     ledger=self._ledger,
-                    writelog=self._writelog,
                     config=self._job_config(),
                     emit=self._publish,
                     active=self._active,
@@ -376,7 +380,7 @@ class Station:
         )
 
     def _work(self, slot: _Slot, job: _Runnable) -> None:
-        result = job.run()
+        result = record_result(job.run(), job.plan, job.config, self._writelog, self._publish)
         with self._lock:
             slot.last = result
             slot.cancel = None

@@ -27,16 +27,16 @@ from typing import Any
 
 from prodtool.crash import report_crash
 from prodtool.engine.job import (
+    CHIPS_CALLS,
+    LEDGER_CALLS,
     ActiveChips,
     JobConfig,
     JobPlan,
     JobResult,
     LicenseSteps,
     new_job_id,
-    write_record,
 )
 from prodtool.engine.worker_main import Call, serve
-from prodtool.engine.writelog import WriteLog
 from prodtool.errors import StorageError, UserError
 from prodtool.families.driver import CancelToken, ChipInfo
 from prodtool.flash.events import (
@@ -51,31 +51,15 @@ from prodtool.license.ledger import Ledger
 
 PORTS_PER_PROCESS = 8
 LOST_DETAIL = "the job's worker process stopped"
-_CALLS: dict[str, frozenset[str]] = {
-    "ledger": frozenset(
-        {
-            "reserve",
-            "mark_sending",
-            "mark_written",
-            "mark_verified",
-            "release",
-            "mark_needs_check",
-            "quarantine",
-            "find_uuid",
-            "licenses_for_chip",
-        }
-    ),
-    "writelog": frozenset({"append"}),
-    "chips": frozenset({"claim", "twins", "release"}),
-}
+_CALLS: dict[str, frozenset[str]] = {"ledger": LEDGER_CALLS, "chips": CHIPS_CALLS}
 
 
 @dataclass
 class Services:
-    """What the workers reach in the station: one ledger, one write log, one MAC table."""
+    """What the workers reach in the station: one ledger and one MAC table (the station
+    itself writes each job's record when the job's result comes back)."""
 
     ledger: Ledger
-    writelog: WriteLog
     chips: ActiveChips
     publish: Callable[[PortEvent], None]
 
@@ -310,7 +294,12 @@ class WorkerPool:
         if flight.claimed_mac:
             services.chips.release(flight.claimed_mac, flight.port)
         seconds = (dt.datetime.now(dt.UTC) - flight.started_at).total_seconds()
-        result = JobResult(
+        publish(
+            StateChanged(
+                port=flight.port, job_id=flight.job_id, state=JobState.FAILED, step=LOST_DETAIL
+            )
+        )
+        return JobResult(
             job_id=flight.job_id,
             port=flight.port,
             state=JobState.FAILED,
@@ -320,17 +309,8 @@ class WorkerPool:
             uuid=reservation.uuid if reservation else "",
             reused=bool(reservation and reservation.reused),
             seconds=seconds,
+            started_at=flight.started_at,
         )
-        with contextlib.suppress(StorageError):
-            record = write_record(flight.plan, flight.config, result, flight.started_at)
-            result.log_record = services.writelog.append(record)
-        publish(
-            StateChanged(
-                port=flight.port, job_id=flight.job_id, state=JobState.FAILED, step=LOST_DETAIL
-            )
-        )
-        publish(result.finished_event())
-        return result
 
     # -- the end ------------------------------------------------------------------------------
     def close(self, timeout: float = 10.0) -> None:
@@ -357,6 +337,8 @@ class RemoteJob:
         self.pool = pool
         self.job_id = flight.job_id
         self.port = flight.port
+        self.plan = flight.plan
+        self.config = flight.config
         self._cancel = cancel
         self._flight = flight
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from prodtool.credentials import AUTHKEY_RE, UUID_RE
 from prodtool.families.driver import CancelToken, DriverError
 from prodtool.flash.events import Reason
 
@@ -23,8 +24,6 @@ PLACEHOLDER_UUID = "uuidxxxxxxxxxxxxxxxx"
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 _DEVICE_LOG = re.compile(r"^\[\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 _MAC = re.compile(r"^mac:\s*((?:[0-9a-f]{2}:){5}[0-9a-f]{2})$", re.IGNORECASE)
-UUID_RE = re.compile(r"^[0-9A-Za-z]{16}(?:[0-9A-Za-z]{4})?$")
-AUTHKEY_RE = re.compile(r"^[0-9A-Za-z]{32}$")
 _VERSION = re.compile(r"(\d+(?:\.\d+)+)")
 
 
@@ -81,7 +80,7 @@ def parse_auth_read(lines: list[str]) -> Credentials | None:
     uuid, authkey = _value(lines[0], "uuid"), _value(lines[1], "authkey")
     if uuid == PLACEHOLDER_UUID:
         return None
-    if not UUID_RE.match(uuid) or not AUTHKEY_RE.match(authkey):
+    if not UUID_RE.fullmatch(uuid) or not AUTHKEY_RE.fullmatch(authkey):
         raise DriverError(Reason.GARBLED_REPLY, "auth-read answered a malformed UUID or AuthKey")
     return Credentials(uuid, authkey)
 
@@ -164,7 +163,7 @@ class TuyaShell:
         return parse_auth_read(self.command("auth-read"))
 
     def auth_write(self, uuid: str, authkey: str) -> WriteReply:
-        if not UUID_RE.match(uuid) or not AUTHKEY_RE.match(authkey):
+        if not UUID_RE.fullmatch(uuid) or not AUTHKEY_RE.fullmatch(authkey):
             raise DriverError(Reason.INTERNAL, f"refusing to send a malformed license ({uuid})")
         return parse_auth_write(self.command(f"auth {uuid} {authkey}"))
 

@@ -15,6 +15,8 @@ import time
 from collections.abc import Sequence
 from types import TracebackType
 
+from prodtool.families.registry import DEFAULT_FAMILY
+
 
 class SimProcessError(RuntimeError):
     """`prodtool sim serve` did not start (its stderr is in the message)."""
@@ -27,7 +29,7 @@ class SimProcess:
         self,
         chips: int = 1,
         *,
-        family: str = "esp32c3",
+        family: str = DEFAULT_FAMILY,
         transport: str = "socket",
         faults: Sequence[str] = (),
         app_version: str | None = None,

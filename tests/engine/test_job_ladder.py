@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import serial
 
-from prodtool.engine.job import ActiveChips, JobConfig, JobPlan, PortJob
+from prodtool.engine.job import ActiveChips, JobConfig, JobPlan, PortJob, record_result
 from prodtool.engine.writelog import WriteRecord
 from prodtool.errors import StorageError, UserError
 from prodtool.families.driver import (
@@ -150,6 +150,7 @@ class FakeLedger:
 class FakeLog:
     def __init__(self) -> None:
         self.records: list[WriteRecord] = []
+        self.finished: list[Reason] = []  # the JobFinished reasons announced after appending
 
     def append(self, record: WriteRecord) -> dict[str, Any]:
         self.records.append(record)
@@ -190,17 +191,20 @@ def _manifest() -> Manifest:
 
 
 def run_job(
-    script: Script, *, timeout: float = 30.0, cancel: CancelToken | None = None
+    script: Script,
+    *,
+    timeout: float = 30.0,
+    cancel: CancelToken | None = None,
+    log: FakeLog | None = None,
 ) -> tuple[PortJob, FakeLedger, FakeLog]:
     family = FakeFamily(name="fake", title="Fake")
     plan = JobPlan(package_id="pkg-ladder", manifest=_manifest(), family=family)
-    ledger, log = FakeLedger(script), FakeLog()
+    ledger, log = FakeLedger(script), log or FakeLog()
     events: list[PortEvent] = []
     job = PortJob(
         port="fake0",
         plan=plan,
         ledger=ledger,
-        writelog=log,
         config=JobConfig(baud_rates=(115200,), job_timeout_s=timeout, retries=0),
         emit=events.append,
         active=Chips(script.twins),
@@ -208,9 +212,13 @@ def run_job(
         cancel=cancel,
     )
     result = job.run()
+    assert not [e for e in events if isinstance(e, JobFinished)]  # the station announces it
+    result = record_result(result, plan, job.config, log, events.append)
     finished = [e for e in events if isinstance(e, JobFinished)]
     assert len(finished) == 1 and finished[0].reason is result.reason
-    assert [r.reason for r in log.records] == [result.reason.value]
+    log.finished = [e.reason for e in finished]
+    if not isinstance(log, FullDisk):
+        assert [r.reason for r in log.records] == [result.reason.value]
     return job, ledger, log
 
 
@@ -279,6 +287,17 @@ def test_a_cancel_mid_write_is_cancelled_and_the_license_held_for_a_check() -> N
     assert job.state is JobState.CANCELLED
     assert log.records[-1].reason == Reason.CANCELLED.value
     assert ledger.calls[-1] == "mark_needs_check"
+
+
+class FullDisk(FakeLog):
+    def append(self, record: WriteRecord) -> dict[str, Any]:
+        raise StorageError("the disk is full")
+
+
+def test_a_record_the_disk_refuses_fails_a_passed_job_as_storage() -> None:
+    job, ledger, log = run_job(Script(), log=FullDisk())
+    assert (job.state, ledger.calls[-1]) == (JobState.PASSED, "mark_verified")  # on the chip
+    assert log.finished == [Reason.STORAGE]  # yet not recorded: the job does not say PASSED
 
 
 def test_the_watchdog_ends_a_stuck_write_as_timeout() -> None:

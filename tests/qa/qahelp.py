@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets as pysecrets
 from pathlib import Path
 
-from prodtool.engine.demo import APP_OFFSET, DEMO_NVS, DEMO_VERSION
+from prodtool.engine.demo import DEMO_NVS, DEMO_VERSION
 from prodtool.engine.station import Station
+from prodtool.families import registry
 from prodtool.families.esp.appimage import make_app_image
 from prodtool.license.authrecord import AuthRecord, build_nvs_record
 from prodtool.license.builder import build_package, demo_licenses, demo_signing_key
@@ -22,6 +23,8 @@ from tests.engine.simhelp import SMALL_FIRMWARE
 
 CLOUD = AdvancedFeature(code="cloud-storage", name="Cloud storage", paid=True, required=True)
 KV_SECTOR = 0x1000
+
+APP_OFFSET = registry.get(registry.DEFAULT_FAMILY).app_offset
 
 
 class Pkg:

@@ -67,22 +67,21 @@ def _uncstr(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
 
 
-def _checksum(data: bytes, state: int = CHECKSUM_SEED) -> int:
-    """XOR of every byte, folded in C-speed big-integer steps rather than a Python loop."""
-    if not data:
-        return state
+def xor_checksum(data: bytes, state: int = CHECKSUM_SEED) -> int:
+    """The ROM's checksum (esptool's `ESPLoader.checksum`): `state` XOR every byte of `data`.
+
+    The one implementation: images, the flasher's data packets (esptune) and the simulated
+    bootloader use it. The bytes become one integer folded in halves (rounded to whole bytes)
+    until one byte is left, in C-speed big-integer steps; XOR-ing byte-aligned halves keeps the
+    XOR of all bytes.
+    """
     value = int.from_bytes(data, "little")
     width = len(data) * 8
     while width > 8:
-        half = ((width // 8 + 1) // 2) * 8
+        half = -(-width // 16) * 8  # bits in the upper half's byte count, rounded up
         value = (value >> half) ^ (value & ((1 << half) - 1))
         width = half
     return state ^ value
-
-
-def xor_checksum(data: bytes, state: int = CHECKSUM_SEED) -> int:
-    """The ROM's checksum: 0xEF XOR every byte (shared with the simulated bootloader)."""
-    return _checksum(data, state)
 
 
 def _filler(seed: str, length: int) -> bytes:
@@ -148,7 +147,7 @@ def make_app_image(
     body = bytearray(header)
     body += struct.pack("<II", drom_base + _HEADER_LEN + _SEGMENT_HEADER_LEN, len(drom)) + drom
     body += struct.pack("<II", irom_base + (irom_file_offset & 0xFFFF), len(irom)) + irom
-    checksum = _checksum(irom, _checksum(drom))
+    checksum = xor_checksum(irom, xor_checksum(drom))
     while len(body) % 16 != 15:
         body.append(0)
     body.append(checksum)
@@ -216,7 +215,7 @@ def verify_app_image(data: bytes) -> bool:
     for _ in range(data[1]):
         _load, seg_len = struct.unpack_from("<II", data, pos)
         pos += _SEGMENT_HEADER_LEN
-        state = _checksum(data[pos : pos + seg_len], state)
+        state = xor_checksum(data[pos : pos + seg_len], state)
         pos += seg_len
     end = length - (_DIGEST_LEN if data[23] == 1 else 0)
     if data[end - 1] != state:

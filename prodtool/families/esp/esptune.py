@@ -17,6 +17,8 @@ import threading
 
 from esptool import loader
 
+from prodtool.families.esp.appimage import CHECKSUM_SEED, xor_checksum
+
 
 class SizeOnly:
     """Stands in for esptool's `HexFormatter`: `<16554 bytes>` instead of a hex dump."""
@@ -33,22 +35,8 @@ class SizeOnly:
         return format(str(self), spec)
 
 
-def xor_checksum(data: bytes, state: int = loader.ESPLoader.ESP_CHECKSUM_MAGIC) -> int:
-    """esptool's `ESPLoader.checksum`: `state` XOR every byte of `data`.
-
-    The bytes become one integer that is folded in halves (rounded to whole bytes) until one
-    byte is left; XOR-ing byte-aligned halves keeps the XOR of all bytes.
-    """
-    value = int.from_bytes(data, "little")
-    width = len(data) * 8
-    while width > 8:
-        half = -(-width // 16) * 8  # bits in the upper half's byte count, rounded up
-        value = (value >> half) ^ (value & ((1 << half) - 1))
-        width = half
-    return state ^ value
-
-
 esptool_checksum = loader.ESPLoader.checksum  # esptool's own, kept to test against
+assert loader.ESPLoader.ESP_CHECKSUM_MAGIC == CHECKSUM_SEED
 _checksum = staticmethod(xor_checksum)
 _lock = threading.Lock()
 
