@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from prodtool.families.driver import DriverError
+from prodtool.families.esp import slip
 from prodtool.families.esp.driver import Phase, map_error
-from prodtool.families.esp.sim import slip
 from prodtool.families.tuya_shell import (
     PLACEHOLDER_UUID,
     clean_lines,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from prodtool.families.esp.sim import slip
+from prodtool.families.esp import slip
 from prodtool.sim import (
     Fault,
     FaultKind,

@@ -21,8 +21,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from prodtool.families.esp import appimage
-from prodtool.families.esp.sim import bootlog, slip
+from prodtool.families.esp import appimage, slip
+from prodtool.families.esp.sim import bootlog
 from prodtool.families.esp.sim.profiles import (
     FOREIGN_IDENTITIES,
     ChipProfile,
