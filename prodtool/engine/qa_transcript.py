@@ -16,10 +16,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from prodtool.families.esp import slip
 from prodtool.families.esp.driver import family_of
 from prodtool.flash.events import JobState, Reason
 
-_SLIP_END, _SLIP_ESC = 0xC0, 0xDB
 _FLASH_DATA_OPS = frozenset({0x03, 0x11})  # FLASH_DATA, FLASH_DEFL_DATA
 _SYNC_OP = 0x08
 _STATES = frozenset(s.value for s in JobState)
@@ -44,29 +44,6 @@ def parse_transcript(lines: Iterable[str]) -> list[dict[str, Any]]:
     return records
 
 
-def slip_frames(data: bytes) -> list[bytes]:
-    """The SLIP frames in a byte stream (bytes outside frames are ignored)."""
-    frames: list[bytes] = []
-    current: bytearray | None = None
-    escape = False
-    for byte in data:
-        if byte == _SLIP_END:
-            if current:
-                frames.append(bytes(current))
-            current = bytearray()
-            continue
-        if current is None:
-            continue
-        if escape:
-            current.append({0xDC: _SLIP_END, 0xDD: _SLIP_ESC}.get(byte, byte))
-            escape = False
-        elif byte == _SLIP_ESC:
-            escape = True
-        else:
-            current.append(byte)
-    return frames
-
-
 @dataclass
 class _Walker:
     """Collects steps while walking the records in order."""
@@ -80,7 +57,7 @@ class _Walker:
             self.steps.append(step)
 
     def flush_tx(self) -> None:
-        for frame in slip_frames(bytes(self.tx)):
+        for frame in slip.frames(bytes(self.tx)):
             if len(frame) >= 16 and frame[0] == 0x00 and frame[1] in _FLASH_DATA_OPS:
                 seq = struct.unpack_from("<I", frame, 12)[0]
                 self.add(f"{self.state}: block {seq}")
@@ -147,7 +124,7 @@ def _answered_sync(records: Sequence[dict[str, Any]]) -> bool:
                 rx += bytes.fromhex(str(record["hex"]))
             except ValueError:
                 continue
-    return any(len(f) >= 2 and f[0] == 0x01 and f[1] == _SYNC_OP for f in slip_frames(bytes(rx)))
+    return any(len(f) >= 2 and f[0] == 0x01 and f[1] == _SYNC_OP for f in slip.frames(bytes(rx)))
 
 
 def _last_block(steps: Sequence[str]) -> int | None:

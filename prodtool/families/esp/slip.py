@@ -20,6 +20,11 @@ def encode(packet: bytes) -> bytes:
     return _END + packet.replace(b"\xdb", b"\xdb\xdd").replace(b"\xc0", b"\xdb\xdc") + _END
 
 
+def frames(data: bytes) -> list[bytes]:
+    """The whole, well-escaped frames in a byte stream (bytes between frames are skipped)."""
+    return [event.frame for event in SlipDecoder().feed(data) if event.frame is not None]
+
+
 class SlipDecodeError(Exception):
     """A frame with an invalid escape sequence."""
 
