@@ -21,11 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from prodtool.errors import StorageError, UserError
+from prodtool.families import registry
 
 SETTINGS_VERSION = 1
 DEFAULT_BAUD_RATES = (921600, 460800, 115200)
-# Common USB-serial bridges on ESP boards: Espressif USB-JTAG, CP210x, CH340/CH343, FTDI.
-DEFAULT_USB_IDS = ("303a:1001", "10c4:ea60", "1a86:7523", "1a86:55d4", "0403:6001", "0403:6010")
+# The USB-serial bridges the chip families name (ESP: Espressif USB-JTAG, CP210x, CH340/CH343,
+# FTDI), in families' order.
+DEFAULT_USB_IDS = registry.usb_ids()
 
 _log = logging.getLogger(__name__)
 

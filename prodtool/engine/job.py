@@ -53,7 +53,7 @@ from prodtool.license.errors import ChipBusy, LicenseQuarantined, NoLicensesLeft
 from prodtool.license.ledger import ChipIdentity, LicenseRecord, Reservation
 from prodtool.license.model import AuthMethod, DeliveryMode, Manifest
 from prodtool.redact import fingerprint
-from prodtool.settings import QuarantinePolicy
+from prodtool.settings import QuarantinePolicy, Settings
 
 _NEXT: dict[JobState, frozenset[JobState]] = {
     JobState.WAITING: frozenset({JobState.CONNECTING}),
@@ -99,14 +99,9 @@ class JobPlan:
 
 @dataclass(frozen=True)
 class JobConfig:
-    station_id: str = "station-1"
-    operator: str = ""
-    baud_rates: tuple[int, ...] = ()  # fast first; () = the chip family's own rates
-    connect_attempts: int = 3
-    retries: int = 2
-    job_timeout_s: float = 600.0
-    shell_timeout_s: float = 8.0
-    quarantine_policy: QuarantinePolicy = QuarantinePolicy.QUARANTINE
+    """The station's settings as every job reads them, and where its transcript goes."""
+
+    settings: Settings = field(default_factory=Settings)
     transcripts: Path | None = None
 
 
@@ -330,6 +325,7 @@ class PortJob:
         self.plan = plan
         self.ledger = ledger
         self.config = config
+        self.settings = config.settings
         self._emit_fn = emit
         self.active: JobChips = active or ActiveChips()
         self.cancel = cancel or CancelToken()
@@ -339,7 +335,7 @@ class PortJob:
         self._chip: ChipInfo | None = None
         self._sent = LicenseSteps()
         self.family = plan.chip_family
-        self._rates = config.baud_rates or self.family.baud_rates
+        self._rates = config.settings.baud_rates or self.family.baud_rates  # () = the family's
         self._baud = self._rates[0]
         self._times: dict[str, float] = {}
         self._last_progress = -1.0
@@ -388,7 +384,8 @@ class PortJob:
     def run(self) -> JobResult:
         started = time.monotonic()
         started_at = dt.datetime.now(dt.UTC)
-        watchdog = threading.Timer(self.config.job_timeout_s, self.cancel.cancel, (Reason.TIMEOUT,))
+        timeout = self.settings.job_timeout_s
+        watchdog = threading.Timer(timeout, self.cancel.cancel, (Reason.TIMEOUT,))
         watchdog.daemon = True
         watchdog.start()
         self.cancel.on_cancel(self._close_port)
@@ -425,11 +422,11 @@ class PortJob:
             detail = {
                 Reason.CANCELLED: "stopped by the operator",
                 Reason.CABLE_PULLED: "the port went away: cable or adapter unplugged",
-            }.get(reason, f"no result within {self.config.job_timeout_s:.0f} s")
+            }.get(reason, f"no result within {self.settings.job_timeout_s:.0f} s")
         return self._finish(reason, detail, started, started_at)
 
     def _run_states(self) -> None:
-        attempts = max(1, min(self.config.retries + 1, len(self._rates)))
+        attempts = max(1, min(self.settings.retries + 1, len(self._rates)))
         for attempt in range(attempts):
             self._baud = self._rates[attempt]
             try:
@@ -467,7 +464,7 @@ class PortJob:
         driver = self.family.open_driver(
             self._serial,
             baud=self._baud,
-            connect_attempts=self.config.connect_attempts,
+            connect_attempts=self.settings.connect_attempts,
             cancel=self.cancel,
         )
         self._enter(JobState.IDENTIFYING, "reading the chip's identity")
@@ -500,7 +497,7 @@ class PortJob:
     def _duplicate(self, twins: Sequence[str]) -> None:
         """Two chips, one MAC: quarantine whatever license that MAC holds, fail both ports."""
         assert self._chip is not None
-        if self.config.quarantine_policy is QuarantinePolicy.QUARANTINE:
+        if self.settings.quarantine_policy is QuarantinePolicy.QUARANTINE:
             for record in self.ledger.licenses_for_chip(self._identity()):
                 if record.state.value not in {"quarantined", "available"}:
                     self.ledger.quarantine(
@@ -551,9 +548,9 @@ class PortJob:
             self._log(f"the chip already holds license {held.uuid}")
             return True
         other = self.ledger.find_uuid(held.uuid)
-        if self.config.quarantine_policy is QuarantinePolicy.QUARANTINE and other is not None:
+        if self.settings.quarantine_policy is QuarantinePolicy.QUARANTINE and other is not None:
             self.ledger.quarantine(other.license_id, reason=f"found on another chip {self.port}")
-        if reservation.reused and self.config.quarantine_policy is QuarantinePolicy.QUARANTINE:
+        if reservation.reused and self.settings.quarantine_policy is QuarantinePolicy.QUARANTINE:
             # this MAC is bound to our license, yet the chip holds another: two chips, one MAC
             mac = self._chip.mac if self._chip else "?"
             self.ledger.quarantine(
@@ -638,7 +635,7 @@ class PortJob:
         self._enter(JobState.WRITING_AUTH, "starting the firmware's shell")
         self.family.start_app(driver, self._serial)
         self._transcript.set_text_mode(True)
-        shell = TuyaShell(self._serial, timeout=self.config.shell_timeout_s, cancel=self.cancel)
+        shell = TuyaShell(self._serial, timeout=self.settings.shell_timeout_s, cancel=self.cancel)
         shell.wait_prompt()
         mac = shell.read_mac()
         if mac != self._chip.mac:
@@ -781,8 +778,8 @@ def write_record(plan: JobPlan, config: JobConfig, result: JobResult) -> WriteRe
     chip, manifest = result.chip, plan.manifest
     return WriteRecord(
         job_id=result.job_id,
-        station_id=config.station_id,
-        operator=config.operator,
+        station_id=config.settings.station_id,
+        operator=config.settings.operator,
         port=result.port,
         chip_family=chip.family if chip else "",
         mac=chip.mac if chip else "",

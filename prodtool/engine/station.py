@@ -366,18 +366,7 @@ class Station:
             cancel.cancel(Reason.CANCELLED)
 
     def _job_config(self) -> JobConfig:
-        s = self.settings
-        return JobConfig(
-            station_id=s.station_id,
-            operator=s.operator,
-            baud_rates=s.baud_rates,
-            connect_attempts=s.connect_attempts,
-            retries=s.retries,
-            job_timeout_s=s.job_timeout_s,
-            shell_timeout_s=s.shell_timeout_s,
-            quarantine_policy=s.quarantine_policy,
-            transcripts=self.paths.transcripts,
-        )
+        return JobConfig(settings=self.settings, transcripts=self.paths.transcripts)
 
     def _work(self, slot: _Slot, job: _Runnable) -> None:
         result = record_result(job.run(), job.plan, job.config, self._writelog, self._publish)

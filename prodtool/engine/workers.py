@@ -351,7 +351,7 @@ class RemoteJob:
             return JobResult(self.job_id, self.port, JobState.FAILED, Reason.INTERNAL, detail)
         self._cancel.on_cancel(lambda: self.pool.cancel(worker, self.job_id, self._cancel.reason))
         # The job's own watchdog bounds it; this bound is for a worker that hangs as a whole.
-        if not flight.done.wait(flight.config.job_timeout_s + 60):
+        if not flight.done.wait(flight.config.settings.job_timeout_s + 60):
             worker.process.kill()  # the reader sees the pipe close and settles the job
             flight.done.wait()
         assert flight.result is not None

@@ -106,6 +106,16 @@ def families() -> list[ChipFamily]:
         return list(_families.values())
 
 
+def usb_ids() -> tuple[str, ...]:
+    """Every family's USB-serial adapters as "vid:pid" (hex), first seen first: the hot-plug
+    filter's default (Settings.usb_ids)."""
+    seen: dict[str, None] = {}
+    for family in families():
+        for usb in family.usb_ids:
+            seen.setdefault(f"{usb.vid:04x}:{usb.pid:04x}", None)
+    return tuple(seen)
+
+
 def names() -> list[str]:
     """Every canonical family name, sorted (for `--family` choices and messages)."""
     return sorted(f.name for f in families())

@@ -29,6 +29,7 @@ from prodtool.flash.events import JobFinished, JobState, PortEvent, Reason
 from prodtool.license.errors import ChipBusy, LicenseQuarantined, NoLicensesLeft
 from prodtool.license.ledger import ChipIdentity, LicenseRecord, Reservation
 from prodtool.license.model import AuthMethod, DeliveryMode, LicenseState, Manifest, NvsTarget
+from prodtool.settings import Settings
 
 NVS = NvsTarget(0x9000, 0x6000, "tuya")
 MAC = "10:20:30:40:50:60"
@@ -205,7 +206,7 @@ def run_job(
         port="fake0",
         plan=plan,
         ledger=ledger,
-        config=JobConfig(baud_rates=(115200,), job_timeout_s=timeout, retries=0),
+        config=JobConfig(Settings(baud_rates=(115200,), job_timeout_s=timeout, retries=0)),
         emit=events.append,
         active=Chips(script.twins),
         opener=lambda _url: FakeSerial(script),

@@ -84,7 +84,7 @@ def test_our_license_with_a_damaged_key_is_rewritten(station: Station) -> None:
 def test_apply_settings_reaches_the_next_job(station: Station) -> None:
     with station:
         station.apply_settings(station.settings.replace(auto_start=True, operator="bea"))
-        assert station.auto_start and station._job_config().operator == "bea"
+        assert station.auto_start and station._job_config().settings.operator == "bea"
 
 
 def test_supervisor_ledger_commands(station: Station, capsys: pytest.CaptureFixture[str]) -> None:

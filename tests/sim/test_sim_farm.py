@@ -11,6 +11,7 @@ import pytest
 import serial
 
 from prodtool.families.esp.sim.rom import SYNC_PAYLOAD
+from prodtool.families.family import UnknownFamilyError
 from prodtool.sim import ChipFarm, ChipMode, SimChip, parse_fault
 from prodtool.sim.process import SimProcess, SimProcessError
 from tests.sim.simtools import ShellClient, SlipClient
@@ -128,7 +129,7 @@ def test_one_chip_served_alone() -> None:
 def test_farm_refuses_unknown_settings() -> None:
     with pytest.raises(ValueError, match="unknown transport"):
         ChipFarm(transport="usb")
-    with pytest.raises(ValueError, match="unknown chip family"):
+    with pytest.raises(UnknownFamilyError, match="unknown chip family"):
         ChipFarm(family="esp8266")
 
 

@@ -147,11 +147,12 @@ class EspFamily(ChipFamily):
 _COMMON: dict[str, Any] = {
     "vendor": "Espressif",
     "usb_ids": (
+        UsbId(0x303A, 0x1001, "Espressif USB-Serial/JTAG"),
         UsbId(0x10C4, 0xEA60, "Silicon Labs CP210x"),
         UsbId(0x1A86, 0x7523, "WCH CH340"),
-        UsbId(0x1A86, 0x55D4, "WCH CH9102"),
+        UsbId(0x1A86, 0x55D4, "WCH CH343/CH9102"),
         UsbId(0x0403, 0x6001, "FTDI FT232R"),
-        UsbId(0x303A, 0x1001, "Espressif USB-Serial/JTAG"),
+        UsbId(0x0403, 0x6010, "FTDI FT2232"),
     ),
     "rom_baud": 115200,
     "baud_rates": (921600, 460800, 115200),
