@@ -31,6 +31,7 @@ from prodtool.engine.qa_transcript import (
 from prodtool.engine.station import Station
 from prodtool.engine.support import Bundle, BundleError
 from prodtool.errors import UserError
+from prodtool.families import registry
 from prodtool.families.registry import DEFAULT_FAMILY
 from prodtool.license.model import AuthMethod, DeliveryMode
 from prodtool.paths import StationPaths
@@ -149,8 +150,9 @@ def replay(
     records = parse_transcript(bundle.transcript)
     if not records:
         raise BundleError("the bundle has no transcript to replay")
-    setup = infer_setup(records)
     shape = package_shape(bundle)
+    family = registry.get(shape.chip_family)
+    setup = infer_setup(records, family)
     settings = settings or replay_settings(bundle)
     with tempfile.TemporaryDirectory(prefix="prodtool-replay-") as tmp:
         folder = Path(tmp)
@@ -189,7 +191,7 @@ def replay(
             )
             target = "simulated chip"
     replayed = parse_transcript(lines)
-    recorded_steps, replayed_steps = job_steps(records), job_steps(replayed)
+    recorded_steps, replayed_steps = job_steps(records, family), job_steps(replayed, family)
     replayed_reason, replayed_detail = outcome(replayed)
     return ReplayResult(
         job_id=bundle.job_id,

@@ -150,6 +150,18 @@ class ChipFamily:
             return self.read_image(data, name=name)
         return None
 
+    def transcript_blocks(self, sent: bytes) -> list[int]:
+        """The sequence numbers of the flash data blocks in what the host sent, in order.
+
+        Support compares a job with its replay by these steps; [] when not decoded.
+        """
+        return []
+
+    def loader_answered(self, received: bytes) -> bool:
+        """Whether the chip's loader answered at all in what the host received (support infers
+        a chip that never entered its loader when it did not)."""
+        return bool(received)
+
     def image_version(self, head: bytes) -> str | None:
         """The version of the app whose first `version_probe` bytes are `head` (None: no app)."""
         return None

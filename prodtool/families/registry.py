@@ -99,6 +99,15 @@ def find(name: str) -> ChipFamily | None:
         return None
 
 
+def canonical(name: str) -> str:
+    """A chip name as packages and faults spell it: the registered family's name, else the
+    name lower-cased without dashes or brackets ("ESP32-S3" -> "esp32s3")."""
+    family = find(name)
+    if family is not None:
+        return family.name
+    return name.lower().replace("-", "").replace("(", "").replace(")", "").split(" ")[0]
+
+
 def families() -> list[ChipFamily]:
     """Every registered family, built-in ones first."""
     _load_env()

@@ -10,11 +10,12 @@ UART at 115200 once the app has started.
 from __future__ import annotations
 
 import contextlib
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from prodtool.families.esp import appimage
+from prodtool.families.esp import appimage, slip
 from prodtool.families.family import ChipFamily, ImageError, ImageInfo, ShellAccess, UsbId
 from prodtool.flash.events import Reason
 
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from prodtool.families.driver import CancelToken, ChipDriver, DriverSink
     from prodtool.sim.chip import SimulatedChip
     from prodtool.sim.faults import Fault
+
+_FLASH_DATA_OPS = frozenset({0x03, 0x11})  # FLASH_DATA, FLASH_DEFL_DATA
+_SYNC_OP = 0x08
 
 # Image header chip ids (esp_chip_id_t), for naming the chip a foreign image is built for.
 IMAGE_CHIP_IDS: dict[int, str] = {
@@ -111,6 +115,20 @@ class EspFamily(ChipFamily):
             raise ImageError(f"{name} is damaged: its checksum or SHA-256 digest does not match")
         return ImageInfo(
             chip=self.name, version=descriptor.version, size=length, project=descriptor.project
+        )
+
+    def transcript_blocks(self, sent: bytes) -> list[int]:
+        """FLASH_DATA and FLASH_DEFL_DATA requests carry their sequence number at byte 12."""
+        return [
+            struct.unpack_from("<I", frame, 12)[0]
+            for frame in slip.frames(sent)
+            if len(frame) >= 16 and frame[0] == 0x00 and frame[1] in _FLASH_DATA_OPS
+        ]
+
+    def loader_answered(self, received: bytes) -> bool:
+        """A SYNC response frame: the ROM answered."""
+        return any(
+            len(f) >= 2 and f[0] == 0x01 and f[1] == _SYNC_OP for f in slip.frames(received)
         )
 
     def image_version(self, head: bytes) -> str | None:
