@@ -116,10 +116,13 @@ def families() -> list[ChipFamily]:
 
 
 def usb_ids() -> tuple[str, ...]:
-    """Every family's USB-serial adapters as "vid:pid" (hex), first seen first: the hot-plug
-    filter's default (Settings.usb_ids)."""
+    """The families' USB-serial adapters as "vid:pid" (hex), first seen first: the hot-plug
+    filter's default (Settings.usb_ids). Read when settings load, so it does not import the
+    `PRODTOOL_FAMILIES` modules (they may import the settings themselves)."""
     seen: dict[str, None] = {}
-    for family in families():
+    with _lock:
+        registered = list(_families.values())
+    for family in registered:
         for usb in family.usb_ids:
             seen.setdefault(f"{usb.vid:04x}:{usb.pid:04x}", None)
     return tuple(seen)
