@@ -36,9 +36,15 @@ class SimProcess:
         seed: int = 0,
         startup_timeout: float = 20.0,
         python: str = sys.executable,
+        mix: Sequence[tuple[int, str]] = (),
     ) -> None:
-        self.argv = [python, "-m", "prodtool", "sim", "serve", "--chips", str(chips)]
-        self.argv += ["--family", family, "--transport", transport, "--seed", str(seed)]
+        """`mix`: (count, family) pairs, in order, instead of `chips` of `family`."""
+        mix = mix or [(chips, family)]
+        self.argv = [python, "-m", "prodtool", "sim", "serve"]
+        for count, name in mix:
+            self.argv += ["--chips", str(count), "--family", name]
+        chips = sum(count for count, _name in mix)
+        self.argv += ["--transport", transport, "--seed", str(seed)]
         for spec in faults:
             self.argv += ["--fault", spec]
         if app_version is not None:

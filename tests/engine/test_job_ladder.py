@@ -25,7 +25,7 @@ from prodtool.families.driver import (
     Region,
 )
 from prodtool.families.family import ChipFamily
-from prodtool.flash.events import JobFinished, JobState, PortEvent, Reason
+from prodtool.flash.events import JobFinished, JobState, LogLine, PortEvent, Reason
 from prodtool.license.errors import ChipBusy, LicenseQuarantined, NoLicensesLeft
 from prodtool.license.ledger import ChipIdentity, LicenseRecord, Reservation
 from prodtool.license.model import AuthMethod, DeliveryMode, LicenseState, Manifest, NvsTarget
@@ -221,6 +221,23 @@ def run_job(
     if not isinstance(log, FullDisk):
         assert [r.reason for r in log.records] == [result.reason.value]
     return job, ledger, log
+
+
+def test_a_failure_logs_the_family_s_hint_for_its_reason() -> None:
+    family = FakeFamily(name="fake", title="Fake", hints={Reason.NO_ANSWER: "bridge CEN to GND"})
+    plan = JobPlan(package_id="pkg-ladder", manifest=_manifest(), family=family)
+    script = Script(where="identify", error=DriverError(Reason.NO_ANSWER, "silent"))
+    events: list[PortEvent] = []
+    PortJob(
+        port="fake0",
+        plan=plan,
+        ledger=FakeLedger(script),
+        config=JobConfig(Settings(baud_rates=(115200,), retries=0)),
+        emit=events.append,
+        opener=lambda _url: FakeSerial(script),
+    ).run()
+    texts = [e.text for e in events if isinstance(e, LogLine)]
+    assert "Fake: bridge CEN to GND" in texts
 
 
 def test_a_clean_run_passes_and_verifies_the_license() -> None:

@@ -16,6 +16,7 @@ from prodtool.cli.main import main
 from prodtool.engine.station import Station
 from prodtool.families import registry
 from prodtool.flash.events import JobFinished
+from prodtool.flash.serialport import open_serial
 from prodtool.license.builder import build_package, demo_licenses, demo_signing_key
 from prodtool.license.model import AuthMethod, DeliveryMode, LicenseState, ScryptParams
 from prodtool.paths import StationPaths
@@ -45,6 +46,18 @@ class TestToyContract(DriverContract):
 
 def test_the_registry_knows_it_by_every_name() -> None:
     assert registry.get("TOY1") is TOY and "toy" in registry.names()
+
+
+def test_one_farm_serves_toy_and_esp_chips_each_speaking_its_own_protocol() -> None:
+    with ChipFarm(families=["toy", "esp32c3", "toy"]) as farm:
+        for url, chip in zip(farm.urls, farm.chips, strict=True):
+            family = registry.get(chip.family)
+            port = open_serial(url)
+            try:
+                info = family.open_driver(port, baud=family.rom_baud).identify(family.name)
+            finally:
+                port.close()
+            assert (info.family, info.mac) == (chip.family, chip.mac)
 
 
 def _package(folder: Path, licenses: int = 4) -> Path:
