@@ -11,6 +11,10 @@ and on failure: `release` if the AuthKey never left, `mark_needs_check` if it ma
 license is never lost and never handed to a second chip. Link errors before the AuthKey leaves
 retry the connection at the next lower baud rate. A watchdog cancels the job (→ TIMEOUT), which
 closes the port so any blocked read returns at once.
+
+The job drives the chip only through the plan's `ChipFamily` and its `ChipDriver`, and the
+firmware's shell through `TuyaShell`. It returns its result; the station writes the record and
+announces `JobFinished` (`record_result`), for a job run here, in a worker process, or lost.
 """
 
 from __future__ import annotations
