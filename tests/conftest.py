@@ -24,6 +24,9 @@ THREAD_GRACE_SECONDS = 5.0
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--port", action="store", default=None, help="a real chip's serial port")
     parser.addoption(
+        "--family", action="store", default=None, help="the real chip's family (with --port)"
+    )
+    parser.addoption(
         "--soak", action="store_true", default=False, help="full-size reliability runs"
     )
 

@@ -44,3 +44,10 @@ def test_slowest_adapter_limits_the_rate() -> None:
     slowest = slowest_adapter(("1a86:55d3", "10c4:ea60", "ffff:0001"))
     assert slowest is not None and slowest.max_baud == 921600
     assert slowest_adapter(("ffff:0001",)) is None
+
+
+def test_the_default_filter_covers_every_family_s_adapters() -> None:
+    from prodtool.families import registry
+
+    missing = set(registry.usb_ids()) - set(DEFAULT_USB_IDS)
+    assert registry.usb_ids() and not missing, f"add these to prodtool.adapters: {missing}"

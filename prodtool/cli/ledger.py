@@ -9,6 +9,8 @@ from pathlib import Path
 
 from prodtool.cli.common import add_data_dir_option, paths_from
 from prodtool.cli.ledger_fix import register_fixes
+from prodtool.families import registry
+from prodtool.families.registry import DEFAULT_FAMILY
 from prodtool.license.formats import printable
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState
@@ -32,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_data_dir_option(imp)
     imp.add_argument("file", type=Path)
     imp.add_argument("--product-name", default="")
-    imp.add_argument("--chip", default="esp32c3", help="chip family the licenses are for")
+    imp.add_argument("--chip", default=DEFAULT_FAMILY, help="chip family the licenses are for")
     imp.set_defaults(func=_import_list)
     register_fixes(commands)
 
@@ -100,7 +102,7 @@ def _import_list(args: argparse.Namespace) -> int:
     with Ledger.for_station(paths_from(args)) as ledger:
         known = {m.package_id for m in ledger.packages()}
         package_id = ledger.import_license_list(
-            args.file, product_name=args.product_name, chip_family=args.chip
+            args.file, product_name=args.product_name, chip_family=registry.get(args.chip).name
         )
         count = ledger.manifest(package_id).license_count
     verb = "already imported" if package_id in known else "imported"

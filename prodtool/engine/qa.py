@@ -23,12 +23,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from prodtool.engine.job import open_port
 from prodtool.engine.qa_read import ChipReading, read_chip
 from prodtool.engine.qa_text import Say
 from prodtool.engine.writelog import read_records
 from prodtool.errors import UserError
-from prodtool.flash.drivers.tuya_shell import version_tuple
-from prodtool.flash.job import open_port
+from prodtool.families.tuya_shell import version_tuple
 from prodtool.license.errors import LedgerError
 from prodtool.license.ledger import ChipIdentity, Ledger, LicenseRecord
 from prodtool.license.model import AuthMethod, DeliveryMode, LicenseState, Manifest

@@ -7,15 +7,12 @@ AuthKey exactly 32. The checks never quote the AuthKey back.
 from __future__ import annotations
 
 import hashlib
-import re
 import string
 import unicodedata
 from collections.abc import Sequence
 
-UUID_PATTERN = r"[A-Za-z0-9]{16}(?:[A-Za-z0-9]{4})?"
-AUTHKEY_PATTERN = r"[A-Za-z0-9]{32}"
-_UUID = re.compile(UUID_PATTERN)
-_AUTHKEY = re.compile(AUTHKEY_PATTERN)
+from prodtool.credentials import AUTHKEY_RE as _AUTHKEY
+from prodtool.credentials import UUID_RE as _UUID
 
 
 def uuid_problem(uuid: str) -> str | None:

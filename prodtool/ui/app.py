@@ -82,7 +82,7 @@ def run(paths: StationPaths, options: GuiOptions) -> int:
 
             farm = start_demo(window, stack, ports=options.ports)
             if options.faults:
-                from prodtool.flash.sim import parse_fault  # noqa: PLC0415 - demo only
+                from prodtool.sim import parse_fault  # noqa: PLC0415 - demo only
 
                 for spec in options.faults:
                     farm.chips[0].add_fault(parse_fault(spec))

@@ -9,9 +9,9 @@ import pytest
 
 from prodtool.cli.main import main
 from prodtool.engine.writelog import read_records
-from prodtool.flash.sim import ChipFarm
 from prodtool.paths import StationPaths
 from prodtool.settings import save_settings
+from prodtool.sim import ChipFarm
 from tests.engine.simhelp import fast_settings, package
 
 pytestmark = pytest.mark.sim

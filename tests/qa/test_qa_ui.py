@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 from prodtool.engine.station import Station
 from prodtool.engine.support import bundle_bytes
 from prodtool.flash.events import JobState
-from prodtool.flash.sim import ChipFarm, parse_fault
 from prodtool.paths import station_paths
+from prodtool.sim import ChipFarm, parse_fault
 from prodtool.ui.app import build_window
 from prodtool.ui.window import StationWindow
 from tests.engine.simhelp import fast_settings

@@ -17,12 +17,12 @@ import pytest
 from prodtool.engine.demo import build_demo_package
 from prodtool.engine.reconcile import Outcome, reconcile_ports
 from prodtool.engine.writelog import read_records, verify_chain
-from prodtool.flash.sim import ChipFarm, SimChip
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState
 from prodtool.license.pg_store import POOL_KEY_FILE, init_pool
 from prodtool.paths import StationPaths
 from prodtool.settings import save_settings
+from prodtool.sim import ChipFarm, SimulatedChip
 from tests.reliability.harness import (
     TINY_FIRMWARE,
     Audit,
@@ -90,7 +90,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
         pool = str(request.getfixturevalue("pool_url"))
         init_pool(pool, paths.keys / POOL_KEY_FILE)
     save_settings(fast_settings(job_processes=2, ledger_url=pool), paths.settings)
-    drawer: list[SimChip] = []  # chips taken off the line after they passed
+    drawer: list[SimulatedChip] = []  # chips taken off the line after they passed
     audit = Audit()
     survived = finished = 0
     settled = dict.fromkeys(Outcome, 0)

@@ -19,11 +19,11 @@ from prodtool.engine.reconcile import reconcile_ports
 from prodtool.engine.station import Station
 from prodtool.engine.writelog import read_records, verify_chain
 from prodtool.flash.events import JobFinished, Reason
-from prodtool.flash.sim import ChipFarm, SimChip
 from prodtool.license.ledger import ENV_URL
 from prodtool.license.model import LicenseState
 from prodtool.license.pg_store import POOL_KEY_FILE, init_pool
 from prodtool.paths import StationPaths
+from prodtool.sim import ChipFarm, SimulatedChip
 from tests.engine.simhelp import Recorder
 from tests.reliability.harness import (
     TINY_FIRMWARE,
@@ -94,7 +94,7 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
     injected, rounds, jobs = 0, 0, 0
     reasons: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
-    drawer: list[SimChip] = []
+    drawer: list[SimulatedChip] = []
     audit = Audit()
     deadline = time.monotonic() + budget
     with (

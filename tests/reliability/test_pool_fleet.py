@@ -22,11 +22,11 @@ from prodtool.cli.main import main
 from prodtool.engine.demo import build_demo_package
 from prodtool.engine.fleetlog import FLEET_FORMAT
 from prodtool.engine.writelog import read_records, verify_chain
-from prodtool.flash.sim import ChipFarm
 from prodtool.license.model import LicenseState
 from prodtool.license.pg_store import PgLedger, init_pool
 from prodtool.paths import StationPaths
 from prodtool.settings import save_settings
+from prodtool.sim import ChipFarm
 from tests.pgserver import Server
 from tests.reliability.harness import (
     TINY_FIRMWARE,

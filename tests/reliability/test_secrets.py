@@ -22,9 +22,9 @@ from prodtool.engine.station import Station
 from prodtool.engine.support import build_bundle
 from prodtool.engine.writelog import read_records
 from prodtool.flash.events import JobState
-from prodtool.flash.sim import ChipFarm, parse_fault
 from prodtool.license.builder import demo_licenses
 from prodtool.paths import station_paths
+from prodtool.sim import ChipFarm, parse_fault
 from prodtool.ui.app import build_window
 from prodtool.ui.dialogs import PasswordDialog
 from prodtool.ui.window import StationWindow

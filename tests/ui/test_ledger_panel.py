@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 
 from prodtool.engine.demo import build_demo_package
 from prodtool.engine.station import Station
-from prodtool.flash.sim import ChipFarm
 from prodtool.license.model import LicenseState
+from prodtool.sim import ChipFarm
 from prodtool.ui.ledger_panel import LedgerPanel, local_time
 from prodtool.ui.window import StationWindow
 from tests.engine.simhelp import fast_settings

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QFormLayout, QLabel
 from pytestqt.qtbot import QtBot
 
 from prodtool.engine.station import Station
-from prodtool.flash.sim import ChipFarm
+from prodtool.sim import ChipFarm
 from prodtool.ui.qa_page import QaPage
 from prodtool.ui.window import StationWindow
 from tests.engine.simhelp import fast_settings

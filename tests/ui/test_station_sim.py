@@ -16,8 +16,8 @@ from pytestqt.qtbot import QtBot
 from prodtool.engine.demo import build_demo_package
 from prodtool.engine.station import Station
 from prodtool.flash.events import JobState
-from prodtool.flash.sim import ChipFarm, parse_fault
 from prodtool.license.builder import demo_licenses
+from prodtool.sim import ChipFarm, parse_fault
 from prodtool.ui.demo import start_demo
 from prodtool.ui.dialogs import PasswordDialog
 from prodtool.ui.window import StationWindow

@@ -1,0 +1,1 @@
+"""Chip families as plug-ins: `ChipFamily`, `ChipDriver`, the registry (docs/families.md)."""
