@@ -21,7 +21,7 @@ from prodtool.license import pg_schema
 from prodtool.license.errors import ChipBusy
 from prodtool.license.model import LicenseState
 from prodtool.license.pg_store import PgLedger, init_pool, where
-from prodtool.license.testing import chip, loaded_package, make_package
+from prodtool.license.testing import chip, loaded_package
 from prodtool.paths import station_paths
 from prodtool.settings import Settings, save_settings
 from tests.license.flashable import flashable_package
