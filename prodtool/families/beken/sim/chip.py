@@ -67,7 +67,10 @@ class BekenMode(StrEnum):
 class SimTiming:
     """How long the simulated chip takes; IDEAL is instant flash (as the ESP simulator)."""
 
-    window_s: float = 0.05  # boot window after reset (the real length is not published)
+    # Boot window after reset. The real length is not published; 150 ms leaves room for
+    # pyserial's RFC 2217 client, which polls for the server's acknowledgement of an RTS
+    # change every 50 ms before the first LinkCheck can go out.
+    window_s: float = 0.15
     app_boot_s: float = 0.02  # from the window's end to the shell's prompt
     erase_4k: float = 0.0
     erase_64k: float = 0.0
