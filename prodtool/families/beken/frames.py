@@ -20,7 +20,6 @@ CMD_PREAMBLE = b"\x01\xe0\xfc"
 RESP_PREAMBLE = b"\x04\x0e"
 LONG_MARK = 0xFF
 LONG_TAG = 0xF4
-SHORT_MAX = 0xFE  # a short frame's n byte; 0xFF announces the long form
 MAX_LONG = 0x2000  # no command or reply we know is longer; larger lengths are noise
 
 
@@ -39,9 +38,9 @@ class Frame:
 
 
 def encode_command(cmd: int, payload: bytes = b"", *, long: bool = False) -> bytes:
-    """A host-to-chip frame; payloads of 254 bytes or more always take the long form."""
+    """A host-to-chip frame; a payload of 254 bytes or more (n = 0xFF) takes the long form."""
     size = 1 + len(payload)
-    if long or size > SHORT_MAX - 1:
+    if long or size >= LONG_MARK:
         return (
             CMD_PREAMBLE
             + bytes([LONG_MARK, LONG_TAG])

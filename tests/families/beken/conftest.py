@@ -1,0 +1,43 @@
+"""Simulated Beken chips behind real ports, and a driver with a quick link policy for tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from prodtool.families.beken.driver import BekenDriver
+from prodtool.families.beken.link import LinkPolicy
+from prodtool.families.beken.sim.chip import BekenSimChip
+from prodtool.families.beken.sim.serve import BekenServer
+from prodtool.flash.drivers.base import CancelToken
+
+QUICK = LinkPolicy(rounds=2, burst_s=0.4, as_is_burst_s=0.1)
+
+
+@contextmanager
+def served(chip: BekenSimChip, transport: str = "pty") -> Iterator[BekenServer]:
+    with chip.serve(transport) as server:
+        yield server
+
+
+@pytest.fixture
+def open_driver() -> Iterator[Callable[..., BekenDriver]]:
+    """Make drivers that are closed when the test ends."""
+    drivers: list[BekenDriver] = []
+
+    def make(
+        url: str,
+        family: str = "bk7231n",
+        baud: int = 2_000_000,
+        cancel: CancelToken | None = None,
+        policy: LinkPolicy = QUICK,
+    ) -> BekenDriver:
+        driver = BekenDriver(url, family=family, baud=baud, cancel=cancel, policy=policy)
+        drivers.append(driver)
+        return driver
+
+    yield make
+    for driver in drivers:
+        driver.close()
