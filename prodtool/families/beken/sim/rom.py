@@ -128,9 +128,8 @@ class Rom:
                 return Outcome()  # unknown commands go unanswered
             status_fault = self.chip.faults.fire(K.STATUS, op=frame.cmd)
             if status_fault is not None:
-                return Outcome(
-                    self._long(frame.cmd, bytes([status_fault.code]) + frame.payload[:4])
-                )
+                echo = frame.payload[: 5 if frame.cmd == Long.ERASE else 4]
+                return Outcome(self._long(frame.cmd, bytes([status_fault.code]) + echo))
             handler = self._long_handlers().get(frame.cmd)
         else:
             known = _BOOTROM_SHORT if bootrom else _BOOTLOADER_SHORT
