@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -14,6 +16,17 @@ from prodtool.families.beken.sim.serve import BekenServer
 from prodtool.flash.drivers.base import CancelToken
 
 QUICK = LinkPolicy(rounds=2, burst_s=0.4, as_is_burst_s=0.1)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Poll `condition` every 5 ms until it holds or `timeout` passes; its last value."""
+    tick = threading.Event()  # never set: a cancellable sleep
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        tick.wait(0.005)
+    return True
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from prodtool.families.beken.sim.faults import parse_beken_fault
 from prodtool.flash.drivers.base import CancelToken, DriverError, Region
 from prodtool.flash.drivers.tuya_shell import TuyaShell, WriteReply
 from prodtool.flash.events import Reason
-from tests.families.beken.conftest import served
+from tests.families.beken.conftest import served, wait_until
 
 pytestmark = [
     pytest.mark.sim,
@@ -91,7 +91,7 @@ def test_the_license_goes_over_the_shell_at_the_variant_baud(open_driver: MakeDr
 def test_a_running_app_is_reached_by_the_reboot_frame(open_driver: MakeDriver) -> None:
     chip = BekenSimChip("bk7231n", app_version="0.9")
     with served(chip) as server:
-        assert _wait(lambda: chip.mode is BekenMode.APP)
+        assert wait_until(lambda: chip.mode is BekenMode.APP)
         driver = open_driver(server.url)
         driver.identify()
         assert driver.link_step is LinkStep.REBOOT_FRAME
@@ -101,7 +101,7 @@ def test_a_cen_reset_reaches_a_chip_whose_app_has_no_reboot_hook(open_driver: Ma
     faults = [parse_beken_fault("no-reboot-hook"), parse_beken_fault("no-link")]
     chip = BekenSimChip("bk7231n", app_version="0.9", faults=faults)
     with served(chip, "rfc2217") as server:
-        assert _wait(lambda: chip.mode is BekenMode.APP)
+        assert wait_until(lambda: chip.mode is BekenMode.APP)
         driver = open_driver(server.url)
         driver.identify()
         assert driver.link_step is LinkStep.CEN_RESET
@@ -110,7 +110,7 @@ def test_a_cen_reset_reaches_a_chip_whose_app_has_no_reboot_hook(open_driver: Ma
 def test_without_lines_or_hook_the_failure_names_the_cen_wiring(open_driver: MakeDriver) -> None:
     chip = BekenSimChip("bk7231n", app_version="0.9", faults=[parse_beken_fault("no-reboot-hook")])
     with served(chip) as server:
-        assert _wait(lambda: chip.mode is BekenMode.APP)
+        assert wait_until(lambda: chip.mode is BekenMode.APP)
         with pytest.raises(DriverError) as caught:
             open_driver(server.url).identify()
     assert caught.value.reason is Reason.NO_ANSWER
@@ -223,12 +223,3 @@ def test_cancel_mid_write_stops_between_sectors(open_driver: MakeDriver) -> None
     assert half.is_set()
     tail = regions[0].data[-0x1000:]
     assert bytes(chip.flash[len(regions[0].data) - 0x1000 : len(regions[0].data)]) != tail
-
-
-def _wait(condition: Callable[[], bool], timeout: float = 3.0) -> bool:
-    event = threading.Event()
-    for _ in range(int(timeout / 0.005)):
-        if condition():
-            return True
-        event.wait(0.005)
-    return condition()

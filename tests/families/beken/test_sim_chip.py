@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import serial
@@ -18,7 +18,7 @@ from prodtool.families.beken.sim.faults import (
     BekenFaultSpecError,
     parse_beken_fault,
 )
-from tests.families.beken.conftest import served
+from tests.families.beken.conftest import served, wait_until
 
 pytestmark = pytest.mark.sim
 
@@ -178,15 +178,6 @@ def test_boot_window_then_app_and_the_reboot_frame() -> None:
 
 def mode_of(chip: BekenSimChip) -> BekenMode:
     return chip.mode
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 3.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.001)
-    return True
 
 
 def test_an_image_for_another_chip_does_not_boot() -> None:
