@@ -301,26 +301,37 @@ class BekenDriver:
 
     # ---------------------------------------------------------------- flash
 
+    def planned(self, regions: Sequence[Region]) -> list[Region]:
+        """The regions as this variant writes them: nothing below its floor (BK7231T: 0x11000).
+
+        A whole-flash (QIO) image at 0x0 is written from 0x11000 on a BK7231T; a region that lies
+        wholly below the floor (a bootloader) is left out.
+        """
+        floor = self.variant.write_floor
+        out: list[Region] = []
+        for region in regions:
+            end = region.offset + len(region.data)
+            if region.offset >= floor:
+                out.append(region)
+            elif end > floor:
+                cut = floor - region.offset
+                out.append(Region(floor, region.data[cut:], region.name, region.secret))
+        return out
+
     def check_fits(self, regions: Sequence[Region]) -> None:
         size = self.flash_size
-        floor = self.variant.write_floor
         for region in regions:
-            name = region.name or "image"
             end = region.offset + len(region.data)
-            if region.offset < floor:
-                raise DriverError(
-                    Reason.WRONG_CHIP,
-                    f"{name} starts at {region.offset:#x}: {self.variant.title} keeps its "
-                    f"bootloader, nothing below {floor:#x} is written",
-                )
             if size is not None and end > size:
                 raise DriverError(
-                    Reason.FIRMWARE_TOO_LARGE, f"{name} ends at {end:#x}, the flash holds {size:#x}"
+                    Reason.FIRMWARE_TOO_LARGE,
+                    f"{region.name or 'image'} ends at {end:#x}, the flash holds {size:#x}",
                 )
 
     def write_regions(self, regions: Sequence[Region], progress: ProgressFn) -> None:
         t = self._need()
         self.check_fits(regions)
+        regions = self.planned(regions)
         total = sum(len(r.data) for r in regions)
         done = 0
         try:
@@ -528,7 +539,7 @@ class BekenDriver:
     def verify_regions(self, regions: Sequence[Region]) -> None:
         self._need()
         try:
-            for region in regions:
+            for region in self.planned(regions):
                 self._cancel.check()
                 if not region.data:
                     continue

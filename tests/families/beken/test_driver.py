@@ -19,6 +19,7 @@ from prodtool.families.beken.sim.faults import parse_beken_fault
 from prodtool.flash.drivers.base import CancelToken, DriverError, Region
 from prodtool.flash.drivers.tuya_shell import TuyaShell, WriteReply
 from prodtool.flash.events import Reason
+from prodtool.flash.sim.faults import parse_fault
 from tests.families.beken.conftest import served, wait_until
 
 pytestmark = [
@@ -193,14 +194,16 @@ def test_reads_return_what_was_written(open_driver: MakeDriver) -> None:
         assert driver.read(0x11000 + 100, 5000) == regions[0].data[0x11000 + 100 : 0x11000 + 5100]
 
 
-def test_bk7231t_refuses_a_region_below_its_bootloader(open_driver: MakeDriver) -> None:
-    with served(BekenSimChip("bk7231t")) as server:
+def test_bk7231t_writes_a_qio_image_from_0x11000(open_driver: MakeDriver) -> None:
+    chip = BekenSimChip("bk7231t")
+    boot = bytes(chip.flash[:0x11000])
+    qio = image.make_qio_image("bk7231t", "7.0", size=SIZE)
+    with served(chip) as server:
         driver = open_driver(server.url, "bk7231t")
-        driver.identify()
-        with pytest.raises(DriverError) as caught:
-            driver.write_regions([Region(0, b"\x00" * 4096, "qio")], lambda d, t: None)
-    assert caught.value.reason is Reason.WRONG_CHIP
-    assert "nothing below 0x11000" in caught.value.detail
+        seen = full_cycle(driver, [Region(0, qio, "qio"), Region(0, b"\x00" * 0x1000, "boot")])
+        assert wait_until(lambda: chip.app_version() == "7.0")
+    assert bytes(chip.flash[: len(qio)]) == boot + qio[0x11000:]
+    assert seen[-1] == (len(qio) - 0x11000, len(qio) - 0x11000)
 
 
 def test_cancel_mid_write_stops_between_sectors(open_driver: MakeDriver) -> None:
@@ -223,3 +226,23 @@ def test_cancel_mid_write_stops_between_sectors(open_driver: MakeDriver) -> None
     assert half.is_set()
     tail = regions[0].data[-0x1000:]
     assert bytes(chip.flash[len(regions[0].data) - 0x1000 : len(regions[0].data)]) != tail
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason"),
+    [
+        ("no-download", Reason.NO_ANSWER),
+        ("wrong-chip=bk7231t", Reason.WRONG_CHIP),
+        ("wrong-chip=esp32s3", Reason.WRONG_CHIP),
+        ("unplug@block=2", Reason.CABLE_PULLED),
+        ("flash-stuck@offset=0x20000,size=0x1000", Reason.FIRMWARE_VERIFY_FAILED),
+        ("drop@op=0x10", Reason.FIRMWARE_VERIFY_FAILED),
+    ],
+)
+def test_the_shared_fault_kinds(spec: str, reason: Reason, open_driver: MakeDriver) -> None:
+    chip = BekenSimChip("bk7231n", faults=[parse_fault(spec)])
+    with served(chip) as server:
+        driver = open_driver(server.url)
+        with pytest.raises(DriverError) as caught:
+            full_cycle(driver, regions_for("bk7231n"))
+    assert caught.value.reason is reason, caught.value.detail

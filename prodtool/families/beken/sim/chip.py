@@ -19,7 +19,7 @@ seam: `attach`, `detach`, `receive`, `set_lines`, `host_closed`, `unplug_request
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -38,7 +38,8 @@ from prodtool.families.beken.variants import (
     variant_for,
 )
 from prodtool.flash.sim import kvstore
-from prodtool.flash.sim.faults import FaultKind
+from prodtool.flash.sim.faultbook import FaultBook
+from prodtool.flash.sim.faults import Fault, FaultKind
 from prodtool.flash.sim.flashmem import Flash
 from prodtool.flash.sim.loop import EventLoop
 from prodtool.flash.sim.shell import ShellServices, TuyaShell, log_line
@@ -111,7 +112,7 @@ class BekenSimChip:
         index: int = 0,
         seed: int = 0,
         app_version: str | None = None,
-        faults: list[BekenFault] | None = None,
+        faults: Sequence[BekenFault | Fault] | None = None,
         timing: SimTiming = IDEAL,
         shell_echo: bool = True,
         app_size: int = 0x40000,
@@ -124,7 +125,9 @@ class BekenSimChip:
         self.flash_size = chip.size if chip is not None else 0x200000
         self._flash = Flash(self.flash_size)
         self._mac = mac_for(self.variant, seed, index)
-        self.faults = BekenFaultBook(faults)
+        beken = [f for f in faults or [] if isinstance(f, BekenFault)]
+        self.beken_faults = BekenFaultBook(beken)
+        self.faults = FaultBook([f for f in faults or [] if isinstance(f, Fault)])
         self.stats = BekenStats()
         self.status_register = SR_POWER_ON if self.variant.dialect is Dialect.BOOTROM else 0
         self.rom = Rom(self)
@@ -143,6 +146,7 @@ class BekenSimChip:
         self._window_mute = False
         self._software_boot = False
         self.shell = TuyaShell(self._shell_services(), self._send, shell_echo)
+        self._faults_changed()
         self._flash.erase(0, BOOTLOADER_SIZE)
         self._flash.program(0, image.make_bootloader(self.variant.name))
         if app_version is not None:
@@ -183,13 +187,46 @@ class BekenSimChip:
         desc = self._valid_app()
         return desc.version if desc is not None else None
 
-    def add_fault(self, fault: BekenFault) -> None:
-        self.faults.add(fault)
-        if self.loop is not None:
-            self.loop.call_soon(self._apply_wire_faults)
+    def add_fault(self, fault: BekenFault | Fault) -> None:
+        """A Beken fault (`sim/faults.py`) or one of the shared kinds every simulator knows."""
+        if isinstance(fault, BekenFault):
+            self.beken_faults.add(fault)
+        else:
+            self.faults.add(fault)
+        self._faults_changed()
+
+    def remove_fault(self, fault: BekenFault | Fault) -> None:
+        if isinstance(fault, Fault):
+            self.faults.remove(fault)
+        self._faults_changed()
 
     def clear_faults(self) -> None:
+        self.beken_faults.clear()
         self.faults.clear()
+        self._faults_changed()
+
+    def identity(self) -> Variant | None:
+        """The chip the ROM says it is: a `wrong-chip` fault lies (None: not a Beken chip)."""
+        fault = self.faults.persistent(FaultKind.WRONG_CHIP)
+        if fault is None:
+            return self.variant
+        try:
+            return variant_for(fault.chip)
+        except ValueError:
+            return None
+
+    def _faults_changed(self) -> None:
+        stuck: list[tuple[int, int]] = []
+        rot: list[tuple[int, int]] = []
+        for fault in self.faults.faults():
+            region = (fault.offset, fault.offset + fault.size)
+            if fault.kind is FaultKind.FLASH_STUCK:
+                stuck.append(region)
+            elif fault.kind is FaultKind.FLASH_ROT:
+                rot.append(region)
+        with self._flash.lock:
+            self._flash.stuck = stuck
+            self._flash.rot = rot
         if self.loop is not None:
             self.loop.call_soon(self._apply_wire_faults)
 
@@ -219,7 +256,7 @@ class BekenSimChip:
         done = 0
         for a, n in self._wrap(addr, len(data)):
             self._flash.program(a, data[done : done + n])
-            if self.faults.fire(K.BAD_SECTOR, offset=a) is not None:
+            if self.beken_faults.fire(K.BAD_SECTOR, offset=a) is not None:
                 with self._flash.lock:
                     self._flash.data[a] ^= 0x01
             done += n
@@ -303,8 +340,10 @@ class BekenSimChip:
             self._apply_wire_faults()
         self.mode = BekenMode.BOOT_WINDOW
         self._software_boot = software
-        missed = self.faults.fire(K.MISSED_WINDOW) is not None
-        self._window_mute = missed or (software and self.faults.persistent(K.NO_LINK) is not None)
+        missed = self.beken_faults.fire(K.MISSED_WINDOW) is not None
+        no_link = software and self.beken_faults.persistent(K.NO_LINK) is not None
+        never = self.faults.persistent(FaultKind.NO_DOWNLOAD) is not None
+        self._window_mute = missed or no_link or never
         self._later(self.timing.window_s, self._window_closed)
 
     def _window_closed(self) -> None:
@@ -365,6 +404,12 @@ class BekenSimChip:
             elif self.mode is BekenMode.APP:
                 self._text(item)
 
+    def _no_reboot_hook(self) -> bool:
+        return bool(
+            self.beken_faults.persistent(K.NO_REBOOT_HOOK)
+            or self.faults.persistent(FaultKind.NO_DOWNLOAD)
+        )
+
     def _silent(self) -> bool:
         """Off, held in reset or browned out: the UART hears nothing."""
         return self.mode in (BekenMode.UNPLUGGED, BekenMode.RESET, BekenMode.DARK)
@@ -376,10 +421,12 @@ class BekenSimChip:
                 not frame.long
                 and frame.cmd == REBOOT_FRAME_CMD
                 and frame.payload == REBOOT_FRAME_PAYLOAD
-                and not self.faults.persistent(K.NO_REBOOT_HOOK)
+                and not self._no_reboot_hook()
             ):
                 self._software_reboot()
             return
+        if self.faults.persistent(FaultKind.NO_DOWNLOAD):
+            return  # a ROM that never listens (strapped wrong, or not a download UART)
         is_link = not frame.long and frame.cmd == 0x00
         if mode is BekenMode.BOOT_WINDOW:
             if not is_link or self._window_mute:
@@ -393,7 +440,12 @@ class BekenSimChip:
     def _execute(self, frame: Frame) -> None:
         now = self._now()
         start = max(now, self._busy_until)
+        if self.faults.on_command(FaultKind.DROP, frame.cmd) is not None:
+            return
         outcome = self.rom.handle(frame)
+        delay = self.faults.on_command(FaultKind.DELAY, frame.cmd)
+        if delay is not None:
+            outcome.busy += delay.ms / 1000
         due = start + outcome.busy
         self._busy_until = due
         action = outcome.action
@@ -413,11 +465,11 @@ class BekenSimChip:
         link = self.link
         reply = outcome.reply or b""
         baud = outcome.baud
-        if self.faults.fire(K.BAUD_OLD) is not None:
+        if self.beken_faults.fire(K.BAUD_OLD) is not None:
             self._at(due, lambda: self._send(reply))
             self._at(due + outcome.delay, lambda: self._switch(baud))
             return
-        stale = self.faults.fire(K.STALE_LINK)
+        stale = self.beken_faults.fire(K.STALE_LINK)
         if stale is not None:
             link_reply = frames.encode_reply(0x01, b"\x00")
             self._at(due, lambda: self._send(link_reply * stale.count))
@@ -456,7 +508,7 @@ class BekenSimChip:
                 continue
             line = bytes(self._line)
             self._line.clear()
-            if line.strip() == b"reboot" and not self.faults.persistent(K.NO_REBOOT_HOOK):
+            if line.strip() == b"reboot" and not self._no_reboot_hook():
                 self._software_reboot()
                 return
             self.shell.feed(line)
@@ -493,13 +545,19 @@ class BekenSimChip:
         link = self.link
         if link is None:
             return
-        ceiling = self.faults.persistent(K.BAUD_CEILING)
-        corrupt = self.faults.persistent(K.CORRUPT)
+        ceiling = self.beken_faults.persistent(K.BAUD_CEILING)
+        corrupt = self.beken_faults.persistent(K.CORRUPT)
+        shared = self.faults.persistent(FaultKind.CORRUPT)
         if ceiling is not None and link.chip_baud > ceiling.max:
             link.corrupt_tx, link.corrupt_rx = Corrupter(1.0, 1), Corrupter(1.0, 2)
         elif corrupt is not None:
             link.corrupt_tx = Corrupter(corrupt.rate, corrupt.seed)
             link.corrupt_rx = Corrupter(corrupt.rate, corrupt.seed + 1)
+        elif shared is not None:
+            tx = shared.direction in ("tx", "both")
+            rx = shared.direction in ("rx", "both")
+            link.corrupt_tx = Corrupter(shared.rate, shared.seed) if tx else None
+            link.corrupt_rx = Corrupter(shared.rate, shared.seed + 1) if rx else None
         else:
             link.corrupt_tx = link.corrupt_rx = None
 
@@ -509,11 +567,13 @@ class BekenSimChip:
         offset = kv_offset(self.variant, self.flash_size)
 
         def fault(kind: FaultKind) -> bool:
+            if self.faults.fire(kind) is not None:
+                return True
             try:
                 mine = K(kind.value)
             except ValueError:
                 return False
-            return self.faults.fire(mine) is not None
+            return self.beken_faults.fire(mine) is not None
 
         return ShellServices(
             mac=lambda: self.mac,

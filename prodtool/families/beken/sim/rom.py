@@ -24,6 +24,7 @@ from prodtool.families.beken import crc, frames
 from prodtool.families.beken.frames import Frame
 from prodtool.families.beken.sim.faults import BekenFaultKind as K
 from prodtool.families.beken.variants import BOOTLOADER_SIZE, Dialect
+from prodtool.flash.sim.faults import FaultKind
 
 if TYPE_CHECKING:
     from prodtool.families.beken.sim.chip import BekenSimChip
@@ -112,10 +113,12 @@ class Rom:
         self.chip = chip
         self.crc_locked = False  # T bootloader: after CheckCRC, until a LinkCheck
         self.registers: dict[int, int] = {}
+        self.blocks_written = 0  # 4 KiB writes this session: `unplug@block=N` counts them
 
     def reset(self) -> None:
         self.crc_locked = False
         self.registers = {}
+        self.blocks_written = 0
 
     # ---------------------------------------------------------------- dispatch
 
@@ -126,7 +129,7 @@ class Rom:
             known = _BOOTROM_LONG if bootrom else _BOOTLOADER_LONG
             if frame.cmd not in known:
                 return Outcome()  # unknown commands go unanswered
-            status_fault = self.chip.faults.fire(K.STATUS, op=frame.cmd)
+            status_fault = self.chip.beken_faults.fire(K.STATUS, op=frame.cmd)
             if status_fault is not None:
                 echo = frame.payload[: 5 if frame.cmd == Long.ERASE else 4]
                 return Outcome(self._long(frame.cmd, bytes([status_fault.code]) + echo))
@@ -188,9 +191,14 @@ class Rom:
 
     def _read_reg(self, payload: bytes) -> Outcome:
         (addr,) = struct.unpack_from("<I", payload)
-        variant = self.chip.variant
-        value = variant.chip_id if addr == variant.chip_id_reg else self.registers.get(addr, 0)
-        echo = addr + 1 if self.chip.faults.persistent(K.REG_ECHO) else addr
+        variant = self.chip.identity()
+        if variant is None:
+            value = 0  # a foreign chip's ROM (a wrong-chip fault naming a non-Beken chip)
+        elif addr == variant.chip_id_reg:
+            value = variant.chip_id
+        else:
+            value = self.registers.get(addr, 0)
+        echo = addr + 1 if self.chip.beken_faults.persistent(K.REG_ECHO) else addr
         return Outcome(self._short(Short.READ_REG, struct.pack("<II", echo, value)))
 
     def _reboot(self, payload: bytes) -> Outcome:
@@ -202,7 +210,9 @@ class Rom:
         baud, delay_ms = struct.unpack_from("<IB", payload)
         if baud < 9600 or baud > 6_000_000:
             return Outcome()
-        if self.chip.faults.persistent(K.BAUD_REFUSED):
+        if self.chip.beken_faults.persistent(K.BAUD_REFUSED) or self.chip.faults.persistent(
+            FaultKind.NO_BAUD_CHANGE
+        ):
             return Outcome()
         reply = self._short(Short.SET_BAUD, payload[:5])
         return Outcome(reply, action=Action.SET_BAUD, baud=baud, delay=delay_ms / 1000)
@@ -216,13 +226,16 @@ class Rom:
         value = crc.chip_crc(self.chip.read_wrapped(start, length))
         if variant.crc_locks_flash:
             self.crc_locked = True
-        slow = self.chip.faults.persistent(K.SLOW_CRC)
+        slow = self.chip.beken_faults.persistent(K.SLOW_CRC)
         bps = slow.bps if slow is not None else self.chip.timing.crc_bps
         busy = length / bps if bps else 0.0
         return Outcome(self._short(Short.CHECK_CRC, struct.pack("<I", value)), busy)
 
     def _boot_version(self, _payload: bytes) -> Outcome:
-        text = self.chip.variant.boot_version.encode("ascii")
+        variant = self.chip.identity()
+        if variant is None or not variant.boot_version:
+            return Outcome()
+        text = variant.boot_version.encode("ascii")
         return Outcome(self._short(Short.BOOT_VERSION, text))
 
     # ---------------------------------------------------------------- long commands
@@ -250,8 +263,12 @@ class Rom:
         reply = self._long(Long.WRITE_4K, bytes([STATUS_OK]) + payload[:4])
         if len(data) != SECTOR:
             return Outcome(self._long(Long.WRITE_4K, bytes([STATUS_PARAM]) + payload[:4]))
-        faults = self.chip.faults
+        faults = self.chip.beken_faults
+        block = self.blocks_written
+        self.blocks_written += 1
         if faults.fire(K.UNPLUG, offset=addr % self.chip.flash_size) is not None:
+            return Outcome(action=Action.UNPLUG)
+        if self.chip.faults.on_block(FaultKind.UNPLUG, block) is not None:
             return Outcome(action=Action.UNPLUG)
         brownout = faults.fire(K.BROWNOUT, offset=addr % self.chip.flash_size)
         if brownout is not None:
@@ -306,7 +323,7 @@ class Rom:
         chip = self.chip
         if op not in (0x01, 0x31) or not values:
             return Outcome(self._long(Long.WRITE_SR, bytes([STATUS_PARAM, op]) + values))
-        if not chip.faults.persistent(K.SR_STUCK):
+        if not chip.beken_faults.persistent(K.SR_STUCK):
             sr = chip.status_register
             if op == 0x01:
                 sr = (sr & 0xFF00) | values[0]
@@ -319,9 +336,9 @@ class Rom:
 
     def _get_mid(self, _payload: bytes) -> Outcome:
         chip = self.chip
-        mid = b"\x00\x00\x00" if chip.faults.persistent(K.UNKNOWN_MID) else chip.flash_mid
+        mid = b"\x00\x00\x00" if chip.beken_faults.persistent(K.UNKNOWN_MID) else chip.flash_mid
         body = bytes([STATUS_OK, 0x9F]) + mid
-        if chip.faults.persistent(K.MID_LEN):
+        if chip.beken_faults.persistent(K.MID_LEN):
             body += b"\x00"
         return Outcome(self._long(Long.GET_MID, body))
 

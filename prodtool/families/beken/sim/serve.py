@@ -16,6 +16,7 @@ from prodtool.families.beken.sim.chip import IDEAL, BekenSimChip, SimTiming
 from prodtool.families.beken.sim.faults import BekenFault
 from prodtool.flash.sim.chip import SimChip
 from prodtool.flash.sim.farm import TRANSPORTS, ChipFarm, Slot
+from prodtool.flash.sim.faults import Fault
 from prodtool.flash.sim.loop import EventLoop
 
 T = TypeVar("T")
@@ -85,7 +86,7 @@ class BekenFarm(ChipFarm):
         count: int = 1,
         family: str = "bk7231n",
         transport: str = "socket",
-        beken_faults: Iterable[BekenFault] = (),
+        beken_faults: Iterable[BekenFault | Fault] = (),
         app_version: str | None = None,
         seed: int = 0,
         *,
