@@ -184,6 +184,14 @@ def test_a_slow_crc_is_waited_for(open_driver: MakeDriver) -> None:
         full_cycle(open_driver(server.url), regions_for("bk7231n"))
 
 
+def test_a_crc_slower_than_the_floor_fails_with_a_timeout(open_driver: MakeDriver) -> None:
+    chip = BekenSimChip("bk7231n", faults=[parse_beken_fault("slow-crc@bps=20000")])
+    with served(chip) as server, pytest.raises(DriverError) as caught:
+        full_cycle(open_driver(server.url), regions_for("bk7231n"))
+    assert caught.value.reason is Reason.FIRMWARE_VERIFY_FAILED
+    assert "did not answer within" in caught.value.detail
+
+
 def test_reads_return_what_was_written(open_driver: MakeDriver) -> None:
     chip = BekenSimChip("bk7231n")
     regions = regions_for("bk7231n")
