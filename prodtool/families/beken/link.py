@@ -94,6 +94,7 @@ class Linker:
         end = time.monotonic() + seconds
         frame = encode_command(LINK_CHECK)
         while time.monotonic() < end:
+            t.check()
             t.write(frame)
             for reply in t.reader.feed(t.read_some(self.policy.read_slice_s)):
                 if _is_link_reply(reply):
@@ -105,6 +106,7 @@ class Linker:
         """Try each step in each round; the step that linked, or None."""
         policy = self.policy
         for _round in range(policy.rounds):
+            self.t.check()
             if self.lines:
                 self.attempts.append("CEN reset")
                 if self._cen_reset() and self.burst(policy.burst_s):

@@ -39,6 +39,10 @@ class Transport:
 
     # ---------------------------------------------------------------- raw
 
+    def check(self) -> None:
+        """Raise if the job was cancelled (the driver's `CancelToken.check`)."""
+        self._check()
+
     @property
     def baud(self) -> int:
         return int(self.port.baudrate)

@@ -254,3 +254,29 @@ def test_the_shared_fault_kinds(spec: str, reason: Reason, open_driver: MakeDriv
         with pytest.raises(DriverError) as caught:
             full_cycle(driver, regions_for("bk7231n"))
     assert caught.value.reason is reason, caught.value.detail
+
+
+def test_cancel_while_linking_returns_at_once(open_driver: MakeDriver) -> None:
+    cancel = CancelToken()
+    chip = BekenSimChip("bk7231n", faults=[parse_fault("no-download")])
+    failure: list[DriverError] = []
+    started = threading.Event()
+
+    with served(chip) as server:
+        driver = open_driver(server.url, cancel=cancel)
+
+        def link() -> None:
+            started.set()
+            try:
+                driver.identify()
+            except DriverError as error:
+                failure.append(error)
+
+        thread = threading.Thread(target=link)
+        thread.start()
+        assert started.wait(2)
+        assert wait_until(lambda: chip.stats.bytes_in > 0)
+        cancel.cancel()
+        thread.join(1.0)
+        assert not thread.is_alive()
+    assert failure and failure[0].reason is Reason.CANCELLED
