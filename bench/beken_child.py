@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
@@ -43,9 +44,12 @@ def _terminate(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
-def serve(chips: int, transport: str, family: str, timing: str, seed: int) -> int:
+def serve(chips: int, transport: str, family: str, timing: str, seed: int, window: float) -> int:
     signal.signal(signal.SIGTERM, _terminate)
-    farm = BekenFarm(chips, family, transport, seed=seed, timing=TIMINGS[timing])
+    chosen = TIMINGS[timing]
+    if window:
+        chosen = replace(chosen, window_s=window)
+    farm = BekenFarm(chips, family, transport, seed=seed, timing=chosen)
     with farm:
         _answer({"urls": farm.urls})
         for line in sys.stdin:
@@ -79,10 +83,11 @@ class BekenChild:
         family: str = "bk7231n",
         timing: str = "ideal",
         seed: int = 0,
+        window: float = 0.0,
     ) -> None:
         self.argv = [sys.executable, "-m", "bench.beken_child", "--chips", str(chips)]
         self.argv += ["--transport", transport, "--family", family, "--timing", timing]
-        self.argv += ["--seed", str(seed)]
+        self.argv += ["--seed", str(seed), "--window", str(window)]
         self.process: subprocess.Popen[str] | None = None
         self.urls: list[str] = []
 
@@ -142,8 +147,9 @@ def main() -> int:
     parser.add_argument("--family", default="bk7231n")
     parser.add_argument("--timing", choices=sorted(TIMINGS), default="ideal")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--window", type=float, default=0.0, help="boot window, s (0: default)")
     args = parser.parse_args()
-    return serve(args.chips, args.transport, args.family, args.timing, args.seed)
+    return serve(args.chips, args.transport, args.family, args.timing, args.seed, args.window)
 
 
 if __name__ == "__main__":
