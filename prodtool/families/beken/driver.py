@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from contextlib import suppress
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,6 +123,9 @@ class BekenDriver:
             port.baudrate = ROM_BAUD
         except (serial.SerialException, OSError, ValueError) as error:
             raise DriverError(Reason.NO_ANSWER, f"cannot open the port: {error}") from None
+        if hasattr(port, "set_buffer_size"):  # Windows: a 4111-byte read reply needs room
+            with suppress(serial.SerialException, OSError, ValueError):
+                port.set_buffer_size(rx_size=16384, tx_size=16384)
         self._lines = has_lines(port)
         self._t = Transport(port, self._cancel.check)
         return self._t
@@ -337,7 +340,8 @@ class BekenDriver:
         try:
             self._unprotect(t)
             for region in regions:
-                done = self._write_region(t, region, done, total, progress)
+                with self._secret(region):
+                    done = self._write_region(t, region, done, total, progress)
         except PortGoneError as error:
             self._cancel.check()
             raise DriverError(Reason.CABLE_PULLED, str(error)) from None
@@ -444,6 +448,14 @@ class BekenDriver:
         if len(data) != SECTOR:
             raise DriverError(Reason.LINK_ERRORS, f"read at {addr:#x}: {len(data)} bytes")
         return data
+
+    def _secret(self, region: Region) -> AbstractContextManager[None]:
+        """A secret region's bytes stay out of the port's transcript (recorded by size)."""
+        transcript = getattr(self._port_arg, "transcript", None)
+        if region.secret and transcript is not None:
+            opaque: AbstractContextManager[None] = transcript.opaque()
+            return opaque
+        return nullcontext()
 
     # ---------------------------------------------------------------- status register
 
