@@ -36,7 +36,7 @@ def chip_stats(chip: BekenSimChip) -> dict[str, Any]:
         "wire_out_s": link.tx.seconds if link else 0.0,
         "commands": chip.stats.commands,
         "boots": chip.stats.boots,
-        "mode": str(chip.mode),
+        "mode": str(chip.state),
     }
 
 

@@ -73,7 +73,7 @@ def test_bk7231tools_reads_back_what_prodtool_wrote(family: str, tmp_path: Path)
     chip = BekenSimChip(family, timing=SimTiming(window_s=0.6))
     with served(chip, "rfc2217") as server:
         prodtool_cycle(server.url, family, regions)
-        assert wait_until(lambda: chip.mode is BekenMode.APP)
+        assert wait_until(lambda: chip.state is BekenMode.APP)
 
         info = bk7231tools(server.url, "chip_info")
         for words in EXPECT[family]:

@@ -92,7 +92,7 @@ def test_the_license_goes_over_the_shell_at_the_variant_baud(open_driver: MakeDr
 def test_a_running_app_is_reached_by_the_reboot_frame(open_driver: MakeDriver) -> None:
     chip = BekenSimChip("bk7231n", app_version="0.9")
     with served(chip) as server:
-        assert wait_until(lambda: chip.mode is BekenMode.APP)
+        assert wait_until(lambda: chip.state is BekenMode.APP)
         driver = open_driver(server.url)
         driver.identify()
         assert driver.link_step is LinkStep.REBOOT_FRAME
@@ -102,7 +102,7 @@ def test_a_cen_reset_reaches_a_chip_whose_app_has_no_reboot_hook(open_driver: Ma
     faults = [parse_beken_fault("no-reboot-hook"), parse_beken_fault("no-link")]
     chip = BekenSimChip("bk7231n", app_version="0.9", faults=faults)
     with served(chip, "rfc2217") as server:
-        assert wait_until(lambda: chip.mode is BekenMode.APP)
+        assert wait_until(lambda: chip.state is BekenMode.APP)
         driver = open_driver(server.url)
         driver.identify()
         assert driver.link_step is LinkStep.CEN_RESET
@@ -111,7 +111,7 @@ def test_a_cen_reset_reaches_a_chip_whose_app_has_no_reboot_hook(open_driver: Ma
 def test_without_lines_or_hook_the_failure_names_the_cen_wiring(open_driver: MakeDriver) -> None:
     chip = BekenSimChip("bk7231n", app_version="0.9", faults=[parse_beken_fault("no-reboot-hook")])
     with served(chip) as server:
-        assert wait_until(lambda: chip.mode is BekenMode.APP)
+        assert wait_until(lambda: chip.state is BekenMode.APP)
         with pytest.raises(DriverError) as caught:
             open_driver(server.url).identify()
     assert caught.value.reason is Reason.NO_ANSWER

@@ -87,7 +87,7 @@ def test_identity_commands(blank_n: tuple[BekenSimChip, Raw]) -> None:
     assert reg is not None and struct.unpack("<II", reg.payload) == (0x800000, 0x7231C)
     mid = raw.ask(0x0E, bytes([0x9F, 0, 0, 0]), long=True)
     assert mid is not None and mid.payload == bytes.fromhex("009feb6015")
-    assert chip.mode is BekenMode.DOWNLOAD
+    assert chip.state is BekenMode.DOWNLOAD
 
 
 def test_nor_flash_program_is_and_and_erase_is_ff(blank_n: tuple[BekenSimChip, Raw]) -> None:
@@ -161,7 +161,7 @@ def test_boot_window_then_app_and_the_reboot_frame() -> None:
         seen = b""
         while b"tuya>" not in seen and time.monotonic() < deadline:
             seen += raw.port.read(256)
-        assert b"version 3.0.1" in seen and chip.mode is BekenMode.APP
+        assert b"version 3.0.1" in seen and chip.state is BekenMode.APP
         raw.port.write(encode_command(0xFE, b"\x95\x27\x95\x27"))
         # The frame must reach the chip at 460800 before the host changes rate.
         assert wait_until(lambda: chip.stats.boots == 2)
@@ -177,7 +177,7 @@ def test_boot_window_then_app_and_the_reboot_frame() -> None:
 
 
 def mode_of(chip: BekenSimChip) -> BekenMode:
-    return chip.mode
+    return chip.state
 
 
 def test_an_image_for_another_chip_does_not_boot() -> None:

@@ -38,6 +38,7 @@ from prodtool.families.beken.variants import (
     variant_for,
 )
 from prodtool.flash.sim import kvstore
+from prodtool.flash.sim.chip import ChipMode, ChipStats
 from prodtool.flash.sim.faultbook import FaultBook
 from prodtool.flash.sim.faults import Fault, FaultKind
 from prodtool.flash.sim.flashmem import Flash
@@ -64,6 +65,17 @@ class BekenMode(StrEnum):
     APP = "app"
 
 
+_SHARED_MODE = {
+    BekenMode.UNPLUGGED: ChipMode.UNPLUGGED,
+    BekenMode.RESET: ChipMode.RESET,
+    BekenMode.DARK: ChipMode.RESET,
+    BekenMode.BOOT_WINDOW: ChipMode.RESET,
+    BekenMode.DOWNLOAD: ChipMode.DOWNLOAD,
+    BekenMode.APP: ChipMode.APP,
+}
+_OWN_VALUES = {mode.value for mode in BekenMode}
+
+
 @dataclass(frozen=True)
 class SimTiming:
     """How long the simulated chip takes; IDEAL is instant flash (as the ESP simulator)."""
@@ -81,15 +93,6 @@ class SimTiming:
 
 IDEAL = SimTiming()
 NOR = SimTiming(erase_4k=0.045, erase_64k=0.25, program_4k=0.012, crc_bps=1_000_000)
-
-
-@dataclass
-class BekenStats:
-    commands: int = 0
-    bytes_in: int = 0
-    bytes_out: int = 0
-    boots: int = 0
-    link_checks: int = 0
 
 
 def kv_offset(variant: Variant, flash_size: int) -> int:
@@ -128,10 +131,10 @@ class BekenSimChip:
         beken = [f for f in faults or [] if isinstance(f, BekenFault)]
         self.beken_faults = BekenFaultBook(beken)
         self.faults = FaultBook([f for f in faults or [] if isinstance(f, Fault)])
-        self.stats = BekenStats()
+        self.stats = ChipStats()
         self.status_register = SR_POWER_ON if self.variant.dialect is Dialect.BOOTROM else 0
         self.rom = Rom(self)
-        self.mode = BekenMode.UNPLUGGED
+        self.state = BekenMode.UNPLUGGED
         self.loop: EventLoop | None = None
         self.link: Link | None = None
         self.strict_lines = False
@@ -171,8 +174,17 @@ class BekenSimChip:
         return self._flash
 
     @property
+    def mode(self) -> ChipMode:
+        """The state in the shared simulator's words (a boot window or a brown-out: RESET)."""
+        return _SHARED_MODE[self.state]
+
+    @mode.setter
+    def mode(self, value: ChipMode) -> None:
+        self.state = BekenMode(value.value) if value.value in _OWN_VALUES else BekenMode.RESET
+
+    @property
     def app_running(self) -> bool:
-        return self.mode is BekenMode.APP
+        return self.state is BekenMode.APP
 
     def load_app(self, version: str, size: int = 0x40000) -> None:
         """Put a valid app partition for this chip at 0x11000 (a module from a previous run)."""
@@ -286,7 +298,7 @@ class BekenSimChip:
 
     def detach(self) -> None:
         self._epoch += 1
-        self.mode = BekenMode.UNPLUGGED
+        self.state = BekenMode.UNPLUGGED
         if self.link is not None:
             self.link.close()
         self.link = None
@@ -303,11 +315,11 @@ class BekenSimChip:
         del dtr  # not wired on Beken jigs
         old = self._rts
         self._rts = rts
-        if self.mode is BekenMode.UNPLUGGED:
+        if self.state is BekenMode.UNPLUGGED:
             return
         if rts and not old:
             self._epoch += 1
-            self.mode = BekenMode.RESET
+            self.state = BekenMode.RESET
             if self.link is not None:
                 self.link.purge_to_chip()
                 self.link.purge_to_host()
@@ -338,7 +350,7 @@ class BekenSimChip:
             self.link.chip_baud = ROM_BAUD
             self.link.autobaud = False
             self._apply_wire_faults()
-        self.mode = BekenMode.BOOT_WINDOW
+        self.state = BekenMode.BOOT_WINDOW
         self._software_boot = software
         missed = self.beken_faults.fire(K.MISSED_WINDOW) is not None
         no_link = software and self.beken_faults.persistent(K.NO_LINK) is not None
@@ -347,7 +359,7 @@ class BekenSimChip:
         self._later(self.timing.window_s, self._window_closed)
 
     def _window_closed(self) -> None:
-        if self.mode is BekenMode.BOOT_WINDOW:
+        if self.state is BekenMode.BOOT_WINDOW:
             self._boot_flash()
 
     def _valid_app(self) -> image.AppDescriptor | None:
@@ -362,10 +374,10 @@ class BekenSimChip:
     def _boot_flash(self) -> None:
         desc = self._valid_app()
         if desc is None:
-            self.mode = BekenMode.DOWNLOAD  # nothing to run: the ROM keeps listening
+            self.state = BekenMode.DOWNLOAD  # nothing to run: the ROM keeps listening
             return
         self._epoch += 1
-        self.mode = BekenMode.APP
+        self.state = BekenMode.APP
         self._booted_at = self._now()
         self._line.clear()
         link = self.link
@@ -401,7 +413,7 @@ class BekenSimChip:
                 return
             if isinstance(item, Frame):
                 self._frame(item)
-            elif self.mode is BekenMode.APP:
+            elif self.state is BekenMode.APP:
                 self._text(item)
 
     def _no_reboot_hook(self) -> bool:
@@ -412,11 +424,11 @@ class BekenSimChip:
 
     def _silent(self) -> bool:
         """Off, held in reset or browned out: the UART hears nothing."""
-        return self.mode in (BekenMode.UNPLUGGED, BekenMode.RESET, BekenMode.DARK)
+        return self.state in (BekenMode.UNPLUGGED, BekenMode.RESET, BekenMode.DARK)
 
     def _frame(self, frame: Frame) -> None:
-        mode = self.mode
-        if mode is BekenMode.APP:
+        state = self.state
+        if state is BekenMode.APP:
             if (
                 not frame.long
                 and frame.cmd == REBOOT_FRAME_CMD
@@ -428,13 +440,12 @@ class BekenSimChip:
         if self.faults.persistent(FaultKind.NO_DOWNLOAD):
             return  # a ROM that never listens (strapped wrong, or not a download UART)
         is_link = not frame.long and frame.cmd == 0x00
-        if mode is BekenMode.BOOT_WINDOW:
+        if state is BekenMode.BOOT_WINDOW:
             if not is_link or self._window_mute:
                 return
-            self.mode = BekenMode.DOWNLOAD
-        if is_link:
-            self.stats.link_checks += 1
+            self.state = BekenMode.DOWNLOAD
         self.stats.commands += 1
+        self.stats.by_opcode[frame.cmd | (0x100 if frame.long else 0)] += 1
         self._execute(frame)
 
     def _execute(self, frame: Frame) -> None:
@@ -490,7 +501,7 @@ class BekenSimChip:
 
     def _brownout(self, dark_s: float) -> None:
         self._epoch += 1
-        self.mode = BekenMode.DARK
+        self.state = BekenMode.DARK
         if self.link is not None:
             self.link.purge_to_chip()
             self.link.purge_to_host()
