@@ -42,6 +42,7 @@ from prodtool.families.beken.variants import (
     VARIANTS,
     Dialect,
     Variant,
+    is_beken,
     variant_for,
 )
 from prodtool.flash.drivers.base import CancelToken, ChipInfo, DriverError, ProgressFn, Region
@@ -138,6 +139,8 @@ class BekenDriver:
     def identify(self, expect_family: str | None = None) -> ChipInfo:
         """Link, check the chip is the variant expected, read its flash ID, go to the fast rate."""
         if expect_family is not None:
+            if not is_beken(expect_family):
+                raise DriverError(Reason.WRONG_CHIP, f"this is a Beken chip, not {expect_family}")
             self.variant = variant_for(expect_family)
         self._cancel.check()
         t = self._open()

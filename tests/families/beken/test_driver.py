@@ -72,9 +72,12 @@ def test_each_variant_writes_verifies_and_boots(
         assert chip.status_register == SR_POWER_ON  # re-protected as it was
 
 
-def test_the_license_goes_over_the_shell_at_the_variant_baud(open_driver: MakeDriver) -> None:
+@pytest.mark.parametrize("transport", ["pty", "socket"])
+def test_the_license_goes_over_the_shell_at_the_variant_baud(
+    transport: str, open_driver: MakeDriver
+) -> None:
     chip = BekenSimChip("t5")
-    with served(chip) as server:
+    with served(chip, transport) as server:
         driver = open_driver(server.url, "t5")
         full_cycle(driver, regions_for("t5"))
         port = driver._t.port if driver._t is not None else None
@@ -116,6 +119,12 @@ def test_without_lines_or_hook_the_failure_names_the_cen_wiring(open_driver: Mak
             open_driver(server.url).identify()
     assert caught.value.reason is Reason.NO_ANSWER
     assert "CEN" in caught.value.detail and "reboot frame" in caught.value.detail
+
+
+def test_a_family_that_is_not_beken_is_the_wrong_chip(open_driver: MakeDriver) -> None:
+    with served(BekenSimChip("bk7231n")) as server, pytest.raises(DriverError) as caught:
+        open_driver(server.url).identify("esp32c3")
+    assert caught.value.reason is Reason.WRONG_CHIP
 
 
 def test_wrong_variant_is_named(open_driver: MakeDriver) -> None:

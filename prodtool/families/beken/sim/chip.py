@@ -349,6 +349,10 @@ class BekenSimChip:
             self.link.purge_to_chip()
             self.link.chip_baud = ROM_BAUD
             self.link.autobaud = False
+            if self.link.host_baud() is None:
+                # socket:// cannot say the host's rate; a host that reset the chip follows it
+                # back (the driver puts its port at the loader's or the shell's rate).
+                self.link.forget_host()
             self._apply_wire_faults()
         self.state = BekenMode.BOOT_WINDOW
         self._software_boot = software
