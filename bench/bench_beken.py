@@ -110,11 +110,11 @@ def one_cycle(
     return result
 
 
-def single(baud: int, size: int, cycles: int, timing: str) -> list[Cycle]:
+def single(baud: int, size: int, cycles: int, timing: str, window: float = 0.0) -> list[Cycle]:
     qio = image.make_qio_image("bk7231n", "9.9.9", size=size)
     regions = [Region(0, qio, "firmware")]
     out = []
-    with BekenChild(1, timing=timing) as sim:
+    with BekenChild(1, timing=timing, window=window) as sim:
         for n in range(cycles):
             if n:
                 sim.replace([0])
@@ -161,14 +161,16 @@ def main() -> int:
     parser.add_argument("--cycles", type=int, default=2)
     parser.add_argument("--timing", choices=("ideal", "nor"), default="ideal")
     parser.add_argument("--ports", type=int, default=0, help="also run N ports at once")
+    parser.add_argument("--window", type=float, default=0.0, help="boot window, s (0: 0.15)")
+    parser.add_argument("--bauds", type=int, nargs="+", default=[921_600, 2_000_000])
     args = parser.parse_args()
     size = 256 * 1024 if args.quick else args.size
     cycles = 1 if args.quick else args.cycles
     runs: list[dict[str, Any]] = []
     rows = []
-    for baud in (921_600, 2_000_000):
+    for baud in args.bauds:
         best = min(
-            (c for c in single(baud, size, cycles, args.timing) if c.ok),
+            (c for c in single(baud, size, cycles, args.timing, args.window) if c.ok),
             key=lambda c: c.ratio,
             default=None,
         )
