@@ -264,7 +264,11 @@ class BekenDriver:
         ladder = [self._want_baud] + [b for b in self.variant.fast_bauds if b < self._want_baud]
         for baud in ladder:
             self._cancel.check()
-            if self._try_baud(t, baud):
+            # A second try at the same rate: a command garbled by a late switch on the host
+            # side is not the adapter's limit.
+            if self._try_baud(t, baud) or (
+                self._relink_at_rom_baud(t, linker) and self._try_baud(t, baud)
+            ):
                 return baud
             if not self._relink_at_rom_baud(t, linker):
                 raise DriverError(
@@ -276,8 +280,7 @@ class BekenDriver:
     def _try_baud(self, t: Transport, baud: int) -> bool:
         payload = _u32(baud) + bytes([BAUD_DELAY_MS])
         t.send(0x0F, payload)
-        t.flush()
-        self._cancel.wait(BAUD_DELAY_MS / 2000)
+        t.wait_sent(11, margin=BAUD_DELAY_MS / 2000)
         t.set_baud(baud)
         t.reader.clear()
         with suppress(ReplyTimeoutError):
@@ -605,9 +608,12 @@ class BekenDriver:
         t = self._need()
         try:
             self._reprotect(t)
-            t.send(0x0E, b"\xa5")
-            t.flush()
-            self._cancel.wait(0.005)
+            # Twice, as Beken's own tools do: a Reboot lost to a late rate change on the host
+            # side leaves the chip in download mode; a second one after a reboot is noise in
+            # the boot window. Both must be out before the port goes to the shell's rate.
+            for _ in range(2):
+                t.send(0x0E, b"\xa5")
+                t.wait_sent(6)
             t.set_baud(self.shell_baud)
             t.reader.clear()
         except PortGoneError as error:

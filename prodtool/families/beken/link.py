@@ -143,8 +143,5 @@ class Linker:
         t = self.t
         t.set_baud(self.shell_baud)
         t.write(data)
-        t.flush()
-        # The bytes must be on the wire before the rate changes back (a pty or a network
-        # port may still hold them after flush): their wire time plus a margin.
-        self.sleep(len(data) * 10 / self.shell_baud + 0.02)
+        t.wait_sent(len(data))  # the bytes must be out before the rate changes back
         t.set_baud(ROM_BAUD)

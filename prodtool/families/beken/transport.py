@@ -8,6 +8,7 @@ often. I/O errors from the port (the adapter vanished) become `PortGoneError`.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -75,6 +76,25 @@ class Transport:
         if self.port.timeout != READ_SLICE_S:
             self.port.timeout = READ_SLICE_S
         self._timeout_set = True
+
+    def wait_sent(self, nbytes: int, margin: float = 0.02, limit: float = 0.2) -> None:
+        """Until the last `nbytes` written have left the port (before a rate change).
+
+        `flush` waits for a UART's transmitter, then the bytes' wire time plus `margin`: a pty
+        or a network port may still hold them, and `out_waiting` is asked where it means
+        something (at most `limit`).
+        """
+        self.flush()
+        deadline = time.monotonic() + limit
+        tick = threading.Event()
+        try:
+            while int(self.port.out_waiting or 0) and time.monotonic() < deadline:
+                self._check()
+                tick.wait(0.001)
+        except (serial.SerialException, OSError, ValueError, TypeError, AttributeError):
+            pass  # no queue to ask about (socket://)
+        tick.wait(nbytes * 10 / max(1, self.baud) + margin)
+        self._check()
 
     def read_some(self, wait: float) -> bytes:
         """Whatever arrives within `wait` seconds (at least one read)."""
