@@ -15,13 +15,15 @@ from typing import Any
 
 from bench.common import machine, read_results, table
 
-BENCHMARKS = ("cycle", "scaling", "vs_esptool", "window", "memory", "ledger")
+BENCHMARKS = ("cycle", "scaling", "vs_esptool", "window", "memory", "ledger", "list_import", "pool")
 
 
 def _run(name: str, quick: bool) -> float:
     argv = [sys.executable, "-m", f"bench.bench_{name}"]
     if quick and name == "ledger":
         argv += ["--licenses", "100000", "--reserves", "10"]
+    elif quick and name == "pool":
+        argv += ["--licenses", "100000", "--chips", "3"]
     elif quick:
         argv.append("--quick")
     print(f"\n=== {' '.join(argv[1:])}", flush=True)
@@ -117,7 +119,37 @@ def summary() -> list[list[Any]]:
                     "",
                 ]
             )
+    lists = read_results("list_import")
+    for run in lists["rows"] if lists else []:
+        ok = run["peak_rss_mb"] < lists["target_mb"] if lists else False
+        rows.append(
+            [
+                f"{run['licenses']}-row {run['format']} list import, peak RSS",
+                f"{run['peak_rss_mb']:.0f} MB",
+                "< 300 MB",
+                _v(ok),
+            ]
+        )
+    rows += _pool_rows()
     return rows
+
+
+def _pool_rows() -> list[list[Any]]:
+    pool = read_results("pool")
+    if not pool:
+        return []
+    load, four, ratio = pool["load"], pool["four_stations"], pool["fleet_ratio"]
+    p99 = max(four["p99_ms"].values())
+    return [
+        [
+            f"pool load {load['licenses']:,}",
+            f"{load['load_total_s']:.2f} s",
+            "<= 20 s",
+            _v(load["load_total_s"] <= 20),
+        ],
+        ["pool, 4x32 ports: worst move p99", f"{p99:.2f} ms", "<= 5 ms", _v(p99 <= 5)],
+        ["pool fleet ratio (ledger only)", f"{ratio:.3f}", ">= 0.9", _v(ratio >= 0.9)],
+    ]
 
 
 def _v(ok: bool) -> str:

@@ -11,7 +11,7 @@ import sys
 
 import serial
 
-from prodtool.flash.drivers.tuya_shell import TuyaShell, WriteReply
+from prodtool.families.tuya_shell import TuyaShell, WriteReply
 
 
 def main(argv: list[str]) -> int:

@@ -32,8 +32,8 @@ from bench.beken_child import BekenChild
 from bench.common import MIB, table, write_results
 from prodtool.families.beken import image
 from prodtool.families.beken.driver import BekenDriver
-from prodtool.flash.drivers.base import Region
-from prodtool.flash.drivers.tuya_shell import TuyaShell, WriteReply
+from prodtool.families.driver import Region
+from prodtool.families.tuya_shell import TuyaShell, WriteReply
 
 TARGET_RATIO = 1.15
 UUID = "uuidbench0000000001a"

@@ -29,7 +29,7 @@ from bench.beken_child import BekenChild
 from bench.common import MIB, table, write_results
 from prodtool.families.beken import image
 from prodtool.families.beken.driver import BekenDriver
-from prodtool.flash.drivers.base import Region
+from prodtool.families.driver import Region
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIM = ROOT / "tests" / "families" / "beken" / "bktools_cli.py"

@@ -294,10 +294,10 @@ class SimGroup:
 
 def firmware_image(size: int) -> bytes:
     """The demo package's image of that size (same bytes the station writes)."""
-    from prodtool.engine.demo import APP_OFFSET, DEMO_VERSION  # noqa: F401 - re-exported
-    from prodtool.flash.appimage import make_app_image
+    from prodtool.engine.demo import DEMO_VERSION
+    from prodtool.families import registry
 
-    return make_app_image(version=DEMO_VERSION, size=size, chip="esp32c3")
+    return registry.get(registry.DEFAULT_FAMILY).make_image(version=DEMO_VERSION, size=size)
 
 
 def failures(cycles: Sequence[Cycle]) -> list[str]:

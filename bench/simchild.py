@@ -22,10 +22,10 @@ import sys
 from types import TracebackType
 from typing import Any
 
-from prodtool.flash.sim import ChipFarm, SimChip
+from prodtool.sim import ChipFarm, SimulatedChip
 
 
-def chip_stats(chip: SimChip) -> dict[str, Any]:
+def chip_stats(chip: SimulatedChip) -> dict[str, Any]:
     link = chip.link
     return {
         "bytes_in": chip.stats.bytes_in,

@@ -20,7 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication
 
 from prodtool.flash.events import JobState
-from prodtool.flash.sim import ChipFarm, parse_fault
+from prodtool.sim import ChipFarm, parse_fault
 from prodtool.paths import station_paths
 from prodtool.settings import Settings
 from prodtool.ui.app import application, build_window

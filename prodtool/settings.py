@@ -20,12 +20,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from prodtool.adapters import DEFAULT_USB_IDS  # common USB-serial bridges, named there
 from prodtool.errors import StorageError, UserError
 
 SETTINGS_VERSION = 1
 DEFAULT_BAUD_RATES = (921600, 460800, 115200)
-# Common USB-serial bridges on ESP boards: Espressif USB-JTAG, CP210x, CH340/CH343, FTDI.
-DEFAULT_USB_IDS = ("303a:1001", "10c4:ea60", "1a86:7523", "1a86:55d4", "0403:6001", "0403:6010")
 
 _log = logging.getLogger(__name__)
 
@@ -63,6 +62,9 @@ class Settings:
     deny: tuple[str, ...] = ("/dev/ttyS*",)  # port-name globs never used
     supervisor_pin_hash: str = ""
     quarantine_policy: QuarantinePolicy = QuarantinePolicy.QUARANTINE
+    # The license pool several stations share (postgresql://user@host/db, no password: that is
+    # kept in keys/pgpass, 0600); empty: the station folder's own SQLite ledger.
+    ledger_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # unknown keys, kept
 
     def replace(self, **changes: Any) -> Settings:

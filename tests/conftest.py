@@ -16,11 +16,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.pgserver import pg_server, pool_url  # noqa: F401 - the pool tests' server
+
 THREAD_GRACE_SECONDS = 5.0
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--port", action="store", default=None, help="a real chip's serial port")
+    parser.addoption(
+        "--family", action="store", default=None, help="the real chip's family (with --port)"
+    )
     parser.addoption(
         "--soak", action="store_true", default=False, help="full-size reliability runs"
     )
@@ -50,6 +55,7 @@ def _isolated_folders(
         monkeypatch.setenv(variable, str(home / sub))
     station = home / "station"
     monkeypatch.setenv("PRODTOOL_DATA_DIR", str(station))
+    monkeypatch.delenv("PRODTOOL_LEDGER", raising=False)
     return station
 
 

@@ -11,6 +11,7 @@ from prodtool.engine.console import EventPrinter, format_summary
 from prodtool.engine.demo import build_demo_package
 from prodtool.engine.station import Station
 from prodtool.errors import UserError
+from prodtool.families.registry import DEFAULT_FAMILY
 from prodtool.settings import load_settings
 
 
@@ -45,7 +46,7 @@ def has_display() -> bool:
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    from prodtool.flash.sim import ChipFarm, FaultSpecError, parse_fault  # noqa: PLC0415
+    from prodtool.sim import ChipFarm, FaultSpecError, parse_fault  # noqa: PLC0415
 
     for spec in args.fault:  # a bad spec is refused before anything starts
         try:
@@ -59,12 +60,12 @@ def demo_command(args: argparse.Namespace) -> int:
     paths = paths_from(args)
     package, password = build_demo_package(paths.root / "demo", licenses=max(64, 2 * args.ports))
     settings = load_settings(paths.settings).replace(operator="demo")
-    with ChipFarm(count=args.ports, family="esp32c3", transport="socket") as farm:
+    with ChipFarm(count=args.ports, family=DEFAULT_FAMILY, transport="socket") as farm:
         for spec in args.fault:
             farm.chips[0].add_fault(parse_fault(spec))
         with Station(paths, settings) as station:
             station.load_package(package, password)
-            station.subscribe(EventPrinter(as_json=args.json))
+            station.subscribe(EventPrinter(as_json=args.json, demo=True))
             station.add_ports(farm.urls, start=True)
             station.wait_idle()
             summary = station.summary()

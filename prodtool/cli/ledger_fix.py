@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from prodtool.cli.common import add_data_dir_option, paths_from
+from prodtool.engine.ledger_actions import quarantine_license, settle_license
 from prodtool.engine.reconcile import Outcome, reconcile_ports
 from prodtool.errors import UserError
 from prodtool.license.ledger import ChipIdentity, Ledger, LicenseRecord
@@ -106,13 +107,6 @@ def _lookup(ledger: Ledger, what: str) -> list[LicenseRecord]:
     return [found] if found else []
 
 
-def _one(ledger: Ledger, uuid: str) -> LicenseRecord:
-    record = ledger.find_uuid(uuid)
-    if record is None:
-        raise UserError(f"license {uuid} is not in the ledger", code="not_found")
-    return record
-
-
 def _quarantined(args: argparse.Namespace) -> int:
     with Ledger.for_station(paths_from(args)) as ledger:
         records = ledger.quarantined(args.package_id)
@@ -125,24 +119,14 @@ def _quarantined(args: argparse.Namespace) -> int:
 
 def _quarantine(args: argparse.Namespace) -> int:
     with Ledger.for_station(paths_from(args)) as ledger:
-        record = _one(ledger, args.uuid)
-        ledger.quarantine(record.license_id, reason=args.reason)
+        record = quarantine_license(ledger, args.uuid, reason=args.reason)
     print(f"{args.uuid} quarantined (was {record.state.value})")
     return 0
 
 
 def _settle(args: argparse.Namespace) -> int:
     with Ledger.for_station(paths_from(args)) as ledger:
-        record = _one(ledger, args.uuid)
-        chip = None
-        if args.found_on:
-            family = ledger.manifest(record.package_id).chip_family
-            try:
-                chip = ChipIdentity(family=family, mac=args.found_on, chip_id="")
-            except ValueError:
-                raise UserError(f"{args.found_on} is not a MAC address", code="usage") from None
-            chip = ChipIdentity(family, chip.mac, chip.mac.replace(":", ""))
-        state = ledger.settle(record.license_id, found_on=chip)
+        state = settle_license(ledger, args.uuid, found_on_mac=args.found_on or None)
     print(f"{args.uuid}: {LicenseState.NEEDS_CHECK.value} -> {state.value}")
     return 0
 

@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from prodtool.cli.common import add_data_dir_option, paths_from
-from prodtool.engine.export import KEY_FILE, export_log, station_key, verify_export
+from prodtool.engine.export import KEY_FILE, export_log, sig_path, station_key, verify_export
+from prodtool.errors import UserError
 from prodtool.settings import load_settings
 
 
@@ -38,6 +39,8 @@ def export_command(args: argparse.Namespace) -> int:
 
 def verify_command(args: argparse.Namespace) -> int:
     paths = paths_from(args)
+    if sig_path(args.file).is_dir():
+        raise UserError(f"{sig_path(args.file)} is a folder, not the export's signature file")
     trusted = station_key(paths).public_key() if (paths.keys / KEY_FILE).exists() else None
     report = verify_export(args.file, trusted=trusted, expect_fingerprint=args.key_fingerprint)
     print(f"{args.file}: {report.records} records, signed by key {report.key_fingerprint or '?'}")

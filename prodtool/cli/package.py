@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from prodtool.cli.common import add_data_dir_option, paths_from, read_password_file
+from prodtool.cli.supervisor import add_pin_option, require_supervisor
 from prodtool.errors import UserError
+from prodtool.families import registry
 from prodtool.license.builder import build_package, demo_licenses, demo_signing_key
+from prodtool.license.formats import printable
 from prodtool.license.keys import generate_issuer_keys, load_private_key
 from prodtool.license.ledger import Ledger
 from prodtool.license.licenselist import read_license_list
@@ -62,7 +65,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     build.add_argument(
         "--nvs", metavar="OFFSET:SIZE:NAMESPACE", help="for --auth-method esp-idf-nvs"
     )
-    build.add_argument("--chip", default="esp32c3", help="chip family, e.g. esp32c3, esp32")
+    build.add_argument(
+        "--chip",
+        default=registry.DEFAULT_FAMILY,
+        help=f"chip family: {', '.join(registry.names())}",
+    )
     build.add_argument(
         "--feature", action="append", default=[], metavar="CODE:NAME:paid|free:required|optional"
     )
@@ -94,6 +101,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     trust = commands.add_parser("trust", help="trust an issuer's public key (supervisor)")
     add_data_dir_option(trust)
     trust.add_argument("keyfile", type=Path)
+    add_pin_option(trust)
     trust.set_defaults(func=_trust)
 
     keygen = commands.add_parser("keygen", help="make an issuer key pair for your license server")
@@ -165,6 +173,9 @@ def _build(args: argparse.Namespace) -> int:
     else:
         raise UserError("give --signing-key KEY (or --demo for a demo package)")
     firmware = [_firmware(spec, args.firmware_version) for spec in args.firmware]
+    family = registry.get(args.chip)
+    for spec, (data, offset, _version) in zip(args.firmware, firmware, strict=True):
+        family.check_region(offset, data, name=Path(spec.rpartition("@")[0]).name)
     mode = DeliveryMode(args.mode or ("credential" if firmware else "authorization-only"))
     if mode is DeliveryMode.CREDENTIAL and not firmware:
         raise UserError("--mode credential needs at least one --firmware FILE@OFFSET")
@@ -188,7 +199,7 @@ def _build(args: argparse.Namespace) -> int:
         firmware=firmware,
         signing_key=signing_key,
         communication=[c.strip() for c in args.communication.split(",") if c.strip()],
-        chip_family=args.chip,
+        chip_family=family.name,
         min_firmware_version=args.min_firmware_version,
         auth_method=method,
         nvs=_nvs(args.nvs, method),
@@ -259,7 +270,7 @@ def _inspect(args: argparse.Namespace) -> int:
             f" ({'paid' if feature.paid else 'free'}, "
             f"{'required' if feature.required else 'optional'})"
         )
-    print("\n".join(lines))
+    print("\n".join(printable(line) for line in lines))
     return 0
 
 
@@ -268,6 +279,9 @@ def _load(args: argparse.Namespace) -> int:
     package = open_package(
         args.package, read_password_file(args.password_file), TrustStore.for_station(paths)
     )
+    family = registry.get(package.manifest.chip_family)
+    for image in package.manifest.firmware:  # refused before the ledger takes the licenses
+        family.check_region(image.offset, package.firmware_bytes(image), name=image.file)
     with Ledger.for_station(paths) as ledger:
         before = {m.package_id for m in ledger.packages()}
         package_id = ledger.load_package(package)
@@ -282,7 +296,9 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _trust(args: argparse.Namespace) -> int:
-    kid = TrustStore.for_station(paths_from(args)).add(args.keyfile)
+    paths = paths_from(args)
+    require_supervisor(args, paths, "trust a new issuer key")
+    kid = TrustStore.for_station(paths).add(args.keyfile)
     print(f"trusted issuer key {kid}")
     return 0
 

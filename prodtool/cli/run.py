@@ -14,6 +14,7 @@ from prodtool.cli.common import add_data_dir_option, paths_from, read_password_f
 from prodtool.engine.console import EventPrinter, format_summary
 from prodtool.engine.station import Station
 from prodtool.errors import UserError
+from prodtool.license.formats import printable
 from prodtool.settings import Settings, load_settings
 
 
@@ -60,16 +61,20 @@ def run_command(args: argparse.Namespace) -> int:
     settings = settings_for(args, load_settings(paths.settings))
     if args.package and not args.password_file:
         raise UserError("a package needs --password-file", code="usage")
-    printer = EventPrinter(as_json=args.json)
     with Station(paths, settings) as station:
         if args.package:
             manifest = station.load_package(args.package, read_password_file(args.password_file))
         else:
             manifest = station.load_license_list(args.license_list)
+        printer = EventPrinter(as_json=args.json, demo=manifest.demo)
         if not args.json:
+            demo = "package "
+            if manifest.demo:
+                demo = "DEMO package (demo licenses, not for production) "
+            name = printable(manifest.product_name or manifest.product_id)
             print(
-                f"package {manifest.package_id}: {manifest.product_name or manifest.product_id} "
-                f"({manifest.delivery_mode.value}, {manifest.chip_family})",
+                f"{demo}{manifest.package_id}: {name} "
+                f"({manifest.delivery_mode.value}, {printable(manifest.chip_family)})",
                 flush=True,
             )
         station.subscribe(printer)

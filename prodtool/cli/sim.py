@@ -1,7 +1,9 @@
-"""`prodtool sim serve`: simulated chips on virtual serial ports, for demos, tests and benchmarks.
+"""`prodtool sim serve` and `prodtool sim image`: simulated chips for demos, tests and benchmarks.
 
-Prints one port name or URL per chip, one per line, then serves until SIGINT or SIGTERM and
-exits 0. See docs/simulated-chips.md.
+`serve` prints one port name or URL per chip, one per line, then serves until SIGINT or SIGTERM
+and exits 0; `--chips N --family F` pairs repeat to mix families, in order. `image` writes a
+firmware image that simulated chips of a family boot. See docs/simulated-chips.md and
+docs/families.md.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 from prodtool.cli.common import add_data_dir_option
 from prodtool.errors import UserError
-from prodtool.flash.sim import ChipFarm, FaultSpecError, parse_fault
-from prodtool.flash.sim.farm import TRANSPORTS
-from prodtool.flash.sim.profiles import PROFILES
+from prodtool.families import registry
+from prodtool.sim import ChipFarm, FaultSpecError, parse_fault
+from prodtool.sim.farm import TRANSPORTS
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,8 +28,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = sim.add_subparsers(dest="sim_command", metavar="ACTION")
     serve = actions.add_parser("serve", help="serve simulated chips until interrupted")
     add_data_dir_option(serve)
-    serve.add_argument("--chips", type=int, default=1, help="how many chips (default 1)")
-    serve.add_argument("--family", choices=sorted(PROFILES), default="esp32c3")
+    serve.add_argument(
+        "--chips",
+        type=int,
+        action="append",
+        default=[],
+        help="how many chips (default 1); repeat with --family to mix families",
+    )
+    serve.add_argument(
+        "--family",
+        action="append",
+        default=[],
+        help=f"their family (default {registry.DEFAULT_FAMILY}): {', '.join(registry.names())}",
+    )
     serve.add_argument("--transport", choices=TRANSPORTS, default="pty" if _posix() else "socket")
     serve.add_argument(
         "--fault",
@@ -38,6 +52,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--app-version", default=None, help="preload a valid app of this version")
     serve.add_argument("--seed", type=int, default=0, help="MAC seed (default 0)")
     serve.set_defaults(func=serve_command)
+    image = actions.add_parser("image", help="write a firmware image simulated chips boot")
+    add_data_dir_option(image)
+    image.add_argument("--family", default=registry.DEFAULT_FAMILY, help="chip family")
+    image.add_argument("--version", required=True, help="the version the app reports")
+    image.add_argument("--size", type=int, default=None, help="image size in bytes")
+    image.add_argument("--out", required=True, type=Path, help="file to write")
+    image.set_defaults(func=image_command)
     sim.set_defaults(func=lambda _args: _usage(sim))
 
 
@@ -50,9 +71,37 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def serve_command(args: argparse.Namespace) -> int:
-    if args.chips < 1:
+def chip_families(chips: list[int], families: list[str]) -> list[str]:
+    """One canonical family name per chip, from the `--chips N --family F` pairs."""
+    chips = chips or [1]
+    families = families or [registry.DEFAULT_FAMILY] * len(chips)
+    if len(chips) != len(families):
+        raise UserError(
+            f"give one --family per --chips ({len(chips)} --chips, {len(families)} --family)",
+            code="sim_args",
+        )
+    if any(count < 1 for count in chips):
         raise UserError("--chips must be at least 1", code="sim_args")
+    names: list[str] = []
+    for count, name in zip(chips, families, strict=True):
+        names += [registry.get(name).name] * count
+    return names
+
+
+def image_command(args: argparse.Namespace) -> int:
+    family = registry.get(args.family)
+    data = family.make_image(version=args.version, size=args.size)
+    family.read_image(data, name=str(args.out))  # what the chips and the package check accept
+    try:
+        args.out.write_bytes(data)
+    except OSError as error:
+        raise UserError(f"cannot write {args.out}: {error.strerror}", code="sim_args") from None
+    print(f"{args.out}: {family.name} image, version {args.version}, {len(data)} bytes")
+    return 0
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    families = chip_families(args.chips, args.family)
     if args.transport == "pty" and not _posix():
         raise UserError("pty needs a POSIX system", hint="use --transport socket", code="sim_args")
     try:
@@ -67,8 +116,7 @@ def serve_command(args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         farm = ChipFarm(
-            count=args.chips,
-            family=args.family,
+            families=families,
             transport=args.transport,
             faults=faults,
             app_version=args.app_version,

@@ -37,9 +37,12 @@ def event_dict(event: PortEvent) -> dict[str, Any]:
 class EventPrinter:
     """A station subscriber that prints from worker threads under one lock."""
 
-    def __init__(self, out: TextIO | None = None, *, as_json: bool = False) -> None:
+    def __init__(
+        self, out: TextIO | None = None, *, as_json: bool = False, demo: bool = False
+    ) -> None:
         self._out = out or sys.stdout
         self._json = as_json
+        self._demo = demo  # a DEMO package: every line says so
         self._lock = threading.Lock()
         self._percent: dict[str, int] = {}
 
@@ -53,7 +56,14 @@ class EventPrinter:
 
     def _format(self, event: PortEvent) -> str | None:
         if self._json:
-            return json.dumps(event_dict(event), ensure_ascii=False)
+            data = event_dict(event)
+            if self._demo:
+                data["demo"] = True
+            return json.dumps(data, ensure_ascii=False)
+        line = self._text(event)
+        return f"DEMO {line}" if line is not None and self._demo else line
+
+    def _text(self, event: PortEvent) -> str | None:
         port = event.port
         if isinstance(event, Progress):
             percent = 100 * event.done // event.total if event.total else 100
@@ -88,7 +98,8 @@ def format_summary(summary: Summary, *, as_json: bool = False) -> str:
     reasons = ", ".join(f"{k} x{v}" for k, v in sorted(summary.reasons.items()))
     left = "?" if summary.licenses_left is None else str(summary.licenses_left)
     return (
-        f"passed {summary.passed}, failed {summary.failed}"
+        ("DEMO (demo licenses, not for production): " if summary.demo else "")
+        + f"passed {summary.passed}, failed {summary.failed}"
         + (f" ({reasons})" if reasons else "")
         + f"; {summary.devices_per_hour:.0f} devices/hour; {left} licenses left;"
         + f" {summary.elapsed_s:.1f} s"

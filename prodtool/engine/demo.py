@@ -10,11 +10,10 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from prodtool.flash.appimage import make_app_image
+from prodtool.families import registry
 from prodtool.license.builder import build_package, demo_licenses, demo_signing_key
 from prodtool.license.model import AuthMethod, DeliveryMode, NvsTarget, ScryptParams
 
-APP_OFFSET = 0x10000
 DEMO_VERSION = "1.2.0"
 DEMO_FIRMWARE_SIZE = 256 * 1024
 DEMO_NVS = NvsTarget(offset=0x9000, size=0x6000, namespace="tuya_auth")
@@ -29,7 +28,7 @@ def build_demo_package(
     mode: DeliveryMode = DeliveryMode.CREDENTIAL,
     auth_method: AuthMethod = AuthMethod.TUYAOPEN_SHELL,
     min_firmware_version: str = "",
-    chip_family: str = "esp32c3",
+    chip_family: str = registry.DEFAULT_FAMILY,
     fast_kdf: bool = False,
     seed: int | None = None,
 ) -> tuple[Path, str]:
@@ -37,14 +36,9 @@ def build_demo_package(
     folder.mkdir(parents=True, exist_ok=True)
     password = secrets.token_urlsafe(12)
     key_id, key = demo_signing_key()
+    family = registry.get(chip_family)
     firmware = (
-        [
-            (
-                make_app_image(version=version, size=firmware_size, chip=chip_family),
-                APP_OFFSET,
-                version,
-            )
-        ]
+        [(family.make_image(version=version, size=firmware_size), family.app_offset, version)]
         if mode is DeliveryMode.CREDENTIAL
         else []
     )
@@ -60,7 +54,7 @@ def build_demo_package(
         order_number="DEMO-0001",
         product_id="demo-plug",
         product_name="Demo smart plug",
-        chip_family=chip_family,
+        chip_family=family.name,
         min_firmware_version=min_firmware_version,
         auth_method=auth_method,
         nvs=DEMO_NVS if auth_method is AuthMethod.ESP_IDF_NVS else None,

@@ -23,11 +23,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from prodtool.engine.job import open_port
 from prodtool.engine.qa_read import ChipReading, read_chip
+from prodtool.engine.qa_text import Say
 from prodtool.engine.writelog import read_records
 from prodtool.errors import UserError
-from prodtool.flash.drivers.tuya_shell import version_tuple
-from prodtool.flash.job import open_port
+from prodtool.families.tuya_shell import version_tuple
 from prodtool.license.errors import LedgerError
 from prodtool.license.ledger import ChipIdentity, Ledger, LicenseRecord
 from prodtool.license.model import AuthMethod, DeliveryMode, LicenseState, Manifest
@@ -63,9 +64,14 @@ class CheckCode(StrEnum):
 
 @dataclass(frozen=True)
 class Check:
+    """One check's outcome; `text` is the English sentence, `say` and `args` what the window
+    needs to word it in another language."""
+
     code: CheckCode
     status: Status
     text: str
+    say: Say | None = None
+    args: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,19 +110,26 @@ class _Checks:
     def __init__(self) -> None:
         self.items: list[Check] = []
 
-    def ok(self, code: CheckCode, text: str) -> None:
-        self.items.append(Check(code, Status.OK, text))
+    def _add(self, code: CheckCode, status: Status, say: Say, args: dict[str, object]) -> None:
+        fields = tuple((name, str(value)) for name, value in args.items())
+        self.items.append(Check(code, status, say.value.format(**dict(fields)), say, fields))
 
-    def fail(self, code: CheckCode, text: str) -> None:
-        self.items.append(Check(code, Status.FAIL, text))
+    def ok(self, code: CheckCode, say: Say, **args: object) -> None:
+        self._add(code, Status.OK, say, args)
 
-    def note(self, code: CheckCode, text: str) -> None:
-        self.items.append(Check(code, Status.NOTE, text))
+    def fail(self, code: CheckCode, say: Say, **args: object) -> None:
+        self._add(code, Status.FAIL, say, args)
+
+    def note(self, code: CheckCode, say: Say, **args: object) -> None:
+        self._add(code, Status.NOTE, say, args)
 
 
-def _order(manifest: Manifest) -> str:
-    product = manifest.product_name or manifest.product_id
-    return f"order {manifest.order_number or '-'}, product {product}"
+def _order(manifest: Manifest, prefix: str = "") -> dict[str, str]:
+    """The order number and product name of a package, as template fields."""
+    return {
+        f"{prefix}order": manifest.order_number or "-",
+        f"{prefix}product": manifest.product_name or manifest.product_id,
+    }
 
 
 def judge(
@@ -131,7 +144,7 @@ def judge(
     checks = _Checks()
     settled = False
     for problem in reading.problems:
-        checks.fail(CheckCode.READ, f"Could not read the chip: {problem}")
+        checks.fail(CheckCode.READ, Say.NOT_READ, problem=problem)
     if reading.identified:
         _check_chip(reading, manifest, checks)
     record = _check_license(reading, ledger, manifest, checks)
@@ -158,11 +171,10 @@ def _check_chip(reading: ChipReading, manifest: Manifest, checks: _Checks) -> No
     wanted = manifest.chip_family.lower().replace("-", "")
     if reading.family != wanted:
         checks.fail(
-            CheckCode.CHIP,
-            f"This chip is {reading.family} ({reading.mac}); the package is for {wanted}",
+            CheckCode.CHIP, Say.CHIP_WRONG, family=reading.family, mac=reading.mac, wanted=wanted
         )
     else:
-        checks.ok(CheckCode.CHIP, f"Chip {reading.family}, MAC {reading.mac}")
+        checks.ok(CheckCode.CHIP, Say.CHIP_OK, family=reading.family, mac=reading.mac)
 
 
 def _check_license(
@@ -170,32 +182,31 @@ def _check_license(
 ) -> LicenseRecord | None:
     if not reading.uuid:
         if reading.auth_source and not reading.problems:
-            checks.fail(
-                CheckCode.LICENSE, f"The chip holds no license ({reading.auth_source} is empty)"
-            )
+            checks.fail(CheckCode.LICENSE, Say.NO_LICENSE, source=reading.auth_source)
         return None
     record = ledger.find_uuid(reading.uuid)
     if record is None:
-        checks.fail(
-            CheckCode.LICENSE,
-            f"UUID {reading.uuid} is not in this station's ledger: it came from elsewhere",
-        )
+        checks.fail(CheckCode.LICENSE, Say.NOT_IN_LEDGER, uuid=reading.uuid)
         return None
     owner = manifest if record.package_id == manifest.package_id else _manifest(ledger, record)
     if owner is None or record.package_id != manifest.package_id:
-        where = f"package {record.package_id}" + (f" ({_order(owner)})" if owner else "")
         checks.fail(
             CheckCode.PACKAGE,
-            f"UUID {reading.uuid} belongs to {where}, not to package {manifest.package_id} "
-            f"({_order(manifest)})",
+            Say.OTHER_ORDER if owner else Say.OTHER_PACKAGE,
+            uuid=reading.uuid,
+            owner=record.package_id,
+            package=manifest.package_id,
+            **_order(manifest),
+            **(_order(owner, "owner_") if owner else {}),
         )
     else:
-        checks.ok(CheckCode.PACKAGE, f"UUID {reading.uuid} belongs to {_order(manifest)}")
+        checks.ok(CheckCode.PACKAGE, Say.PACKAGE_OK, uuid=reading.uuid, **_order(manifest))
     if reading.product_id is not None and reading.product_id != manifest.product_id:
         checks.fail(
             CheckCode.PRODUCT,
-            f"The license record names product {reading.product_id or '(none)'}, "
-            f"the package {manifest.product_id}",
+            Say.PRODUCT_WRONG,
+            named=reading.product_id or "(none)",
+            product=manifest.product_id,
         )
     return record
 
@@ -217,25 +228,16 @@ def _check_binding(
     mine = reading.mac.lower()
     bound = (record.chip_mac or "").lower()
     if not bound and not record.chip_id:
-        checks.fail(
-            CheckCode.BINDING,
-            f"The ledger has not given UUID {record.uuid} to any chip (it is {record.state})",
-        )
+        checks.fail(CheckCode.BINDING, Say.NOT_GIVEN, uuid=record.uuid, state=record.state)
     elif (bound and bound != mine) or (not bound and record.chip_id != reading.chip_id):
         other = bound or record.chip_id
-        checks.fail(
-            CheckCode.BINDING,
-            f"This UUID was written to chip {other}, not this one ({reading.mac})",
-        )
+        checks.fail(CheckCode.BINDING, Say.OTHER_CHIP, other=other, mac=reading.mac)
     else:
-        checks.ok(CheckCode.BINDING, f"The ledger binds UUID {record.uuid} to this chip")
+        checks.ok(CheckCode.BINDING, Say.BOUND_OK, uuid=record.uuid)
     identity = ChipIdentity(family=reading.family, mac=reading.mac, chip_id=reading.chip_id)
     others = [r.uuid for r in ledger.licenses_for_chip(identity) if r.uuid != record.uuid]
     if others:
-        checks.fail(
-            CheckCode.BINDING,
-            f"The ledger also binds this chip to {', '.join(others)}: one chip, one license",
-        )
+        checks.fail(CheckCode.BINDING, Say.TWO_LICENSES, others=", ".join(others))
     if write_log is not None:
         elsewhere = sorted(
             {
@@ -248,8 +250,7 @@ def _check_binding(
         )
         if elsewhere:
             checks.fail(
-                CheckCode.WRITE_LOG,
-                f"The write log shows UUID {record.uuid} also written to {', '.join(elsewhere)}",
+                CheckCode.WRITE_LOG, Say.LOG_ELSEWHERE, uuid=record.uuid, macs=", ".join(elsewhere)
             )
 
 
@@ -258,12 +259,14 @@ def _check_authkey(
 ) -> bool:
     expected = ledger.authkey(record.license_id)
     if hmac.compare_digest(reading.authkey.encode(), expected.encode()):
-        checks.ok(CheckCode.AUTHKEY, "The AuthKey matches the ledger's")
+        checks.ok(CheckCode.AUTHKEY, Say.KEY_OK)
         return True
     checks.fail(
         CheckCode.AUTHKEY,
-        f"The AuthKey on the chip ({fingerprint(reading.authkey)}) is not the one the ledger "
-        f"holds for UUID {record.uuid} ({fingerprint(expected)})",
+        Say.KEY_WRONG,
+        chip_key=fingerprint(reading.authkey),
+        uuid=record.uuid,
+        ledger_key=fingerprint(expected),
     )
     return False
 
@@ -280,31 +283,24 @@ def _check_state(
     """The license's ledger state; True when a needs_check license was settled here."""
     state = record.state
     if state is LicenseState.VERIFIED:
-        checks.ok(CheckCode.LEDGER_STATE, "The ledger records the license as verified")
+        checks.ok(CheckCode.LEDGER_STATE, Say.VERIFIED)
         return False
     if state is LicenseState.NEEDS_CHECK:
         if not settle:
-            checks.fail(
-                CheckCode.LEDGER_STATE,
-                "The ledger still holds this license as needs_check: check again with "
-                "--settle to record it as found on this chip",
-            )
+            checks.fail(CheckCode.LEDGER_STATE, Say.NEEDS_CHECK)
             return False
         if not key_ok:
-            checks.fail(CheckCode.LEDGER_STATE, "Not settled: the chip's AuthKey does not match")
+            checks.fail(CheckCode.LEDGER_STATE, Say.NOT_SETTLED_KEY)
             return False
         identity = ChipIdentity(family=reading.family, mac=reading.mac, chip_id=reading.chip_id)
         try:
             ledger.settle(record.license_id, found_on=identity)
         except LedgerError as error:
-            checks.fail(CheckCode.LEDGER_STATE, f"Not settled: {error.message}")
+            checks.fail(CheckCode.LEDGER_STATE, Say.NOT_SETTLED, why=error.message)
             return False
-        checks.ok(CheckCode.LEDGER_STATE, "Settled: the ledger now records it as verified here")
+        checks.ok(CheckCode.LEDGER_STATE, Say.SETTLED)
         return True
-    checks.fail(
-        CheckCode.LEDGER_STATE,
-        f"The ledger holds this license as {state.value}, not verified",
-    )
+    checks.fail(CheckCode.LEDGER_STATE, Say.OTHER_STATE, state=state.value)
     return False
 
 
@@ -313,18 +309,21 @@ def _check_firmware(reading: ChipReading, manifest: Manifest, checks: _Checks) -
     minimum = manifest.min_firmware_version
     if version is None:
         if minimum or manifest.delivery_mode is DeliveryMode.CREDENTIAL:
-            checks.fail(CheckCode.FIRMWARE, "The firmware version could not be read")
+            checks.fail(CheckCode.FIRMWARE, Say.NO_VERSION)
         return
     if minimum and version_tuple(version) < version_tuple(minimum):
         paid = [f.name or f.code for f in manifest.features]
-        lost = f": devices shipped below it lose {', '.join(paid)}" if paid else ""
         checks.fail(
             CheckCode.FIRMWARE,
-            f"Firmware {version} is older than the package's minimum {minimum}{lost}",
+            Say.TOO_OLD_LOSES if paid else Say.TOO_OLD,
+            version=version,
+            minimum=minimum,
+            **({"features": ", ".join(paid)} if paid else {}),
         )
+    elif minimum:
+        checks.ok(CheckCode.FIRMWARE, Say.FIRMWARE_OK_MIN, version=version, minimum=minimum)
     else:
-        floor = f" (minimum {minimum})" if minimum else ""
-        checks.ok(CheckCode.FIRMWARE, f"Firmware {version}{floor}")
+        checks.ok(CheckCode.FIRMWARE, Say.FIRMWARE_OK, version=version)
     if (
         reading.firmware_version
         and reading.shell_version
@@ -332,11 +331,13 @@ def _check_firmware(reading: ChipReading, manifest: Manifest, checks: _Checks) -
     ):
         checks.note(
             CheckCode.FIRMWARE,
-            f"The image says {reading.firmware_version}, the shell {reading.shell_version}",
+            Say.IMAGE_VS_SHELL,
+            image=reading.firmware_version,
+            shell=reading.shell_version,
         )
     written = manifest.firmware[0].version if manifest.firmware else ""
     if written and version != written:
-        checks.note(CheckCode.FIRMWARE, f"The package wrote firmware {written}; it runs {version}")
+        checks.note(CheckCode.FIRMWARE, Say.OTHER_FIRMWARE, written=written, version=version)
 
 
 def _check_features(
@@ -353,23 +354,25 @@ def _check_features(
         if reading.features is None:
             return  # no record read: the license check already failed
         have = set(reading.features)
-        where = "the license record"
+        say, where = Say.FEATURE_NOT_IN_RECORD, {}
     else:
         owner = _manifest(ledger, record) if record is not None else None
         if owner is None:
             return
         have = {f.code for f in owner.features}
-        where = f"package {owner.package_id}, which the license came from"
+        say, where = Say.FEATURE_NOT_IN_PACKAGE, {"owner": owner.package_id}
     missing = [f for f in required if f.code not in have]
     for feature in missing:
         checks.fail(
             CheckCode.FEATURES,
-            f"Required feature {feature.name or feature.code} ({feature.code}) is missing "
-            f"from {where}",
+            say,
+            name=feature.name or feature.code,
+            feature_code=feature.code,
+            **where,
         )
     if not missing:
         names = ", ".join(f.name or f.code for f in required)
-        checks.ok(CheckCode.FEATURES, f"Required features present: {names}")
+        checks.ok(CheckCode.FEATURES, Say.FEATURES_OK, names=names)
 
 
 def choose_manifest(ledger: Ledger, package_id: str | None) -> Manifest:

@@ -16,10 +16,10 @@ from typing import Any
 
 from serial.tools import list_ports
 
+from prodtool.engine.job import open_port
 from prodtool.engine.qa import QaReport, Status, check_port
 from prodtool.engine.station import port_matches
 from prodtool.errors import StorageError
-from prodtool.flash.job import open_port
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import Manifest
 from prodtool.settings import Settings

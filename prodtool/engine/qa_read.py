@@ -17,16 +17,13 @@ from typing import Any
 
 import serial
 
-from prodtool.flash import esplog
-from prodtool.flash.appimage import APP_OFFSET, read_app_descriptor
-from prodtool.flash.drivers.base import CancelToken, DriverError
-from prodtool.flash.drivers.esp import EspDriver
-from prodtool.flash.drivers.tuya_shell import TuyaShell
-from prodtool.flash.job import open_port
+from prodtool.engine.job import open_port
+from prodtool.families import registry
+from prodtool.families.driver import CancelToken, ChipDriver, DriverError
+from prodtool.families.family import ChipFamily
+from prodtool.families.tuya_shell import TuyaShell
 from prodtool.license.authrecord import parse_nvs_record
 from prodtool.license.model import AuthMethod, Manifest
-
-_DESCRIPTOR_READ = 0x400  # image header + first segment header + esp_app_desc_t, rounded up
 
 
 @dataclass(frozen=True)
@@ -37,7 +34,7 @@ class ChipReading:
     family: str = ""
     mac: str = ""
     chip_id: str = ""
-    app_offset: int = APP_OFFSET
+    app_offset: int = 0  # where the app was looked for (the family's place, or the package's)
     firmware_version: str | None = None  # from the app descriptor in flash
     shell_version: str | None = None  # from `sys_version`
     auth_source: str = ""  # "auth-read" or "NVS partition at 0x9000"
@@ -58,15 +55,15 @@ class ChipReading:
 
 
 class _QuietSink:
-    """esptool's messages for this read: kept as lines, never printed to stdout."""
+    """The driver's messages for this read: kept as lines, never printed to stdout."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
 
-    def esptool_message(self, level: str, text: str) -> None:
+    def driver_message(self, level: str, text: str) -> None:
         self.lines.append(f"{level}: {text}")
 
-    def esptool_progress(self, done: int, total: int) -> None:
+    def driver_progress(self, done: int, total: int) -> None:
         """Reads are short: no progress shown."""
 
 
@@ -82,19 +79,22 @@ def read_chip(
 ) -> ChipReading:
     """Read identity, firmware version and license from the chip on `port` (changes nothing)."""
     cancel = cancel or CancelToken()
+    family = registry.get(manifest.chip_family)
     values: dict[str, Any] = {"port": port}
     problems: list[str] = []
     raw: Any = None
     try:
-        with esplog.route(_QuietSink()):
+        with family.log_route(_QuietSink()):
             raw = opener(port)
             cancel.on_cancel(lambda: _close(raw))
-            driver = EspDriver(raw, baud=baud, connect_attempts=connect_attempts, cancel=cancel)
+            driver = family.open_driver(
+                raw, baud=baud, connect_attempts=connect_attempts, cancel=cancel
+            )
             info = driver.identify()
             values.update(family=info.family, mac=info.mac, chip_id=info.chip_id)
-            _read_flash(driver, manifest, values, problems)
+            _read_flash(driver, family, manifest, values, problems)
             if manifest.auth_method is AuthMethod.TUYAOPEN_SHELL and "firmware_version" in values:
-                driver.reset_to_app()
+                family.start_app(driver, raw)
                 _read_shell(
                     raw,
                     info.mac,
@@ -113,15 +113,19 @@ def read_chip(
 
 
 def _read_flash(
-    driver: EspDriver, manifest: Manifest, values: dict[str, Any], problems: list[str]
+    driver: ChipDriver,
+    family: ChipFamily,
+    manifest: Manifest,
+    values: dict[str, Any],
+    problems: list[str],
 ) -> None:
-    offset = manifest.firmware[0].offset if manifest.firmware else APP_OFFSET
+    offset = manifest.firmware[0].offset if manifest.firmware else family.app_offset
     values["app_offset"] = offset
-    descriptor = read_app_descriptor(driver.read(offset, _DESCRIPTOR_READ))
-    if descriptor is None:
+    version = family.image_version(driver.read(offset, family.version_probe))
+    if version is None:
         problems.append(f"no application image at {offset:#x}")
     else:
-        values["firmware_version"] = descriptor.version
+        values["firmware_version"] = version
     nvs = manifest.nvs
     if manifest.auth_method is not AuthMethod.ESP_IDF_NVS or nvs is None:
         return

@@ -4,24 +4,21 @@ Support compares runs by their *steps*, not their bytes (timing, sync attempts a
 differ between any two runs): the job's states in order, each flash data block sent (by
 sequence number, as esptool numbers them per write), each shell command (consecutive repeats
 folded: `wait_prompt` polls) and the outcome. `infer_setup` turns a failed transcript into the
-simulated-chip fault that reproduces it (see prodtool/flash/sim/faults.py).
+simulated-chip fault that reproduces it (see prodtool/sim/faults.py).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from prodtool.flash.drivers.esp import family_of
+from prodtool.families import registry
+from prodtool.families.family import ChipFamily
 from prodtool.flash.events import JobState, Reason
 
-_SLIP_END, _SLIP_ESC = 0xC0, 0xDB
-_FLASH_DATA_OPS = frozenset({0x03, 0x11})  # FLASH_DATA, FLASH_DEFL_DATA
-_SYNC_OP = 0x08
 _STATES = frozenset(s.value for s in JobState)
 _AUTH_REFUSED = "Authorization write failure"
 _WRONG_CHIP = re.compile(r"this chip is ([\w()\-]+)", re.IGNORECASE)
@@ -44,33 +41,11 @@ def parse_transcript(lines: Iterable[str]) -> list[dict[str, Any]]:
     return records
 
 
-def slip_frames(data: bytes) -> list[bytes]:
-    """The SLIP frames in a byte stream (bytes outside frames are ignored)."""
-    frames: list[bytes] = []
-    current: bytearray | None = None
-    escape = False
-    for byte in data:
-        if byte == _SLIP_END:
-            if current:
-                frames.append(bytes(current))
-            current = bytearray()
-            continue
-        if current is None:
-            continue
-        if escape:
-            current.append({0xDC: _SLIP_END, 0xDD: _SLIP_ESC}.get(byte, byte))
-            escape = False
-        elif byte == _SLIP_ESC:
-            escape = True
-        else:
-            current.append(byte)
-    return frames
-
-
 @dataclass
 class _Walker:
     """Collects steps while walking the records in order."""
 
+    family: ChipFamily
     steps: list[str] = field(default_factory=list)
     state: str = ""
     tx: bytearray = field(default_factory=bytearray)
@@ -80,16 +55,19 @@ class _Walker:
             self.steps.append(step)
 
     def flush_tx(self) -> None:
-        for frame in slip_frames(bytes(self.tx)):
-            if len(frame) >= 16 and frame[0] == 0x00 and frame[1] in _FLASH_DATA_OPS:
-                seq = struct.unpack_from("<I", frame, 12)[0]
-                self.add(f"{self.state}: block {seq}")
+        for seq in self.family.transcript_blocks(bytes(self.tx)):
+            self.add(f"{self.state}: block {seq}")
         self.tx.clear()
 
 
-def job_steps(records: Sequence[dict[str, Any]]) -> list[str]:
-    """The comparable steps of one job, in order, ending with `finished: <reason>`."""
-    walker = _Walker()
+def _family(family: ChipFamily | None) -> ChipFamily:
+    return family if family is not None else registry.get(registry.DEFAULT_FAMILY)
+
+
+def job_steps(records: Sequence[dict[str, Any]], family: ChipFamily | None = None) -> list[str]:
+    """The comparable steps of one job of `family` (wire steps decoded by the family's
+    protocol), in order, ending with `finished: <reason>`."""
+    walker = _Walker(_family(family))
     for record in records:
         direction = record.get("dir")
         if direction == "tx" and "hex" in record:
@@ -139,7 +117,7 @@ def _rx_text(records: Sequence[dict[str, Any]]) -> str:
     return "\n".join(str(r.get("text", "")) for r in records if r.get("dir") == "rx")
 
 
-def _answered_sync(records: Sequence[dict[str, Any]]) -> bool:
+def _loader_answered(records: Sequence[dict[str, Any]], family: ChipFamily) -> bool:
     rx = bytearray()
     for record in records:
         if record.get("dir") == "rx" and "hex" in record:
@@ -147,7 +125,7 @@ def _answered_sync(records: Sequence[dict[str, Any]]) -> bool:
                 rx += bytes.fromhex(str(record["hex"]))
             except ValueError:
                 continue
-    return any(len(f) >= 2 and f[0] == 0x01 and f[1] == _SYNC_OP for f in slip_frames(bytes(rx)))
+    return family.loader_answered(bytes(rx))
 
 
 def _last_block(steps: Sequence[str]) -> int | None:
@@ -158,17 +136,20 @@ def _last_block(steps: Sequence[str]) -> int | None:
     return None
 
 
-def infer_setup(records: Sequence[dict[str, Any]]) -> ReplaySetup:
+def infer_setup(
+    records: Sequence[dict[str, Any]], family: ChipFamily | None = None
+) -> ReplaySetup:
     """The fault (and firmware on the chip) that explains a failed transcript."""
+    family = _family(family)
     reason, detail = outcome(records)
-    steps = job_steps(records)
+    steps = job_steps(records, family)
     if _AUTH_REFUSED in _rx_text(records):
         return ReplaySetup(("auth-reject",), explanation="the shell refused the license")
     if reason == Reason.WRONG_CHIP:
         match = _WRONG_CHIP.search(detail)
         if match:
-            family = family_of(match.group(1))
-            return ReplaySetup((f"wrong-chip={family}",), explanation=f"the chip was a {family}")
+            other = registry.canonical(match.group(1))
+            return ReplaySetup((f"wrong-chip={other}",), explanation=f"the chip was a {other}")
     if reason == Reason.CABLE_PULLED:
         block = _last_block(steps)
         if block is not None:
@@ -176,8 +157,8 @@ def infer_setup(records: Sequence[dict[str, Any]]) -> ReplaySetup:
                 (f"unplug@block={block}",),
                 explanation=f"the link dropped during flash data block {block}",
             )
-    if reason == Reason.NO_ANSWER and not _answered_sync(records):
-        return ReplaySetup(("no-download",), explanation="the chip never answered SYNC")
+    if reason == Reason.NO_ANSWER and not _loader_answered(records, family):
+        return ReplaySetup(("no-download",), explanation="the chip's loader never answered")
     if reason == Reason.FIRMWARE_VERIFY_FAILED:
         match = _VERIFY_AT.search(detail)
         if match:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from prodtool.engine.job import open_port
 from prodtool.engine.qa_read import ChipReading, read_chip
-from prodtool.flash.job import open_port
 from prodtool.license.errors import LedgerError
 from prodtool.license.ledger import ChipIdentity, Ledger, LicenseRecord
 from prodtool.license.model import LicenseState, Manifest

@@ -31,6 +31,8 @@ from prodtool.engine.qa_transcript import (
 from prodtool.engine.station import Station
 from prodtool.engine.support import Bundle, BundleError
 from prodtool.errors import UserError
+from prodtool.families import registry
+from prodtool.families.registry import DEFAULT_FAMILY
 from prodtool.license.model import AuthMethod, DeliveryMode
 from prodtool.paths import StationPaths
 from prodtool.settings import Settings, settings_from_dict
@@ -124,7 +126,7 @@ def package_shape(bundle: Bundle) -> _Shape:
     return _Shape(
         mode=mode,
         auth_method=auth,
-        chip_family=str(manifest.get("chip_family") or record.get("chip_family") or "esp32c3"),
+        chip_family=str(manifest.get("chip_family") or record.get("chip_family") or DEFAULT_FAMILY),
         version=str(firmware.get("version") or record.get("firmware_version") or DEMO_VERSION),
         size=size,
         min_version=str(manifest.get("min_firmware_version") or ""),
@@ -148,8 +150,9 @@ def replay(
     records = parse_transcript(bundle.transcript)
     if not records:
         raise BundleError("the bundle has no transcript to replay")
-    setup = infer_setup(records)
     shape = package_shape(bundle)
+    family = registry.get(shape.chip_family)
+    setup = infer_setup(records, family)
     settings = settings or replay_settings(bundle)
     with tempfile.TemporaryDirectory(prefix="prodtool-replay-") as tmp:
         folder = Path(tmp)
@@ -188,7 +191,7 @@ def replay(
             )
             target = "simulated chip"
     replayed = parse_transcript(lines)
-    recorded_steps, replayed_steps = job_steps(records), job_steps(replayed)
+    recorded_steps, replayed_steps = job_steps(records, family), job_steps(replayed, family)
     replayed_reason, replayed_detail = outcome(replayed)
     return ReplayResult(
         job_id=bundle.job_id,
@@ -213,7 +216,7 @@ def _run_simulated(
     setup: ReplaySetup,
     timeout: float,
 ) -> list[str]:
-    from prodtool.flash.sim import ChipFarm, parse_fault  # noqa: PLC0415 - support only
+    from prodtool.sim import ChipFarm, parse_fault  # noqa: PLC0415 - support only
 
     faults = [parse_fault(spec) for spec in setup.faults]
     app_version = setup.app_version

@@ -23,10 +23,22 @@ from typing import Any, Protocol
 from serial.tools import list_ports
 
 from prodtool.crash import report_crash
+from prodtool.engine.fleetlog import Outbox
+from prodtool.engine.job import (
+    ActiveChips,
+    JobConfig,
+    JobPlan,
+    JobResult,
+    PortJob,
+    new_job_id,
+    open_port,
+    record_result,
+)
 from prodtool.engine.workers import Services, WorkerPool
 from prodtool.engine.writelog import WriteLog
 from prodtool.errors import UserError
-from prodtool.flash.drivers.base import CancelToken, Region
+from prodtool.families import registry
+from prodtool.families.driver import CancelToken, Region
 from prodtool.flash.events import (
     JobState,
     PortAdded,
@@ -35,18 +47,11 @@ from prodtool.flash.events import (
     Reason,
     StateChanged,
 )
-from prodtool.flash.job import (
-    ActiveChips,
-    JobConfig,
-    JobPlan,
-    JobResult,
-    PortJob,
-    new_job_id,
-    open_port,
-)
+from prodtool.license.errors import PackageIdClash
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState, Manifest
-from prodtool.license.package import open_package
+from prodtool.license.package import open_package, read_firmware
+from prodtool.license.pg_store import PgLedger
 from prodtool.license.trust import TrustStore
 from prodtool.paths import StationPaths
 from prodtool.settings import Settings, load_settings
@@ -78,6 +83,7 @@ class Summary:
     elapsed_s: float
     package_id: str = ""
     reasons: dict[str, int] = field(default_factory=dict)
+    demo: bool = False  # the package is a DEMO package: its outputs say so
 
 
 class _Runnable(Protocol):
@@ -85,6 +91,10 @@ class _Runnable(Protocol):
 
     @property
     def job_id(self) -> str: ...
+    @property
+    def plan(self) -> JobPlan: ...
+    @property
+    def config(self) -> JobConfig: ...
     def run(self) -> JobResult: ...
 
 
@@ -135,13 +145,18 @@ class Station:
         self._active = ActiveChips()
         self._ledger = Ledger.for_station(paths)  # thread-safe: one lock, short transactions
         self._writelog = WriteLog(paths.write_log)
+        self._outbox = (  # a pool's stations ship their write log to it
+            Outbox(paths.write_log, self._ledger, self.settings.station_id)
+            if isinstance(self._ledger, PgLedger)
+            else None
+        )
         self._plan: JobPlan | None = None
         self._plan_id = ""
         self._pool: WorkerPool | None = None
         if self.settings.job_processes > 0 and opener is open_port:
             # A test's own opener cannot cross into another process: those jobs stay threads.
             self._pool = WorkerPool(
-                Services(self._ledger, self._writelog, self._active, self._publish),
+                Services(self._ledger, self._active, self._publish),
                 limit=self.settings.job_processes,
                 data_dir=str(self.paths.root),
             )
@@ -182,12 +197,20 @@ class Station:
     def load_package(self, path: Path, password: str) -> Manifest:
         """Open, verify and load a package into the ledger; its firmware stays in memory."""
         package = open_package(Path(path), password, TrustStore.for_station(self.paths))
-        package_id = self._ledger.load_package(package)
         manifest = package.manifest
+        family = registry.get(manifest.chip_family)
         regions = tuple(
-            Region(image.offset, package.firmware_bytes(image), name=image.file)
+            Region(image.offset, read_firmware(package.path, image), name=image.file)
             for image in manifest.firmware
         )
+        for region in regions:  # refused before the ledger takes a single license
+            family.check_region(region.offset, region.data, name=region.name)
+        package_id = self._ledger.load_package(package)  # refuses another package, same id
+        # Follow the manifest recorded at the first load, and flash only images whose size and
+        # SHA-256 are the recorded ones (read_firmware checks them): never what a later file
+        # under that id says.
+        if self._ledger.manifest(package_id) != manifest:
+            raise PackageIdClash(f"the package {package_id} differs from the one loaded before")
         first = manifest.firmware[0] if manifest.firmware else None
         self._set_plan(
             JobPlan(
@@ -197,6 +220,7 @@ class Station:
                 firmware_file=first.file if first else "",
                 firmware_sha256=first.sha256 if first else "",
                 firmware_version=first.version if first else "",
+                family=family,
             )
         )
         return manifest
@@ -317,7 +341,6 @@ class Station:
                     port=port,
                     plan=plan,
                     ledger=self._ledger,
-                    writelog=self._writelog,
                     config=self._job_config(),
                     emit=self._publish,
                     active=self._active,
@@ -357,21 +380,10 @@ class Station:
             cancel.cancel(Reason.CANCELLED)
 
     def _job_config(self) -> JobConfig:
-        s = self.settings
-        return JobConfig(
-            station_id=s.station_id,
-            operator=s.operator,
-            baud_rates=s.baud_rates,
-            connect_attempts=s.connect_attempts,
-            retries=s.retries,
-            job_timeout_s=s.job_timeout_s,
-            shell_timeout_s=s.shell_timeout_s,
-            quarantine_policy=s.quarantine_policy,
-            transcripts=self.paths.transcripts,
-        )
+        return JobConfig(settings=self.settings, transcripts=self.paths.transcripts)
 
     def _work(self, slot: _Slot, job: _Runnable) -> None:
-        result = job.run()
+        result = record_result(job.run(), job.plan, job.config, self._writelog, self._publish)
         with self._lock:
             slot.last = result
             slot.cancel = None
@@ -489,6 +501,7 @@ class Station:
             elapsed_s=round(elapsed, 2),
             package_id=plan.package_id if plan else "",
             reasons=reasons,
+            demo=bool(plan and plan.manifest.demo),
         )
 
     def stop(self) -> None:
@@ -512,6 +525,8 @@ class Station:
     def close(self) -> None:
         """Stop, then close the ledger."""
         self.stop()
+        if self._outbox is not None:
+            self._outbox.stop()
         self._ledger.close()
 
     def __enter__(self) -> Station:

@@ -1,7 +1,8 @@
 """Inside a worker process: port jobs in threads, with this process's own GIL and esptool.
 
-The station keeps everything that must exist once: the ledger, the write log, the table of which
-MAC is on which port, and the event fan-out. A job here reaches them through `StationLink`, as
+The station keeps everything that must exist once: the ledger, the write log (it writes each job's
+record when the result comes back), the table of which MAC is on which port, and the event
+fan-out. A job here reaches them through `StationLink`, as
 synchronous calls over the pipe, so the license state machine keeps its single SQLite writer and
 its single lock. Events go back the same way, in order, and the job's result goes last.
 
@@ -17,29 +18,37 @@ Messages (tuples, pickled by multiprocessing), station → worker:
     ("stop",)
 worker → station:
     ("ready", pid)
-    ("call", Call)                    target: ledger | writelog | chips
+    ("call", Call)                    target: ledger | chips
     ("event", PortEvent)
-    ("done", job_id, JobResult)
+    ("done", job_id, JobResult)       the station then writes the job's record
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, cast
 
 from prodtool.crash import install_crash_handlers
-from prodtool.engine.writelog import WriteRecord
+from prodtool.engine.job import (
+    CHIPS_CALLS,
+    LEDGER_CALLS,
+    JobChips,
+    JobConfig,
+    JobLedger,
+    JobPlan,
+    PortJob,
+)
 from prodtool.errors import StorageError
-from prodtool.flash.drivers.base import CancelToken
+from prodtool.families.driver import CancelToken
 from prodtool.flash.events import PortEvent, Reason
-from prodtool.flash.job import JobConfig, JobPlan, PortJob
-from prodtool.license.ledger import ChipIdentity, LicenseRecord, Reservation
 
 JOIN_SECONDS = 15.0  # after the station is gone, how long running jobs get to close their ports
 
@@ -141,11 +150,10 @@ class StationLink:
         job = PortJob(
             port=port,
             plan=self._plans[plan_id],
-            ledger=LedgerLine(self, job_id),
-            writelog=WriteLogLine(self, job_id),
+            ledger=cast(JobLedger, StationProxy(self, job_id, "ledger", LEDGER_CALLS)),
             config=config,
             emit=self.emit,
-            active=ChipsLine(self, job_id),
+            active=cast(JobChips, StationProxy(self, job_id, "chips", CHIPS_CALLS)),
             cancel=cancel,
             job_id=job_id,
         )
@@ -186,77 +194,19 @@ class StationLink:
             thread.join(JOIN_SECONDS)
 
 
-class LedgerLine:
-    """The station's ledger, seen from a job in this process (`JobLedger`)."""
+class StationProxy:
+    """A station object (`target`) as a job in this process sees it: each method it may call
+    (the job's Protocol for it, see `LEDGER_CALLS`) runs in the station over the pipe."""
 
-    def __init__(self, link: StationLink, job_id: str) -> None:
-        self._link, self._job = link, job_id
+    def __init__(
+        self, link: StationLink, job_id: str, target: str, methods: frozenset[str]
+    ) -> None:
+        self._link, self._job, self._target, self._methods = link, job_id, target, methods
 
-    def _call(self, method: str, /, *args: Any, **kwargs: Any) -> Any:
-        return self._link.call(self._job, "ledger", method, *args, **kwargs)
-
-    def reserve(
-        self, package_id: str, chip: ChipIdentity, *, job_id: str, port: str
-    ) -> Reservation:
-        result: Reservation = self._call("reserve", package_id, chip, job_id=job_id, port=port)
-        return result
-
-    def mark_sending(self, license_id: int, *, job_id: str) -> None:
-        self._call("mark_sending", license_id, job_id=job_id)
-
-    def mark_written(self, license_id: int, *, job_id: str) -> None:
-        self._call("mark_written", license_id, job_id=job_id)
-
-    def mark_verified(self, license_id: int, *, job_id: str) -> None:
-        self._call("mark_verified", license_id, job_id=job_id)
-
-    def release(self, license_id: int, *, job_id: str, reason: str) -> None:
-        self._call("release", license_id, job_id=job_id, reason=reason)
-
-    def mark_needs_check(self, license_id: int, *, job_id: str, reason: str) -> None:
-        self._call("mark_needs_check", license_id, job_id=job_id, reason=reason)
-
-    def quarantine(self, license_id: int, *, reason: str) -> None:
-        self._call("quarantine", license_id, reason=reason)
-
-    def find_uuid(self, uuid: str) -> LicenseRecord | None:
-        result: LicenseRecord | None = self._call("find_uuid", uuid)
-        return result
-
-    def licenses_for_chip(
-        self, chip: ChipIdentity, package_id: str | None = None
-    ) -> list[LicenseRecord]:
-        result: list[LicenseRecord] = self._call("licenses_for_chip", chip, package_id)
-        return result
-
-
-class WriteLogLine:
-    """The station's write log (`JobLog`)."""
-
-    def __init__(self, link: StationLink, job_id: str) -> None:
-        self._link, self._job = link, job_id
-
-    def append(self, record: WriteRecord) -> dict[str, Any]:
-        result: dict[str, Any] = self._link.call(self._job, "writelog", "append", record)
-        return result
-
-
-class ChipsLine:
-    """The station's table of MACs on ports (`JobChips`)."""
-
-    def __init__(self, link: StationLink, job_id: str) -> None:
-        self._link, self._job = link, job_id
-
-    def claim(self, mac: str, port: str) -> list[str]:
-        result: list[str] = self._link.call(self._job, "chips", "claim", mac, port)
-        return result
-
-    def twins(self, mac: str, port: str) -> list[str]:
-        result: list[str] = self._link.call(self._job, "chips", "twins", mac, port)
-        return result
-
-    def release(self, mac: str, port: str) -> None:
-        self._link.call(self._job, "chips", "release", mac, port)
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name not in self._methods:
+            raise AttributeError(f"a job may not call {self._target}.{name}")
+        return functools.partial(self._link.call, self._job, self._target, name)
 
 
 def serve(conn: Connection, data_dir: str) -> None:

@@ -26,10 +26,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prodtool.crash import report_crash
+from prodtool.engine.job import (
+    CHIPS_CALLS,
+    LEDGER_CALLS,
+    ActiveChips,
+    JobConfig,
+    JobPlan,
+    JobResult,
+    LicenseSteps,
+    new_job_id,
+)
 from prodtool.engine.worker_main import Call, serve
-from prodtool.engine.writelog import WriteLog
 from prodtool.errors import StorageError, UserError
-from prodtool.flash.drivers.base import CancelToken, ChipInfo
+from prodtool.families.driver import CancelToken, ChipInfo
 from prodtool.flash.events import (
     ChipIdentified,
     JobState,
@@ -38,44 +47,19 @@ from prodtool.flash.events import (
     Reason,
     StateChanged,
 )
-from prodtool.flash.job import (
-    ActiveChips,
-    JobConfig,
-    JobPlan,
-    JobResult,
-    LicenseSteps,
-    new_job_id,
-    write_record,
-)
 from prodtool.license.ledger import Ledger
 
 PORTS_PER_PROCESS = 8
 LOST_DETAIL = "the job's worker process stopped"
-_CALLS: dict[str, frozenset[str]] = {
-    "ledger": frozenset(
-        {
-            "reserve",
-            "mark_sending",
-            "mark_written",
-            "mark_verified",
-            "release",
-            "mark_needs_check",
-            "quarantine",
-            "find_uuid",
-            "licenses_for_chip",
-        }
-    ),
-    "writelog": frozenset({"append"}),
-    "chips": frozenset({"claim", "twins", "release"}),
-}
+_CALLS: dict[str, frozenset[str]] = {"ledger": LEDGER_CALLS, "chips": CHIPS_CALLS}
 
 
 @dataclass
 class Services:
-    """What the workers reach in the station: one ledger, one write log, one MAC table."""
+    """What the workers reach in the station: one ledger and one MAC table (the station
+    itself writes each job's record when the job's result comes back)."""
 
     ledger: Ledger
-    writelog: WriteLog
     chips: ActiveChips
     publish: Callable[[PortEvent], None]
 
@@ -310,7 +294,12 @@ class WorkerPool:
         if flight.claimed_mac:
             services.chips.release(flight.claimed_mac, flight.port)
         seconds = (dt.datetime.now(dt.UTC) - flight.started_at).total_seconds()
-        result = JobResult(
+        publish(
+            StateChanged(
+                port=flight.port, job_id=flight.job_id, state=JobState.FAILED, step=LOST_DETAIL
+            )
+        )
+        return JobResult(
             job_id=flight.job_id,
             port=flight.port,
             state=JobState.FAILED,
@@ -320,17 +309,8 @@ class WorkerPool:
             uuid=reservation.uuid if reservation else "",
             reused=bool(reservation and reservation.reused),
             seconds=seconds,
+            started_at=flight.started_at,
         )
-        with contextlib.suppress(StorageError):
-            record = write_record(flight.plan, flight.config, result, flight.started_at)
-            result.log_record = services.writelog.append(record)
-        publish(
-            StateChanged(
-                port=flight.port, job_id=flight.job_id, state=JobState.FAILED, step=LOST_DETAIL
-            )
-        )
-        publish(result.finished_event())
-        return result
 
     # -- the end ------------------------------------------------------------------------------
     def close(self, timeout: float = 10.0) -> None:
@@ -357,6 +337,8 @@ class RemoteJob:
         self.pool = pool
         self.job_id = flight.job_id
         self.port = flight.port
+        self.plan = flight.plan
+        self.config = flight.config
         self._cancel = cancel
         self._flight = flight
 
@@ -369,7 +351,7 @@ class RemoteJob:
             return JobResult(self.job_id, self.port, JobState.FAILED, Reason.INTERNAL, detail)
         self._cancel.on_cancel(lambda: self.pool.cancel(worker, self.job_id, self._cancel.reason))
         # The job's own watchdog bounds it; this bound is for a worker that hangs as a whole.
-        if not flight.done.wait(flight.config.job_timeout_s + 60):
+        if not flight.done.wait(flight.config.settings.job_timeout_s + 60):
             worker.process.kill()  # the reader sees the pipe close and settles the job
             flight.done.wait()
         assert flight.result is not None

@@ -1,1 +1,1 @@
-"""Chip families: one package per family (its driver, image format and simulated chip)."""
+"""Chip families as plug-ins: `ChipFamily`, `ChipDriver`, the registry (docs/families.md)."""

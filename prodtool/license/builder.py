@@ -8,7 +8,6 @@ import datetime as dt
 import os
 import random
 import secrets
-import string
 import tempfile
 import uuid as uuidlib
 from collections.abc import Sequence
@@ -18,7 +17,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from prodtool.license.archive import write_archive
 from prodtool.license.errors import LicenseListError, RowProblem
-from prodtool.license.formats import authkey_problem, uuid_problem
+from prodtool.license.formats import (
+    DEMO_ID_PREFIX,
+    all_demo_licenses,
+    authkey_problem,
+    demo_authkey,
+    uuid_problem,
+)
 from prodtool.license.keys import key_id, load_private_key
 from prodtool.license.model import (
     FORMAT_VERSION,
@@ -31,20 +36,16 @@ from prodtool.license.model import (
     NvsTarget,
     ScryptParams,
 )
-from prodtool.license.package import MANIFEST_MEMBER
+from prodtool.license.package import MANIFEST_MEMBER, check_text_and_demo
 from prodtool.license.sealing import seal_licenses
 from prodtool.license.signing import SIGNATURE_MEMBER, sha256_hex, sign_members
 from prodtool.license.trust import DEMO_PRIVATE_KEY_FILE, demo_issuer_dir
 
-_ALNUM = (string.ascii_letters + string.digits).encode()
-# Maps every byte to an alphanumeric; 256 % 62 leaves a slight bias, harmless for demo keys.
-_TO_ALNUM = bytes(_ALNUM[b % len(_ALNUM)] for b in range(256))
-
 
 def demo_licenses(n: int, *, seed: int | None = None) -> list[License]:
-    """`n` random licenses in TuyaOpen's form: `uuid` + 16 hex digits, 32-character AuthKeys."""
+    """`n` DEMO licenses in TuyaOpen's form: `uuid` + 16 random hex digits, and the AuthKey the
+    public DEMO rule gives that UUID (`formats.demo_authkey`): worthless outside a demo."""
     randbytes = random.Random(seed).randbytes if seed is not None else secrets.token_bytes
-    keys = randbytes(32 * n).translate(_TO_ALNUM).decode("ascii")
     uuids: list[str] = []
     seen: set[str] = set()
     while len(uuids) < n:  # a repeat (one in 10^7 per million) is drawn again
@@ -54,7 +55,7 @@ def demo_licenses(n: int, *, seed: int | None = None) -> list[License]:
             if candidate not in seen:
                 seen.add(candidate)
                 uuids.append(candidate)
-    return [License(u, keys[32 * i : 32 * i + 32]) for i, u in enumerate(uuids)]
+    return [License(u, demo_authkey(u)) for u in uuids]
 
 
 def demo_signing_key() -> tuple[str, Ed25519PrivateKey]:
@@ -66,14 +67,18 @@ def demo_signing_key() -> tuple[str, Ed25519PrivateKey]:
 def check_licenses(licenses: Sequence[License]) -> None:
     """Refuse a license set with a bad or repeated entry, naming every one (1-based)."""
     problems: list[RowProblem] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = {}  # by lower case: UUIDs differing only in case are one license
+    seen_key: dict[str, int] = {}
     for number, lic in enumerate(licenses, start=1):
         why = uuid_problem(lic.uuid) or authkey_problem(lic.authkey)
-        if why is None and lic.uuid in seen:
-            why = f"UUID {lic.uuid} repeats license {seen[lic.uuid]}"
+        if why is None and lic.uuid.lower() in seen:
+            why = f"UUID {lic.uuid} repeats license {seen[lic.uuid.lower()]}"
+        elif why is None and lic.authkey in seen_key:
+            why = f"the AuthKey repeats the one of license {seen_key[lic.authkey]}"
         if why:
             problems.append(RowProblem(number, why))
-        seen.setdefault(lic.uuid, number)
+        seen.setdefault(lic.uuid.lower(), number)
+        seen_key.setdefault(lic.authkey, number)
     if problems:
         shown = "; ".join(str(p) for p in problems[:20])
         more = f"; and {len(problems) - 20} more" if len(problems) > 20 else ""
@@ -118,10 +123,14 @@ def build_package(
     if not password:
         raise ValueError("a package needs a download password")
     check_licenses(licenses)
+    if demo and not all_demo_licenses([x.uuid for x in licenses], [x.authkey for x in licenses]):
+        raise LicenseListError(
+            "a DEMO package may carry only DEMO licenses (see demo_licenses), never real ones"
+        )
     kid = key_id(signing_key.public_key())
     if issuer_key_id is not None and issuer_key_id != kid:
         raise ValueError("issuer_key_id does not belong to the signing key")
-    package_id = package_id or "pkg-" + uuidlib.uuid4().hex
+    package_id = package_id or (DEMO_ID_PREFIX if demo else "") + "pkg-" + uuidlib.uuid4().hex
     images = [
         (
             FirmwareImage(
@@ -161,6 +170,7 @@ def build_package(
         encryption=encryption,
     )
     manifest.check_consistent()
+    check_text_and_demo(manifest)
     members = [
         (MANIFEST_MEMBER, manifest.to_json().encode()),
         (encryption.member, sealed),

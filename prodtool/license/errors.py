@@ -98,6 +98,12 @@ class DuplicateLicenses(LedgerError):
     code = "duplicate_license"
 
 
+class PackageIdClash(LedgerError):
+    """Another package (manifest or any member) under the id of one already loaded."""
+
+    code = "package_id_clash"
+
+
 class UnknownPackage(LedgerError):
     code = "unknown_package"
 

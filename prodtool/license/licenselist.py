@@ -9,21 +9,45 @@ with BOM, as Excel's "Unicode text" saves, is read too), delimited by comma, sem
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
-from collections.abc import Iterable, Sequence
+import itertools
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from prodtool.license.columns import FixedColumn, RepeatIndex
 from prodtool.license.errors import LicenseListError, RowProblem
 from prodtool.license.formats import authkey_problem, uuid_problem
 from prodtool.license.model import License
+from prodtool.license.xlsx import MAX_ROWS, NUMBER, xlsx_rows
 
 UUID_HEADERS = frozenset({"uuid"})
 AUTHKEY_HEADERS = frozenset({"authkey", "auth_key", "auth key", "auth-key", "key"})
 _DELIMITERS = (",", ";", "\t")
-_NUMBER = "\x00number"  # marks a number cell (never valid: NUL is not alphanumeric)
+_NUMBER = NUMBER
 _DETAILED = 50  # problems spelled out in the message; the rest are listed by number
 
 Row = tuple[int, list[str]]
+
+# Bounds that keep a hostile or broken list from taking the station's memory (docs/credential-
+# package.md): a spreadsheet's own limits, and a line far longer than a license row can be.
+MAX_LINE = 65_536  # characters in one CSV line (a license row has about 60)
+
+
+@dataclass
+class LicenseColumns:
+    """A License List read and checked: UUIDs and AuthKeys in file order, each with its row
+    number, and the file's SHA-256. Two flat lists, not a million objects."""
+
+    uuids: list[str]
+    authkeys: FixedColumn
+    rows: array[int]
+    digest: str
+
+    def __len__(self) -> int:
+        return len(self.uuids)
 
 
 def read_license_list(path: Path) -> list[License]:
@@ -32,92 +56,81 @@ def read_license_list(path: Path) -> list[License]:
 
 
 def read_license_rows(path: Path) -> list[tuple[int, License]]:
-    """Like `read_license_list`, with each license's row number (to report ledger duplicates)."""
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        rows = _xlsx_rows(path)
-    else:
-        rows = _csv_rows(path)
-    return _licenses(path.name, rows)
+    """Like `read_license_list`, with each license's row number (for small lists and tests)."""
+    columns = read_license_columns(path)
+    return [
+        (row, License(uuid, key))
+        for row, uuid, key in zip(columns.rows, columns.uuids, columns.authkeys, strict=True)
+    ]
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_license_columns(path: Path) -> LicenseColumns:
+    """Read a List row by row (never the whole file in memory), all rows or none."""
+    rows = xlsx_rows(path) if path.suffix.lower() in {".xlsx", ".xlsm"} else _csv_rows(path)
+    uuids, authkeys, numbers = _licenses(path.name, rows)
+    return LicenseColumns(uuids, authkeys, numbers, _file_digest(path))
+
+
+def _file_digest(path: Path) -> str:
     try:
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as error:
         raise LicenseListError(f"cannot read the License List {path}: {error.strerror}") from None
 
 
-def _decode(name: str, data: bytes) -> str:
-    try:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return data.decode("utf-16")
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise LicenseListError(
-            f"{name} is not UTF-8 text", hint="save the list as CSV UTF-8 or as XLSX"
-        ) from None
-
-
-def _sniff_delimiter(text: str) -> str:
+def _sniff_delimiter(first: str) -> str:
     """The delimiter that appears most in the first non-empty line (comma if none does)."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
     counts = {d: first.count(d) for d in _DELIMITERS}
     best = max(_DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 
-def _csv_rows(path: Path) -> list[Row]:
-    text = _decode(path.name, _read_bytes(path))
-    if "\x00" in text:
-        raise LicenseListError(f"{path.name} is not a text file", hint="save it as CSV or XLSX")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+def _lines(name: str, text: io.TextIOBase) -> Iterator[str]:
+    """The file's lines, each read with a bound; NUL (a binary file) and endless lines refused."""
+    while line := text.readline(MAX_LINE):
+        if len(line) >= MAX_LINE and not line.endswith(("\n", "\r")):
+            raise LicenseListError(f"{name} has a line longer than {MAX_LINE} characters")
+        if "\x00" in line:
+            raise LicenseListError(f"{name} is not a text file", hint="save it as CSV or XLSX")
+        yield line
+
+
+def _csv_rows(path: Path) -> Iterator[Row]:
     try:
-        return [(number, row) for number, row in enumerate(reader, start=1)]
+        with path.open("rb") as raw:
+            head = raw.read(2)
+            raw.seek(0)
+            utf16 = head in (b"\xff\xfe", b"\xfe\xff")
+            text = io.TextIOWrapper(raw, encoding="utf-16" if utf16 else "utf-8-sig", newline="")
+            lines = _lines(path.name, text)
+            before: list[str] = []  # blank lines before the first one with content
+            for line in lines:
+                before.append(line)
+                if line.strip():
+                    break
+            delimiter = _sniff_delimiter(before[-1] if before else "")
+            reader = csv.reader(itertools.chain(before, lines), delimiter=delimiter)
+            for number, row in enumerate(reader, start=1):
+                if number > MAX_ROWS:
+                    raise LicenseListError(f"{path.name} has more than {MAX_ROWS} rows")
+                yield number, row
+    except OSError as error:
+        raise LicenseListError(f"cannot read the License List {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise LicenseListError(
+            f"{path.name} is not UTF-8 text", hint="save the list as CSV UTF-8 or as XLSX"
+        ) from None
     except csv.Error as error:
         raise LicenseListError(f"{path.name} is not a readable CSV file: {error}") from None
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        # Spreadsheets keep 15 digits of a number: a 16-digit UUID stored as a number has lost
-        # its last digit already. Make the row fail instead of guessing.
-        return _NUMBER
-    return str(value)
-
-
-def _xlsx_rows(path: Path) -> list[Row]:
-    import zipfile  # noqa: PLC0415 - openpyxl's errors, only needed here
-
-    from openpyxl import load_workbook  # noqa: PLC0415 - slow import, only for XLSX files
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise LicenseListError(
-            f"{path.name} is not a readable XLSX workbook ({type(error).__name__})"
-        ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows: list[Row] = []
-        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            rows.append((number, [_cell(v) for v in values]))
-        return rows
-    finally:
-        workbook.close()
 
 
 def _norm_header(cell: str) -> str:
     return " ".join(cell.strip().lower().split())
 
 
-def _columns(rows: Sequence[Row]) -> tuple[int, int, bool]:
-    """(uuid column, authkey column, whether the first row is a header)."""
-    first = next(((n, r) for n, r in rows if any(c.strip() for c in r)), None)
-    if first is None:
-        raise LicenseListError("the License List is empty")
-    _, cells = first
+def _columns(cells: Sequence[str]) -> tuple[int, int, bool]:
+    """(uuid column, authkey column, whether this first non-empty row is a header)."""
     names = [_norm_header(c) for c in cells]
     uuid_cols = [i for i, n in enumerate(names) if n in UUID_HEADERS]
     key_cols = [i for i, n in enumerate(names) if n in AUTHKEY_HEADERS]
@@ -137,41 +150,79 @@ def _columns(rows: Sequence[Row]) -> tuple[int, int, bool]:
     return 0, 1, False
 
 
-def _licenses(name: str, rows: list[Row]) -> list[tuple[int, License]]:
-    uuid_col, key_col, has_header = _columns(rows)
-    problems: list[RowProblem] = []
-    licenses: list[tuple[int, License]] = []
-    seen_uuid: dict[str, int] = {}
-    seen_key: dict[str, int] = {}
-    header_done = not has_header
-    for number, cells in rows:
-        if not any(c.strip() for c in cells):
-            continue  # blank rows are skipped, but still counted
-        if not header_done:
-            header_done = True
-            continue
-        uuid = cells[uuid_col].strip() if uuid_col < len(cells) else ""
-        authkey = cells[key_col].strip() if key_col < len(cells) else ""
+def _looks_swapped(uuid: str, authkey: str) -> bool:
+    """An AuthKey where the UUID belongs and a UUID where the AuthKey does."""
+    return uuid_problem(authkey) is None and authkey_problem(uuid) is None
+
+
+class _Checker:
+    """Checks rows one by one into two flat columns; remembers only what it must."""
+
+    def __init__(self) -> None:
+        self.uuids: list[str] = []
+        self.authkeys = FixedColumn(32)  # 32 bytes an AuthKey instead of 89
+        self.rows: array[int] = array("l")
+        self.problems: list[RowProblem] = []
+        self.swapped = 0
+        self._seen_uuid: set[str] = set()  # in lower case: UUIDs differing in case are one
+        self._seen_key = RepeatIndex(self.authkeys)
+
+    def add(self, number: int, uuid: str, authkey: str) -> None:
         why: str | None
         if _NUMBER in (uuid, authkey):
             why = "a number cell, not text: format the UUID and AuthKey columns as text"
         else:
             why = uuid_problem(uuid) or authkey_problem(authkey)
-        if why is None and uuid in seen_uuid:
-            why = f"UUID {uuid} repeats row {seen_uuid[uuid]}"
-        elif why is None and authkey in seen_key:
-            why = f"the AuthKey repeats the one in row {seen_key[authkey]}"
+            if why is not None and _looks_swapped(uuid, authkey):
+                self.swapped += 1
+        lower = uuid.lower()
+        folded = uuid if lower == uuid else lower  # keep the file's string when it is the same
+        if why is None and folded in self._seen_uuid:
+            why = f"UUID {uuid} repeats row {self._first_row_of_uuid(lower)}"
+        if why is None:
+            self.authkeys.append(authkey)
+            earlier = self._seen_key.add(len(self.authkeys) - 1)
+            if earlier is not None:
+                self.authkeys.pop()
+                why = f"the AuthKey repeats the one in row {self.rows[earlier]}"
         if why:
-            problems.append(RowProblem(number, why))
-            continue
-        seen_uuid[uuid] = number
-        seen_key[authkey] = number
-        licenses.append((number, License(uuid, authkey)))
-    if problems:
-        raise rows_error(name, problems)
-    if not licenses:
+            self.problems.append(RowProblem(number, why))
+            return
+        self._seen_uuid.add(folded)
+        self.uuids.append(uuid)
+        self.rows.append(number)
+
+    def _first_row_of_uuid(self, lower: str) -> str:
+        if len(self.problems) >= _DETAILED:
+            return "an earlier row"  # only the first problems are spelled out: skip the search
+        index = next(i for i, u in enumerate(self.uuids) if u.lower() == lower)
+        return str(self.rows[index])
+
+
+def _licenses(name: str, rows: Iterator[Row]) -> tuple[list[str], FixedColumn, array[int]]:
+    first = next(((n, r) for n, r in rows if any(c.strip() for c in r)), None)
+    if first is None:
+        raise LicenseListError("the License List is empty")
+    uuid_col, key_col, has_header = _columns(first[1])
+    checker = _Checker()
+    data = rows if has_header else itertools.chain([first], rows)
+    for number, cells in data:
+        if not any(c.strip() for c in cells):
+            continue  # blank rows are skipped, but still counted
+        uuid = cells[uuid_col].strip() if uuid_col < len(cells) else ""
+        authkey = cells[key_col].strip() if key_col < len(cells) else ""
+        checker.add(number, uuid, authkey)
+    if checker.swapped and checker.swapped * 2 >= len(checker.problems):
+        raise LicenseListError(
+            f"{name}: the UUID and AuthKey columns look swapped ({checker.swapped} rows hold an"
+            " AuthKey where the UUID belongs): nothing imported",
+            hint="put the UUID first, then the AuthKey, or name them in a header 'uuid,authkey'",
+        )
+    if checker.problems:
+        raise rows_error(name, checker.problems)
+    if not checker.uuids:
         raise LicenseListError(f"{name} holds no licenses")
-    return licenses
+    return checker.uuids, checker.authkeys, checker.rows
 
 
 def rows_error(name: str, problems: Sequence[RowProblem]) -> LicenseListError:

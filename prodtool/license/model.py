@@ -79,9 +79,23 @@ class ScryptParams:
     PRODUCTION: ClassVar[ScryptParams]
     TEST: ClassVar[ScryptParams]
 
+    @property
+    def memory_bytes(self) -> int:
+        """What scrypt allocates: 128 * r * n for its table, plus 128 * r * p."""
+        return 128 * self.r * (self.n + self.p)
+
+    @property
+    def work(self) -> int:
+        """The time it takes, in units of one production block mix (n * r * p)."""
+        return self.n * self.r * self.p
+
 
 ScryptParams.PRODUCTION = ScryptParams(n=2**17, r=8, p=1)
 ScryptParams.TEST = ScryptParams(n=2**4, r=1, p=1)
+# The most a package may ask for: 2x production's time (about 0.8 s on a 2-core station) and 256
+# MiB of memory. Checked when the manifest is read, before any key is derived.
+SCRYPT_MAX_MEMORY = 256 * 2**20 + 128 * 32 * 16
+SCRYPT_MAX_WORK = 2**21
 
 
 @dataclass(frozen=True)
@@ -176,6 +190,28 @@ class Manifest:
                 "nonce": enc.nonce,
             },
         }
+
+    def text_fields(self) -> list[tuple[str, str]]:
+        """(field, value) of every free text the manifest holds: what is printed and logged."""
+        fields = [
+            ("package_id", self.package_id),
+            ("issuer_key_id", self.issuer_key_id),
+            ("order_number", self.order_number),
+            ("pickup_list", self.pickup_list),
+            ("product_id", self.product_id),
+            ("product_name", self.product_name),
+            ("category", self.category),
+            ("chip_family", self.chip_family),
+            ("min_firmware_version", self.min_firmware_version),
+            ("created_at", self.created_at),
+        ]
+        fields += [("communication", c) for c in self.communication]
+        fields += [("firmware file", f.file) for f in self.firmware]
+        fields += [("firmware version", f.version) for f in self.firmware]
+        fields += [("feature", f"{f.code} {f.name}") for f in self.features]
+        if self.nvs is not None:
+            fields.append(("nvs namespace", self.nvs.namespace))
+        return fields
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -340,11 +376,19 @@ def _encryption(data: Mapping[str, Any]) -> LicenseEncryption:
         raise MalformedPackage("manifest encryption: kdf must be scrypt")
     k = _Reader(kdf, "manifest encryption kdf")
     params = ScryptParams(n=k.integer("n"), r=k.integer("r"), p=k.integer("p"))
-    # Bounds keep a hostile manifest from asking for gigabytes of memory before the password check.
-    if params.n < 2 or params.n & (params.n - 1) or params.n > 2**20:
-        raise MalformedPackage("manifest encryption kdf: n must be a power of two up to 2^20")
-    if not 1 <= params.r <= 32 or not 1 <= params.p <= 16 or 128 * params.n * params.r > 2**30:
+    # Bounds keep a hostile manifest from costing more than about a second and 256 MiB on a
+    # 2-core station before the password check (production's cost is half of each).
+    if params.n < 2 or params.n & (params.n - 1):
+        raise MalformedPackage("manifest encryption kdf: n must be a power of two")
+    if not 1 <= params.r <= 32 or not 1 <= params.p <= 16:
         raise MalformedPackage("manifest encryption kdf: r and p are out of range")
+    if params.memory_bytes > SCRYPT_MAX_MEMORY or params.work > SCRYPT_MAX_WORK:
+        raise MalformedPackage(
+            f"manifest encryption kdf: n={params.n}, r={params.r}, p={params.p} would cost more"
+            f" than a station allows ({SCRYPT_MAX_MEMORY // 2**20} MiB, n*r*p up to"
+            f" {SCRYPT_MAX_WORK})",
+            hint="the issuer must build the package with the standard cost",
+        )
     return LicenseEncryption(
         member=r.text("member", required=True),
         kdf=params,

@@ -80,6 +80,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX events_license ON events(license_id) WHERE license_id IS NOT NULL;
     """,
+    # 2: what a package holds, to refuse another package under the same id (`content_digest`:
+    # issuer and every member's SHA-256; NULL for packages loaded before: the next load of the
+    # same id compares the whole manifest instead and records the digest). UUIDs that differ
+    # only in case are one license.
+    """
+    ALTER TABLE packages ADD COLUMN content_digest TEXT;
+    CREATE UNIQUE INDEX licenses_uuid_nocase ON licenses(uuid COLLATE NOCASE);
+    """,
 )
 LATEST = len(MIGRATIONS)
 
@@ -100,7 +108,14 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
                 conn.execute("COMMIT")
                 continue
             for statement in _statements(MIGRATIONS[version - 1]):
-                conn.execute(statement)
+                try:
+                    conn.execute(statement)
+                except sqlite3.IntegrityError:
+                    raise StorageError(
+                        f"the ledger {path} cannot be upgraded: it holds two UUIDs that differ"
+                        " only in case (one license twice)",
+                        hint="keep the previous prodtool and ask support to settle the two",
+                    ) from None
             conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")
         except BaseException:

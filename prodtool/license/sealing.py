@@ -92,6 +92,8 @@ def parse_license_lines(plain: bytes, expected_count: int) -> tuple[list[str], l
         )
     fields = plain.decode("ascii").replace("\n", ",").split(",")  # uuid, key, uuid, key, ..., ""
     uuids, authkeys = fields[0:-1:2], fields[1::2]
-    if len(set(uuids)) != len(uuids):
-        raise MalformedPackage("the package holds the same UUID twice")
+    if len(set(map(str.lower, uuids))) != len(uuids):
+        raise MalformedPackage("the package holds the same UUID twice (ignoring case)")
+    if len(set(authkeys)) != len(authkeys):
+        raise MalformedPackage("the package holds the same AuthKey under two UUIDs")
     return uuids, authkeys

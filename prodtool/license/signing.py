@@ -86,6 +86,13 @@ def read_statement(raw: bytes) -> Statement:
     return Statement(kid, members, signature)
 
 
+def content_digest(statement: Statement) -> str:
+    """One SHA-256 naming a package's whole content: its issuer and every member's hash. Two
+    packages with the same id but another digest are different packages."""
+    body = {"issuer_key_id": statement.issuer_key_id, "members": statement.members}
+    return sha256_hex(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
+
+
 def verify_statement(statement: Statement, key: Ed25519PublicKey) -> None:
     try:
         key.verify(statement.signature, statement.message())
@@ -96,16 +103,16 @@ def verify_statement(statement: Statement, key: Ed25519PublicKey) -> None:
         ) from None
 
 
-def check_members(statement: Statement, members: Mapping[str, bytes]) -> None:
-    """Every member is listed and unchanged, and nothing is missing or added."""
+def check_members(statement: Statement, digests: Mapping[str, str]) -> None:
+    """Every member (by its SHA-256 hex) is listed and unchanged, nothing missing or added."""
     listed = set(statement.members)
-    present = set(members) - {SIGNATURE_MEMBER}
+    present = set(digests) - {SIGNATURE_MEMBER}
     for name in sorted(present - listed):
         raise TamperedPackage(f"the package was changed: member {name!a} was added")
     for name in sorted(listed - present):
         raise TamperedPackage(f"the package was changed: member {name!a} is missing")
     for name in sorted(listed):
-        if sha256_hex(members[name]) != statement.members[name]:
+        if digests[name] != statement.members[name]:
             raise TamperedPackage(
                 f"the package was changed: member {name} differs from what the issuer signed",
                 hint="download the package again",

@@ -11,6 +11,7 @@ from prodtool.license.builder import build_package, demo_licenses, demo_signing_
 from prodtool.license.ledger import ChipIdentity, Ledger
 from prodtool.license.model import DeliveryMode, License, ScryptParams
 from prodtool.license.package import CredentialPackage, open_package
+from prodtool.license.sqlite_store import SqliteLedger
 from prodtool.license.trust import TrustStore
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 - the test packages' password
@@ -51,7 +52,7 @@ def loaded_package(folder: Path, count: int = 3, seed: int = 1) -> CredentialPac
     return open_test_package(make_package(folder / f"p{seed}.prodpkg", count=count, seed=seed))
 
 
-def open_ledger(folder: Path, **options: Any) -> Ledger:
+def open_ledger(folder: Path, **options: Any) -> SqliteLedger:
     return Ledger.open(
         folder / "ledger.sqlite3", key_file=folder / "keys" / "ledger.key", **options
     )

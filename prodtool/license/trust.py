@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from prodtool.errors import StorageError
 from prodtool.license.errors import KeyFileError, UnknownIssuer
 from prodtool.license.keys import key_id, load_public_key, public_pem
 from prodtool.paths import StationPaths
@@ -52,11 +53,17 @@ class TrustStore:
             raise KeyFileError("this trust store has no folder to add keys to")
         key = load_public_key(public_key_file)
         kid = key_id(key)
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         target = self.folder / f"{kid}.pem"
         temp = target.with_suffix(".tmp")
-        temp.write_bytes(public_pem(key))
-        temp.replace(target)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            temp.write_bytes(public_pem(key))
+            temp.replace(target)
+        except OSError as error:
+            raise StorageError(
+                f"cannot add the issuer key to {self.folder}: {error.strerror}",
+                hint="the station folder must be writable by the user running prodtool",
+            ) from None
         return kid
 
     def is_demo(self, kid: str) -> bool:

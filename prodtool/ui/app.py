@@ -82,7 +82,7 @@ def run(paths: StationPaths, options: GuiOptions) -> int:
 
             farm = start_demo(window, stack, ports=options.ports)
             if options.faults:
-                from prodtool.flash.sim import parse_fault  # noqa: PLC0415 - demo only
+                from prodtool.sim import parse_fault  # noqa: PLC0415 - demo only
 
                 for spec in options.faults:
                     farm.chips[0].add_fault(parse_fault(spec))
@@ -95,6 +95,8 @@ def run(paths: StationPaths, options: GuiOptions) -> int:
             window.attach(station)
             station.watch_hotplug()
         window.show()
+        if not options.demo and not options.self_test:  # whoever installs sets the PIN
+            QTimer.singleShot(0, lambda: window.supervisor.first_start(window))
         if options.self_test:
             QTimer.singleShot(SELF_TEST_MS, window.close)
         code = app.exec()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from prodtool.engine.demo import DEMO_FIRMWARE_SIZE, build_demo_package
 from prodtool.engine.station import Station
-from prodtool.flash.sim import ChipFarm
 from prodtool.license.model import Manifest
+from prodtool.sim import ChipFarm
 from prodtool.ui.package_info import from_manifest
 from prodtool.ui.window import StationWindow
 

@@ -1,10 +1,13 @@
-"""Small modal questions: the download password and the supervisor PIN.
+"""Small modal questions: the download password (the supervisor PIN is in `pin_dialog`).
 
-Both use Password echo and neither is ever logged. Each has a `get_*` entry point that tests
-replace to answer without a person.
+Password echo, never logged. `PasswordDialog.unlock` is the entry point that tests replace to
+answer without a person.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import (
@@ -17,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-MIN_PIN_LENGTH = 4
+from prodtool.license.errors import WrongPassword
+from prodtool.ui.tasks import Task
 
 
 class _SecretDialog(QDialog):
@@ -91,55 +95,74 @@ class PasswordDialog(_SecretDialog):
         self.field_label.setText(self.tr("Password:"))
 
     @staticmethod
-    def get_password(parent: QWidget | None, file_name: str) -> str | None:
-        dialog = PasswordDialog(file_name, parent)
+    def unlock(parent: QWidget | None, file_name: str, work: Callable[[str], Any]) -> Any:
+        """Ask the password and run `work(password)` (the key derivation) while the dialog
+        stays open: a wrong password is said in the dialog, which waits for the next try.
+        Returns what `work` returned, None when cancelled; any other error is raised."""
+        dialog = UnlockDialog(file_name, work, parent)
         try:
-            return dialog.field.text() if dialog.exec() == QDialog.DialogCode.Accepted else None
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
         finally:
             dialog.deleteLater()
+        if dialog.raised is not None:
+            raise dialog.raised
+        return dialog.value if accepted else None
 
 
-class PinDialog(_SecretDialog):
-    """The supervisor's PIN; with `new=True`, choose one (typed twice)."""
+class UnlockDialog(PasswordDialog):
+    """The password dialog that tries the password in the background and stays open."""
 
-    def __init__(self, purpose: str, new: bool, parent: QWidget | None = None) -> None:
-        super().__init__(parent, confirm=new)
-        self.purpose = purpose
-        self.new = new
-        self.retranslate()
+    def __init__(
+        self, file_name: str, work: Callable[[str], Any], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(file_name, parent)
+        self._work = work
+        self._task: Task | None = None
+        self._checking = False
+        self.value: Any = None
+        self.raised: BaseException | None = None
 
-    def retranslate(self) -> None:
-        self.setWindowTitle(self.tr("Supervisor PIN"))
-        if self.new:
-            self.message.setText(
-                self.tr(
-                    "%1 needs a supervisor. No supervisor PIN is set yet: choose one now "
-                    "(at least %2 characters). It is stored only as a hash."
-                )
-                .replace("%1", self.purpose)
-                .replace("%2", str(MIN_PIN_LENGTH))
-            )
-            self.field_label.setText(self.tr("New PIN:"))
-            self.again_label.setText(self.tr("Again:"))
-        else:
-            self.message.setText(
-                self.tr("%1 needs a supervisor. Supervisor PIN:").replace("%1", self.purpose)
-            )
-            self.field_label.setText(self.tr("PIN:"))
+    def _check(self) -> None:
+        problem = self.problem()
+        if problem:
+            self.error.setText(problem)
+            return
+        password = self.field.text()
+        self.error.setText(self.tr("Checking the password…"))
+        self.buttons.setEnabled(False)
+        self.field.setEnabled(False)
+        self._checking = True
+        task = Task("unlock", lambda: self._work(password), self)
+        task.succeeded.connect(self._unlocked)
+        task.failed.connect(self._refused)
+        self._task = task
+        task.start()
 
-    def problem(self) -> str:
-        if self.new and len(self.field.text()) < MIN_PIN_LENGTH:
-            return self.tr("The PIN needs at least %1 characters.").replace(
-                "%1", str(MIN_PIN_LENGTH)
-            )
-        if self.new and self.field.text() != self.again.text():
-            return self.tr("The two PINs differ.")
-        return super().problem()
+    def _unlocked(self, value: Any) -> None:
+        self._checking = False
+        self.value = value
+        self.accept()
 
-    @staticmethod
-    def get_pin(parent: QWidget | None, purpose: str, new: bool) -> str | None:
-        dialog = PinDialog(purpose, new, parent)
-        try:
-            return dialog.field.text() if dialog.exec() == QDialog.DialogCode.Accepted else None
-        finally:
-            dialog.deleteLater()
+    def _refused(self, error: BaseException) -> None:
+        self._checking = False
+        self.buttons.setEnabled(True)
+        self.field.setEnabled(True)
+        if isinstance(error, WrongPassword):
+            self.error.setText(self.tr("Wrong password: type it again."))
+            self.field.clear()
+            self.field.setFocus()
+            return
+        self.raised = error
+        self.reject()
+
+    def is_checking(self) -> bool:
+        return self._checking
+
+    def reject(self) -> None:
+        if not self._checking:  # Escape while the key is derived: the load would go on anyway
+            super().reject()
+
+    def done(self, result: int) -> None:
+        if self._task is not None:
+            self._task.wait()  # a cancel during the derivation: let it end, leave no thread
+        super().done(result)

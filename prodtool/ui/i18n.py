@@ -56,15 +56,21 @@ class Translations:
         ours = QTranslator(app)
         if not ours.load(f"prodtool_{language}", str(translations_dir())):
             return False
-        qt_own = QTranslator(app)  # Qt's own strings: OK, Cancel, file dialog
-        if qt_own.load(
-            f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-        ):
+        qt_own = QTranslator(app)  # Qt's own strings: OK, Cancel, the file dialog's "Look in"
+        if any(qt_own.load(f"qtbase_{language}", folder) for folder in qt_translation_dirs()):
             app.installTranslator(qt_own)
             self._installed.append(qt_own)
         app.installTranslator(ours)
         self._installed.append(ours)
         return True
+
+
+def qt_translation_dirs() -> list[str]:
+    """Where Qt's own catalogues are: shipped next to ours (frozen app), else PySide6's."""
+    return [
+        str(translations_dir()),
+        QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
+    ]
 
 
 def _set_current(language: str) -> None:

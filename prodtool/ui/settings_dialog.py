@@ -1,148 +1,351 @@
-"""The station's settings as a form. The fields are declared in `prodtool.settings`; this dialog
-only edits a copy and hands back a new `Settings`. Opening it takes a supervisor PIN (the
-window asks before it opens this)."""
+"""The station's settings as a form that refuses nonsense and explains every field.
+
+The fields are declared in `prodtool.settings`; this dialog edits a copy and hands back a new
+`Settings`. Baud rates are picked from what the chip family speaks (`ESP_BAUD_RATES`), and a
+rate above what a chosen adapter reaches is flagged; USB adapters are picked by name or typed
+as a checked VID:PID. The operator's name is not here: it needs no PIN (Station > Operator).
+Opening this dialog takes a supervisor PIN (the window asks before it opens it).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
+    QListWidget,
+    QListWidgetItem,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from prodtool.settings import Settings
+from prodtool.adapters import (
+    ESP_BAUD_RATES,
+    KNOWN_ADAPTERS,
+    BadUsbIdError,
+    adapter,
+    check_usb_id,
+    slowest_adapter,
+)
+from prodtool.settings import QuarantinePolicy, Settings
 from prodtool.ui.i18n import LANGUAGES
 
+if TYPE_CHECKING:  # the port scan itself runs in the window's background task
+    from prodtool.engine.port_names import HiddenPort
 
-def _join(values: tuple[object, ...]) -> str:
-    return ", ".join(str(value) for value in values)
+_ID = Qt.ItemDataRole.UserRole
 
 
 def _split(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.replace(";", ",").split(",") if part.strip())
 
 
+def _checklist(rows: list[tuple[str, object, bool]]) -> QListWidget:
+    widget = QListWidget()
+    for text, data, checked in rows:
+        item = QListWidgetItem(text)
+        item.setData(_ID, data)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        widget.addItem(item)
+    # every row visible: the form scrolls as a whole, not each list inside it
+    widget.setFixedHeight(widget.sizeHintForRow(0) * len(rows) + 2 * widget.frameWidth() + 2)
+    return widget
+
+
+def _checked(widget: QListWidget) -> list[object]:
+    return [
+        widget.item(i).data(_ID)
+        for i in range(widget.count())
+        if widget.item(i).checkState() == Qt.CheckState.Checked
+    ]
+
+
 class SettingsDialog(QDialog):
     """Edit the settings a station needs day to day; `result_settings()` after `exec()`."""
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        hidden_ports: list[HiddenPort] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.original = settings
-        self.change_pin_requested = False
+        self.hidden_ports = hidden_ports or []
         self.station_id = QLineEdit(settings.station_id)
-        self.operator = QLineEdit(settings.operator)
         self.language = QComboBox()
         self.language.addItem("", "system")
         for code, name in LANGUAGES.items():
             self.language.addItem(name, code)
-        index = self.language.findData(settings.language)
-        self.language.setCurrentIndex(max(0, index))
+        self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
         self.auto_start = QCheckBox()
         self.auto_start.setChecked(settings.auto_start)
-        self.baud_rates = QLineEdit(_join(settings.baud_rates))
+        rates = sorted(set(ESP_BAUD_RATES) | set(settings.baud_rates), reverse=True)
+        self.baud_rates = _checklist(
+            [(f"{rate:,}".replace(",", " "), rate, rate in settings.baud_rates) for rate in rates]
+        )
+        self.baud_rates.itemChanged.connect(self._explain)
+        self.connect_attempts = QSpinBox()
+        self.connect_attempts.setRange(1, 10)
+        self.connect_attempts.setValue(max(1, settings.connect_attempts))
         self.retries = QSpinBox()
         self.retries.setRange(0, 10)
         self.retries.setValue(settings.retries)
-        self.usb_ids = QLineEdit(_join(settings.usb_ids))
-        self.allow = QLineEdit(_join(settings.allow))
-        self.deny = QLineEdit(_join(settings.deny))
-        self.change_pin = QPushButton()
-        self.change_pin.clicked.connect(self._ask_change_pin)
+        self.job_timeout = QSpinBox()
+        self.job_timeout.setRange(30, 3600)
+        self.job_timeout.setValue(int(settings.job_timeout_s))
+        self.shell_timeout = QDoubleSpinBox()
+        self.shell_timeout.setRange(1.0, 60.0)
+        self.shell_timeout.setDecimals(1)
+        self.shell_timeout.setValue(settings.shell_timeout_s)
+        self.job_processes = QSpinBox()
+        self.job_processes.setRange(0, 32)
+        self.job_processes.setValue(settings.job_processes)
+        self.quarantine_policy = QComboBox()
+        for policy in QuarantinePolicy:
+            self.quarantine_policy.addItem("", policy.value)
+        self.quarantine_policy.setCurrentIndex(
+            self.quarantine_policy.findData(settings.quarantine_policy.value)
+        )
+        known = {a.usb_id for a in KNOWN_ADAPTERS}
+        self.adapters = _checklist(
+            [
+                (f"{a.name}  ({a.usb_id})", a.usb_id, a.usb_id in settings.usb_ids)
+                for a in KNOWN_ADAPTERS
+            ]
+        )
+        self.adapters.itemChanged.connect(self._explain)
+        self.other_usb_ids = QLineEdit(", ".join(u for u in settings.usb_ids if u not in known))
+        self.other_usb_ids.textChanged.connect(self._explain)
+        self.allow = QLineEdit(", ".join(settings.allow))
+        self.deny = QLineEdit(", ".join(settings.deny))
+        self.hidden = QLabel()
+        self.hidden.setWordWrap(True)
+        self.advice = QLabel()
+        self.advice.setWordWrap(True)
+        self.advice.setStyleSheet("color: #8d6e00;")
         self.error = QLabel()
+        self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #c62828;")
         self.form = QFormLayout()
-        self._labels = [QLabel() for _ in range(10)]
-        for label, field in zip(
-            self._labels,
-            (
-                self.station_id,
-                self.operator,
-                self.language,
-                self.auto_start,
-                self.baud_rates,
-                self.retries,
-                self.usb_ids,
-                self.allow,
-                self.deny,
-                self.change_pin,
-            ),
-            strict=True,
-        ):
+        self.fields: list[QWidget] = [
+            self.station_id,
+            self.language,
+            self.auto_start,
+            self.baud_rates,
+            self.connect_attempts,
+            self.retries,
+            self.job_timeout,
+            self.shell_timeout,
+            self.job_processes,
+            self.quarantine_policy,
+            self.adapters,
+            self.other_usb_ids,
+            self.allow,
+            self.deny,
+        ]
+        self._labels = [QLabel() for _ in self.fields]
+        for label, field in zip(self._labels, self.fields, strict=True):
+            label.setBuddy(field)
             self.form.addRow(label, field)
+        self.form.addRow(self.hidden)
+        inner = QWidget()
+        inner_layout = QVBoxLayout(inner)
+        inner_layout.addLayout(self.form)
+        inner_layout.addStretch(1)  # spare height below the form, not between its rows
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.accepted.connect(self._check)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.advice)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(520)
+        self.setMinimumSize(620, 640)
         self.retranslate()
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Station settings"))
-        texts = (
-            self.tr("Station ID:"),
-            self.tr("Operator:"),
-            self.tr("Language:"),
-            self.tr("Auto-start:"),
-            self.tr("Baud rates:"),
-            self.tr("Retries:"),
-            self.tr("USB adapters (VID:PID):"),
-            self.tr("Only these ports:"),
-            self.tr("Never these ports:"),
-            self.tr("Supervisor PIN:"),
+        rows = (
+            (
+                self.tr("Station ID:"),
+                self.tr("How this station is named in the write log and exports."),
+            ),
+            (self.tr("Language:"), self.tr("The window's language; the system's by default.")),
+            (self.tr("Auto-start:"), self.tr("Start writing as soon as a module is plugged in.")),
+            (
+                self.tr("Baud rates:"),
+                self.tr(
+                    "The rates the chip family speaks. A job starts at the fastest ticked rate "
+                    "and tries the next slower one after a link error."
+                ),
+            ),
+            (
+                self.tr("Connect attempts:"),
+                self.tr("How often to knock on the chip's boot loader at each rate."),
+            ),
+            (
+                self.tr("Retries:"),
+                self.tr("Whole-job retries after link errors, each one a rate slower."),
+            ),
+            (
+                self.tr("Job time limit (s):"),
+                self.tr("A job that runs longer than this is stopped and its port failed."),
+            ),
+            (
+                self.tr("Shell answer time (s):"),
+                self.tr("How long a TuyaOpen chip's shell may take to answer one command."),
+            ),
+            (
+                self.tr("Worker processes:"),
+                self.tr(
+                    "Processes that run port jobs, 8 ports each. 0 runs jobs inside the window's "
+                    "own process (fine up to about 8 ports)."
+                ),
+            ),
+            (
+                self.tr("A chip holds another license:"),
+                self.tr(
+                    "Quarantine: fail the port and take that license out of use until a "
+                    "supervisor checks it. Report only: fail the port, leave the ledger alone."
+                ),
+            ),
+            (
+                self.tr("USB adapters:"),
+                self.tr(
+                    "Only serial ports on ticked adapters are used. Nothing ticked and no other "
+                    "ids: any USB serial adapter."
+                ),
+            ),
+            (
+                self.tr("Other USB ids:"),
+                self.tr("More adapters as VID:PID in hex, separated by commas, e.g. 1a86:55d3."),
+            ),
+            (
+                self.tr("Only these ports:"),
+                self.tr("Port name patterns such as /dev/ttyUSB* or COM1*; empty: all."),
+            ),
+            (
+                self.tr("Never these ports:"),
+                self.tr("Port name patterns that are never used, such as /dev/ttyS*."),
+            ),
         )
-        for label, text in zip(self._labels, texts, strict=True):
+        for label, field, (text, help_text) in zip(self._labels, self.fields, rows, strict=True):
             label.setText(text)
+            label.setToolTip(help_text)
+            field.setToolTip(help_text)
+            field.setWhatsThis(help_text)
         self.language.setItemText(0, self.tr("As the system"))
         self.auto_start.setText(self.tr("Start writing as soon as a module is plugged in"))
-        self.baud_rates.setToolTip(self.tr("Fastest first, separated by commas"))
-        self.usb_ids.setToolTip(self.tr("Empty: any USB serial adapter"))
-        self.allow.setToolTip(self.tr("Port name patterns such as /dev/ttyUSB*; empty: all"))
-        self.change_pin.setText(self.tr("Change the supervisor PIN…"))
+        words = {
+            QuarantinePolicy.QUARANTINE.value: self.tr("Quarantine the license"),
+            QuarantinePolicy.REPORT.value: self.tr("Report only"),
+        }
+        for i in range(self.quarantine_policy.count()):
+            self.quarantine_policy.setItemText(i, words[str(self.quarantine_policy.itemData(i))])
+        if self.hidden_ports:
+            self.hidden.setText(
+                self.tr(
+                    "%n serial port(s) ignored by this filter: %1", "", len(self.hidden_ports)
+                ).replace(
+                    "%1",
+                    ", ".join(f"{p.device} ({p.usb_id})" for p in self.hidden_ports),
+                )
+            )
+        self.hidden.setVisible(bool(self.hidden_ports))
+        self._explain()
 
-    def _ask_change_pin(self) -> None:
-        self.change_pin_requested = True
-        self.change_pin.setEnabled(False)
-        self.change_pin.setText(self.tr("A new PIN is asked for after saving"))
+    # ------------------------------------------------------------------ reading the form
+    def baud_list(self) -> tuple[int, ...]:
+        return tuple(sorted((int(str(r)) for r in _checked(self.baud_rates)), reverse=True))
 
-    def baud_list(self) -> tuple[int, ...] | None:
+    def usb_id_list(self) -> tuple[str, ...]:
+        """The ticked adapters and the typed ids, canonical; `BadUsbIdError` for a typo."""
+        ids = [str(u) for u in _checked(self.adapters)]
+        for text in _split(self.other_usb_ids.text()):
+            usb_id = check_usb_id(text)
+            if usb_id not in ids:
+                ids.append(usb_id)
+        return tuple(ids)
+
+    def _explain(self) -> None:
+        """Under the form: what the adapters and rates mean together (advice, not an error)."""
         try:
-            rates = tuple(int(part) for part in _split(self.baud_rates.text()))
-        except ValueError:
-            return None
-        return rates if rates and all(rate > 0 for rate in rates) else None
+            ids = self.usb_id_list()
+        except BadUsbIdError:
+            self.advice.setText("")
+            return
+        slowest = slowest_adapter(ids)
+        too_fast = [r for r in self.baud_list() if slowest and r > slowest.max_baud]
+        if slowest is not None and too_fast:
+            self.advice.setText(
+                self.tr(
+                    "%1 reaches at most %2 baud; faster rates will fail on it and retry slower."
+                )
+                .replace("%1", slowest.name)
+                .replace("%2", str(slowest.max_baud))
+            )
+        else:
+            unknown = [u for u in ids if adapter(u) is None]
+            self.advice.setText(
+                self.tr(
+                    "Unknown adapter(s): %1. Check the id in the system's device list."
+                ).replace("%1", ", ".join(unknown))
+                if unknown
+                else ""
+            )
+
+    def problem(self) -> str:
+        """Why the form cannot be saved, in words; "" when it can."""
+        if not self.station_id.text().strip():
+            return self.tr("The station needs an ID.")
+        if not self.baud_list():
+            return self.tr("Tick at least one baud rate.")
+        try:
+            self.usb_id_list()
+        except BadUsbIdError as error:
+            return self.tr("%1 is not a USB id: write VID:PID in hex, e.g. 1a86:55d3.").replace(
+                "%1", error.text
+            )
+        return ""
 
     def _check(self) -> None:
-        if self.baud_list() is None:
-            self.error.setText(self.tr("Baud rates: whole numbers separated by commas."))
-            return
-        if not self.station_id.text().strip():
-            self.error.setText(self.tr("The station needs an ID."))
+        problem = self.problem()
+        if problem:
+            self.error.setText(problem)
             return
         self.accept()
 
     def result_settings(self) -> Settings:
         return self.original.replace(
             station_id=self.station_id.text().strip(),
-            operator=self.operator.text().strip(),
             language=str(self.language.currentData()),
             auto_start=self.auto_start.isChecked(),
             baud_rates=self.baud_list() or self.original.baud_rates,
+            connect_attempts=self.connect_attempts.value(),
             retries=self.retries.value(),
-            usb_ids=_split(self.usb_ids.text()),
+            job_timeout_s=float(self.job_timeout.value()),
+            shell_timeout_s=self.shell_timeout.value(),
+            job_processes=self.job_processes.value(),
+            quarantine_policy=QuarantinePolicy(str(self.quarantine_policy.currentData())),
+            usb_ids=self.usb_id_list(),
             allow=_split(self.allow.text()),
             deny=_split(self.deny.text()),
         )

@@ -1,39 +1,53 @@
-"""The supervisor's PIN gate: settings, new issuer keys and quarantined licenses need it.
+"""The supervisor's PIN gate: settings, issuer keys, License Lists and the ledger need it.
 
-The PIN is chosen on first use (or in Settings) and kept only as a salted scrypt hash in the
-settings (`prodtool.settings.hash_pin`); it is never stored, shown or logged in clear.
+The PIN is set at the station's first start by whoever installs it (or with
+`prodtool supervisor set-pin`), kept only as a salted scrypt hash in the settings, and checked
+by `prodtool.supervisor_pin.PinGate`, which makes wrong tries wait. It is never shown or logged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
-from prodtool.settings import Settings, check_pin, hash_pin
-from prodtool.ui.dialogs import PinDialog
+from prodtool.settings import Settings
+from prodtool.supervisor_pin import PinGate
+from prodtool.ui.pin_dialog import PinCheckDialog, PinSetDialog
+
+
+def _run(dialog: QDialog) -> bool:
+    try:
+        return dialog.exec() == QDialog.DialogCode.Accepted
+    finally:
+        dialog.deleteLater()
 
 
 class Supervisor:
     """Asks for the PIN; `settings()` and `store()` read and persist the station's settings."""
 
-    def __init__(self, settings: Callable[[], Settings], store: Callable[[Settings], None]) -> None:
-        self._settings = settings
-        self._store = store
+    def __init__(
+        self,
+        settings: Callable[[], Settings],
+        store: Callable[[Settings], None],
+        attempts_file: Path,
+    ) -> None:
+        self.gate = PinGate(attempts_file, settings, store)
 
     def has_pin(self) -> bool:
-        return bool(self._settings().supervisor_pin_hash)
+        return self.gate.has_pin()
 
     def authorize(self, parent: QWidget | None, purpose: str) -> bool:
-        """True once the supervisor typed the right PIN (or chose the first one)."""
+        """True once the supervisor typed the right PIN (or, with none yet, chose one)."""
         if not self.has_pin():
-            return self.choose_pin(parent, purpose)
-        pin = PinDialog.get_pin(parent, purpose, new=False)
-        return pin is not None and check_pin(pin, self._settings().supervisor_pin_hash)
+            return self.set_pin(parent)
+        return _run(PinCheckDialog(self.gate, purpose, parent))
 
-    def choose_pin(self, parent: QWidget | None, purpose: str) -> bool:
-        pin = PinDialog.get_pin(parent, purpose, new=True)
-        if pin is None:
-            return False
-        self._store(self._settings().replace(supervisor_pin_hash=hash_pin(pin)))
-        return True
+    def set_pin(self, parent: QWidget | None) -> bool:
+        """Choose the first PIN or change it; False when cancelled (nothing changed)."""
+        return _run(PinSetDialog(self.gate, parent))
+
+    def first_start(self, parent: QWidget | None) -> bool:
+        """At the station's first start, whoever installs it sets the PIN (they may skip)."""
+        return self.has_pin() or self.set_pin(parent)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from prodtool.engine.export import export_log
+from prodtool.engine.port_names import BadPortNameError, HiddenPort, check_port_name, ignored_ports
 from prodtool.engine.support import build_bundle, default_bundle_name
 from prodtool.errors import UserError
 from prodtool.flash.events import (
@@ -40,13 +41,18 @@ from prodtool.license.model import Manifest
 from prodtool.license.trust import TrustStore
 from prodtool.paths import StationPaths
 from prodtool.settings import Settings, save_settings
+from prodtool.supervisor_pin import attempts_path
 from prodtool.ui.bridge import EventBatch, StationBridge
 from prodtool.ui.counters import CountersPanel
-from prodtool.ui.dialogs import PasswordDialog
+from prodtool.ui.fleet_panel import install_pool_ui
+from prodtool.ui.folders import Folders, with_extension
 from prodtool.ui.i18n import LANGUAGES, Translations, resolve_language
+from prodtool.ui.ledger_panel import LedgerPanel
 from prodtool.ui.log_panel import LogPanel
+from prodtool.ui.messages import error_text
 from prodtool.ui.notice import Notice
 from prodtool.ui.package_info import PackageInfo, from_manifest
+from prodtool.ui.package_loader import PackageLoader
 from prodtool.ui.package_panel import PackagePanel
 from prodtool.ui.port_grid import PortGrid
 from prodtool.ui.qa_page import QaPage
@@ -54,19 +60,16 @@ from prodtool.ui.reasons import reason_sentence
 from prodtool.ui.resources import icon_path
 from prodtool.ui.settings_dialog import SettingsDialog
 from prodtool.ui.shift import ShiftStats
+from prodtool.ui.slot_menu import SlotMenu
 from prodtool.ui.states import state_step, state_word
 from prodtool.ui.supervisor import Supervisor
 from prodtool.ui.tasks import Task
+from prodtool.ui.trust_dialog import TrustDialog
 
 if TYPE_CHECKING:  # the engine is imported by whoever builds the Station
     from prodtool.engine.station import Station, Summary
 
-LICENSE_LIST_SUFFIXES = (".csv", ".xlsx")
 TICK_MS = 1000
-
-
-def is_license_list(path: Path) -> bool:
-    return path.suffix.lower() in LICENSE_LIST_SUFFIXES
 
 
 class StationWindow(QMainWindow):
@@ -88,7 +91,11 @@ class StationWindow(QMainWindow):
         self._tasks: set[Task] = set()
         self._summary_due = False
         self._unsaved = False
-        self.supervisor = Supervisor(lambda: self.settings, self._store_settings)
+        self.folders = Folders(paths.root / "ui-folders.json")
+        self.loader = PackageLoader(self)
+        self.supervisor = Supervisor(
+            lambda: self.settings, self._store_settings, attempts_path(paths)
+        )
         self.setWindowIcon(QIcon(str(icon_path())))
 
         self.bridge = StationBridge(self)
@@ -105,6 +112,7 @@ class StationWindow(QMainWindow):
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
         self._timer.start()
+        self.pool_ui = install_pool_ui(self)  # the license pool's page and fleet panel
         self.retranslate()
         self.resize(1400, 900)
 
@@ -145,11 +153,17 @@ class StationWindow(QMainWindow):
         self.settings_action = QAction(self)
         self.settings_action.triggered.connect(self.edit_settings)
         self.qa_action = QAction(self)
-        self.qa_action.triggered.connect(self.open_qa)
+        self.qa_action.triggered.connect(lambda _=False: self.open_qa())
         self.trust_action = QAction(self)
-        self.trust_action.triggered.connect(self.choose_issuer_key)
+        self.trust_action.triggered.connect(self.open_trust)
         self.release_action = QAction(self)
-        self.release_action.triggered.connect(self.ask_release_quarantine)
+        self.release_action.triggered.connect(self.open_ledger)
+        self.change_pin_action = QAction(self)
+        self.change_pin_action.triggered.connect(self.change_pin)
+        self.operator_action = QAction(self)
+        self.operator_action.triggered.connect(self.ask_operator)
+        self.add_port_action = QAction(self)
+        self.add_port_action.triggered.connect(self.ask_add_port)
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
@@ -159,7 +173,7 @@ class StationWindow(QMainWindow):
             action = QAction(name, self)
             action.setCheckable(True)
             action.setChecked(code == self.translations.language)
-            action.triggered.connect(lambda _=False, code=code: self.switch_language(code))
+            action.triggered.connect(lambda _=False, code=code: self.choose_language(code))
             self.language_group.addAction(action)
             self.language_actions[code] = action
 
@@ -175,12 +189,15 @@ class StationWindow(QMainWindow):
         for action in (self.load_action, self.export_action, self.auto_start_action):
             self.station_menu.addAction(action)
         self.station_menu.addAction(self.qa_action)
+        self.station_menu.addAction(self.operator_action)
+        self.station_menu.addAction(self.add_port_action)
         self.station_menu.addSeparator()
         self.station_menu.addAction(self.quit_action)
         self.supervisor_menu = bar.addMenu("")
         self.supervisor_menu.addAction(self.settings_action)
         self.supervisor_menu.addAction(self.trust_action)
         self.supervisor_menu.addAction(self.release_action)
+        self.supervisor_menu.addAction(self.change_pin_action)
         self.language_menu = bar.addMenu("")
         for action in self.language_actions.values():
             self.language_menu.addAction(action)
@@ -192,6 +209,7 @@ class StationWindow(QMainWindow):
         grid.start_requested.connect(lambda port: self._on_station("start", port))
         grid.retry_requested.connect(lambda port: self._on_station("retry", port))
         grid.cancel_requested.connect(lambda port: self._on_station("cancel", port))
+        self.slot_menu = SlotMenu(grid, self.open_qa)  # right-click a tile: "QA this slot…"
         self.package_panel.load_requested.connect(self.choose_package)
         self.package_panel.file_dropped.connect(lambda path: self.load_file(Path(path)))
 
@@ -210,6 +228,7 @@ class StationWindow(QMainWindow):
         if station.manifest is not None:
             self.show_package(from_manifest(station.manifest, station.manifest.package_id))
         self._summary_due = True
+        self.say_hidden_ports()
 
     def _on_station(self, verb: str, port: str) -> None:
         if self.station is None:
@@ -314,12 +333,11 @@ class StationWindow(QMainWindow):
 
     def busy(self) -> bool:
         """True while background work is under way (tests wait for it to end)."""
-        return bool(self._tasks)
+        return bool(self._tasks) or self._unsaved  # a settings save may still be queued
 
     def show_error(self, error: BaseException) -> None:
         if isinstance(error, UserError):
-            text = error.message + (f"\n{error.hint}" if error.hint else "")
-            self.notice.say(text, "error")
+            self.notice.say(error_text(error), "error")
             return
         raise error  # a bug: the crash handler reports it
 
@@ -328,28 +346,16 @@ class StationWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(
             self,
             self.tr("Load a credential package or License List"),
-            "",
+            self.folders.start("package"),
             self.tr("Packages and License Lists (*.prodpkg *.csv *.xlsx);;All files (*)"),
         )
         if path:
+            self.folders.used("package", Path(path))
             self.load_file(Path(path))
 
     def load_file(self, path: Path) -> None:
-        station = self.station
-        if station is None:
-            return
-        if is_license_list(path):
-            work: Callable[[], Manifest] = lambda: station.load_license_list(path)  # noqa: E731
-        else:
-            password = PasswordDialog.get_password(self, path.name)
-            if password is None:
-                return
-            work = lambda: station.load_package(path, password)  # noqa: E731
-        self.notice.say(self.tr("Opening %1…").replace("%1", path.name), "info")
-        self.load_action.setEnabled(False)
-        self.run_task(
-            "load", work, lambda loaded: self._package_loaded(loaded, path), self._load_failed
-        )
+        """Check, ask, unlock and load (see `PackageLoader`)."""
+        self.loader.load(path)
 
     def _package_loaded(self, manifest: Manifest, path: Path) -> None:
         self.load_action.setEnabled(True)
@@ -369,14 +375,15 @@ class StationWindow(QMainWindow):
 
     # ------------------------------------------------------------------ export
     def choose_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
+        path, chosen = QFileDialog.getSaveFileName(
             self,
             self.tr("Export the write log"),
-            f"writelog-{self.settings.station_id}.csv",
+            self.folders.start("export", f"writelog-{self.settings.station_id}.csv"),
             self.tr("CSV (*.csv);;JSON (*.json)"),
         )
         if path:
-            self.export_to(Path(path))
+            self.folders.used("export", Path(path))
+            self.export_to(with_extension(Path(path), chosen or "*.csv"))
 
     def export_to(self, out: Path) -> None:
         paths, station_id = self.paths, self.settings.station_id
@@ -393,26 +400,37 @@ class StationWindow(QMainWindow):
         )
 
     # ------------------------------------------------------------------ QA and support
-    def open_qa(self) -> None:
-        """The QA page, over this station's ledger."""
+    def open_qa(self, port: str = "") -> None:
+        """The QA page over this station's ledger; `port`: "QA this slot" from a tile."""
         if self.station is None:
             return
-        ports = [p.port for p in self.station.ports()]
+        station, settings = self.station, self.settings
         self.qa_page = QaPage(
-            self.station.ledger,
+            station.ledger,
             self.run_task,
-            ports=ports,
+            ports=[p.port for p in station.ports()],
             write_log=self.paths.write_log,
+            package_id=station.manifest.package_id if station.manifest else "",
+            port=port,
+            read_options={
+                "shell_timeout_s": settings.shell_timeout_s,
+                "connect_attempts": settings.connect_attempts,
+            },
+            folders=self.folders,
             parent=self,
         )
         self.qa_page.show()
 
     def choose_bundle(self, port: str, job_id: str) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Save a support bundle"), default_bundle_name(job_id), "ZIP (*.zip)"
+            self,
+            self.tr("Save a support bundle"),
+            self.folders.start("bundle", default_bundle_name(job_id)),
+            "ZIP (*.zip)",
         )
         if path:
-            self.save_bundle(job_id, Path(path))
+            self.folders.used("bundle", Path(path))
+            self.save_bundle(job_id, with_extension(Path(path), "*.zip"))
 
     def save_bundle(self, job_id: str, out: Path) -> None:
         paths, settings = self.paths, self.settings
@@ -428,20 +446,75 @@ class StationWindow(QMainWindow):
     # ------------------------------------------------------------------ supervisor actions
     def edit_settings(self) -> None:
         if not self.supervisor.authorize(self, self.tr("Changing the settings")):
-            self.notice.say(self.tr("Wrong PIN: the settings were not changed."), "error")
+            self.notice.say(self.tr("The settings were not changed."), "warn")
             return
-        dialog = SettingsDialog(self.settings, self)
+        dialog = SettingsDialog(self.settings, self, hidden_ports=self.hidden_ports())
         try:
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
             new = dialog.result_settings()
-            change_pin = dialog.change_pin_requested
         finally:
             dialog.deleteLater()
         self.apply_settings(new)
-        if change_pin:
-            self.supervisor.choose_pin(self, self.tr("A new supervisor PIN"))
         self.notice.say(self.tr("Settings saved."), "good")
+
+    def change_pin(self) -> None:
+        """Set or change the supervisor PIN (changing asks the current one first)."""
+        if self.supervisor.set_pin(self):
+            self.notice.say(self.tr("The supervisor PIN was changed."), "good")
+        else:
+            self.notice.say(self.tr("The supervisor PIN was not changed."), "warn")
+
+    def hidden_ports(self) -> list[HiddenPort]:
+        """USB serial ports present now that the settings' filter keeps out of the window."""
+        return ignored_ports(self.settings)
+
+    def say_hidden_ports(self) -> None:
+        """An empty window says why when the filter hides plugged-in adapters."""
+        hidden = self.hidden_ports()
+        if hidden and not self.grid.tiles:
+            self.notice.say(
+                self.tr(
+                    "%n serial port(s) ignored by your filter (Supervisor > Settings): %1",
+                    "",
+                    len(hidden),
+                ).replace("%1", ", ".join(f"{p.device} ({p.usb_id})" for p in hidden)),
+                "warn",
+            )
+
+    def ask_add_port(self) -> None:
+        """Add a port by name: COM3, /dev/ttyUSB0, socket://host:port, rfc2217://host:port."""
+        text, ok = QInputDialog.getText(
+            self,
+            self.tr("Add port"),
+            self.tr(
+                "A port name (COM3, /dev/ttyUSB0) or URL (socket://host:port, rfc2217://host:port):"
+            ),
+        )
+        if not ok or not text.strip() or self.station is None:
+            return
+        try:
+            name = check_port_name(text)
+        except BadPortNameError:
+            self.notice.say(
+                self.tr(
+                    "%1 is not a serial port: give COM3, /dev/ttyUSB0, socket://host:port or rfc2217://host:port."
+                ).replace("%1", text.strip()),
+                "error",
+            )
+            return
+        self.station.add_ports([name])
+
+    def ask_operator(self) -> None:
+        """Whoever works the station says who they are: no PIN needed."""
+        name, ok = QInputDialog.getText(
+            self,
+            self.tr("Operator"),
+            self.tr("Your name (kept in the write log):"),
+            text=self.settings.operator,
+        )
+        if ok:
+            self.apply_settings(self.settings.replace(operator=name.strip()))
 
     def apply_settings(self, new: Settings) -> None:
         old = self.settings
@@ -451,7 +524,8 @@ class StationWindow(QMainWindow):
         if new.language != old.language:
             self.switch_language(resolve_language(new.language))
         if self.station is not None:
-            self.station.settings = new  # read by the next job (Station._job_config)
+            self.station.apply_settings(new)  # jobs started from now on, hot-plug filters
+        self.retranslate()  # the title shows the station ID
 
     def _store_settings(self, new: Settings) -> None:
         """Keep `new` and write it in the background, one save at a time, newest last."""
@@ -469,69 +543,42 @@ class StationWindow(QMainWindow):
         if self._unsaved:
             QTimer.singleShot(0, lambda: self._store_settings(self.settings))
 
-    def choose_issuer_key(self) -> None:
-        if not self.supervisor.authorize(self, self.tr("Trusting a new issuer key")):
-            self.notice.say(self.tr("Wrong PIN: no key was added."), "error")
+    def open_trust(self) -> None:
+        """The trusted issuer keys: add one after comparing its fingerprint, or remove one."""
+        if not self.supervisor.authorize(self, self.tr("Changing the trusted issuer keys")):
+            self.notice.say(self.tr("The trusted issuer keys were not changed."), "warn")
             return
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            self.tr("The issuer's public key"),
-            "",
-            self.tr("Public keys (*.pem);;All files (*)"),
-        )
-        if not path:
-            return
-        store = TrustStore.for_station(self.paths)
-        self.run_task(
-            "trust",
-            lambda: store.add(Path(path)),
-            lambda kid: self.notice.say(
-                self.tr("Packages signed by issuer key %1 are now accepted.").replace("%1", kid),
-                "good",
-            ),
-        )
+        dialog = TrustDialog(TrustStore.for_station(self.paths), self.folders, self)
+        try:
+            dialog.exec()
+            if dialog.said:
+                self.notice.say(dialog.said, "good")
+        finally:
+            dialog.deleteLater()
 
-    def ask_release_quarantine(self) -> None:
-        if self.station is None:
+    def open_ledger(self) -> None:
+        """The licenses that need a supervisor's decision (needs_check, quarantined)."""
+        station = self.station
+        if station is None:
             return
-        uuid, ok = QInputDialog.getText(
-            self,
-            self.tr("Release a quarantined license"),
-            self.tr("UUID of the quarantined license:"),
+        settings = self.settings
+        self.ledger_panel = LedgerPanel(
+            station.ledger,
+            self.run_task,
+            lambda purpose: self.supervisor.authorize(self, purpose),
+            ports=lambda: [p.port for p in station.ports() if not p.state.is_busy],
+            station_id=settings.station_id,
+            read_options={
+                "shell_timeout_s": settings.shell_timeout_s,
+                "connect_attempts": settings.connect_attempts,
+            },
+            parent=self,
         )
-        if ok and uuid.strip():
-            self.release_quarantine(uuid.strip())
+        self.ledger_panel.finished.connect(self._ledger_changed)
+        self.ledger_panel.show()
 
-    def release_quarantine(self, uuid: str) -> None:
-        """Supervisor: put a quarantined license back (the ledger decides where it goes)."""
-        if self.station is None:
-            return
-        if not self.supervisor.authorize(self, self.tr("Releasing a quarantined license")):
-            self.notice.say(self.tr("Wrong PIN: the license stays quarantined."), "error")
-            return
-        ledger = self.station.ledger
-        reason = f"released by a supervisor at station {self.settings.station_id}"
-
-        def release() -> str:
-            record = ledger.find_uuid(uuid)
-            if record is None:
-                raise UserError(
-                    f"no license {uuid} in this station's ledger", code="unknown_license"
-                )
-            ledger.release_quarantine(record.license_id, reason=reason)
-            return str(ledger.record(record.license_id).state)
-
-        self.run_task(
-            "release",
-            release,
-            lambda state: self.notice.say(
-                self.tr("License %1 released; it is now %2.")
-                .replace("%1", uuid)
-                .replace("%2", state),
-                "good",
-            ),
-        )
-        self._summary_due = True
+    def _ledger_changed(self) -> None:
+        self._summary_due = True  # the licenses left may have changed
 
     # ------------------------------------------------------------------ language
     def switch_language(self, code: str) -> None:
@@ -543,6 +590,12 @@ class StationWindow(QMainWindow):
         action = self.language_actions.get(self.translations.language)
         if action is not None:
             action.setChecked(True)
+
+    def choose_language(self, code: str) -> None:
+        """The language menu: switch now and keep the choice for the next start."""
+        self.switch_language(code)
+        if self.settings.language != self.translations.language:
+            self._store_settings(self.settings.replace(language=self.translations.language))
 
     def retranslate(self) -> None:
         title = self.tr("prodtool station %1").replace("%1", self.settings.station_id)
@@ -557,8 +610,11 @@ class StationWindow(QMainWindow):
         )
         self.settings_action.setText(self.tr("Settings…"))
         self.qa_action.setText(self.tr("QA check…"))
-        self.trust_action.setText(self.tr("Trust an issuer key…"))
-        self.release_action.setText(self.tr("Release a quarantined license…"))
+        self.trust_action.setText(self.tr("Trusted issuer keys…"))
+        self.release_action.setText(self.tr("Licenses to check…"))
+        self.change_pin_action.setText(self.tr("Change the supervisor PIN…"))
+        self.operator_action.setText(self.tr("Operator…"))
+        self.add_port_action.setText(self.tr("Add port…"))
         self.quit_action.setText(self.tr("Quit"))
         self.station_menu.setTitle(self.tr("&Station"))
         self.supervisor_menu.setTitle(self.tr("S&upervisor"))

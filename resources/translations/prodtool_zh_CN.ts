@@ -35,6 +35,231 @@
     </message>
 </context>
 <context>
+    <name>FleetPanel</name>
+    <message>
+        <source>Station</source>
+        <translation>工位</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>Devices / hour</source>
+        <translation>每小时设备数</translation>
+    </message>
+    <message>
+        <source>{pool}: {left} licenses left</source>
+        <translation>{pool}：剩余 {left} 个授权</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>License pool…</source>
+        <translation>授权池…</translation>
+    </message>
+    <message>
+        <source>Fleet</source>
+        <translation>产线工位</translation>
+    </message>
+</context>
+<context>
+    <name>KeyConfirmDialog</name>
+    <message>
+        <source>Compare the fingerprint</source>
+        <translation>核对指纹</translation>
+    </message>
+    <message>
+        <source>%1 holds issuer key %2. Compare its fingerprint below with the one the issuer gave you by another way (phone, paper, the platform&apos;s page). Trust it only if every group matches: packages it signs will then be accepted here.</source>
+        <translation>%1 中是签发方密钥 %2。请将下面的指纹与签发方通过其他途径（电话、纸面、平台页面）提供给您的指纹逐组核对。只有每一组都一致时才信任它：之后本工位将接受由它签名的授权包。</translation>
+    </message>
+    <message>
+        <source>It matches: trust this key</source>
+        <translation>一致：信任此密钥</translation>
+    </message>
+</context>
+<context>
+    <name>LedgerPanel</name>
+    <message>
+        <source>available</source>
+        <translation>可用</translation>
+    </message>
+    <message>
+        <source>reserved</source>
+        <translation>已预留</translation>
+    </message>
+    <message>
+        <source>written</source>
+        <translation>已写入</translation>
+    </message>
+    <message>
+        <source>verified</source>
+        <translation>已验证</translation>
+    </message>
+    <message>
+        <source>needs a check</source>
+        <translation>待核查</translation>
+    </message>
+    <message>
+        <source>quarantined</source>
+        <translation>已隔离</translation>
+    </message>
+    <message>
+        <source>Plug in the chip %1, choose its port and press “Read the chip back”: the ledger then records whether the chip holds this license.</source>
+        <translation>请插上芯片 %1，选择它所在的端口，然后点击“回读芯片”：账本会记录该芯片是否持有此授权。</translation>
+    </message>
+    <message>
+        <source>No chip is known for this license. If you know no chip holds it, press “On no chip” to make it available again; otherwise read each suspect chip back.</source>
+        <translation>此授权没有关联的芯片。如果确认没有芯片持有它，请点击“不在任何芯片上”使其重新可用；否则请逐一回读可疑的芯片。</translation>
+    </message>
+    <message>
+        <source>Check the chip %1. “Release” puts the license back as needing a check; then read the chip back to settle it.</source>
+        <translation>请检查芯片 %1。“解除隔离”会将此授权恢复为待核查；然后回读该芯片以确定其状态。</translation>
+    </message>
+    <message>
+        <source>No chip holds this license. “Release” makes it available again.</source>
+        <translation>没有芯片持有此授权。“解除隔离”会使其重新可用。</translation>
+    </message>
+    <message>
+        <source>%1: found on chip %2, verified.</source>
+        <translation>%1：在芯片 %2 上找到，已验证。</translation>
+    </message>
+    <message>
+        <source>%1: not on chip %2, available again.</source>
+        <translation>%1：不在芯片 %2 上，已重新可用。</translation>
+    </message>
+    <message>
+        <source>The chip on %1 could not be read: check the cable and boot mode.</source>
+        <translation>无法读取 %1 上的芯片：请检查线缆和启动模式。</translation>
+    </message>
+    <message>
+        <source>%1 was left as it is: %2</source>
+        <translation>%1 保持不变：%2</translation>
+    </message>
+    <message>
+        <source>Licenses that need a decision</source>
+        <translation>需要处理的授权</translation>
+    </message>
+    <message>
+        <source>License</source>
+        <translation>授权</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Chip MAC</source>
+        <translation>芯片 MAC</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <source>Port with the chip:</source>
+        <translation>芯片所在端口：</translation>
+    </message>
+    <message>
+        <source>Read the chip back</source>
+        <translation>回读芯片</translation>
+    </message>
+    <message>
+        <source>Reads the license from the chip (nothing is written) and settles it.</source>
+        <translation>从芯片读取授权（不写入任何内容）并据此确定其状态。</translation>
+    </message>
+    <message>
+        <source>On no chip</source>
+        <translation>不在任何芯片上</translation>
+    </message>
+    <message>
+        <source>No chip holds this license: make it available again.</source>
+        <translation>没有芯片持有此授权：使其重新可用。</translation>
+    </message>
+    <message>
+        <source>Release</source>
+        <translation>解除隔离</translation>
+    </message>
+    <message>
+        <source>Quarantine…</source>
+        <translation>隔离…</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>%1 need a check, %2 quarantined</source>
+        <translation>%1 个待核查，%2 个已隔离</translation>
+    </message>
+    <message>
+        <source>Nothing to decide: no license needs a check or is quarantined.</source>
+        <translation>无需处理：没有待核查或已隔离的授权。</translation>
+    </message>
+    <message>
+        <source>Select a license.</source>
+        <translation>请选择一个授权。</translation>
+    </message>
+    <message>
+        <source>Nothing was changed.</source>
+        <translation>未做任何更改。</translation>
+    </message>
+    <message>
+        <source>Not done: %1</source>
+        <translation>未完成：%1</translation>
+    </message>
+    <message>
+        <source>Releasing a quarantined license</source>
+        <translation>解除授权隔离</translation>
+    </message>
+    <message>
+        <source>%1 released; it is now: %2.</source>
+        <translation>%1 已解除隔离；当前状态：%2。</translation>
+    </message>
+    <message>
+        <source>Settling a license</source>
+        <translation>确定授权状态</translation>
+    </message>
+    <message>
+        <source>%1 settled; it is now: %2.</source>
+        <translation>%1 已确定；当前状态：%2。</translation>
+    </message>
+    <message>
+        <source>The chip on %1 decides no license that needs a check.</source>
+        <translation>%1 上的芯片与任何待核查的授权都无关。</translation>
+    </message>
+    <message>
+        <source>Quarantine</source>
+        <translation>隔离</translation>
+    </message>
+    <message>
+        <source>Why is this license taken out of use?</source>
+        <translation>为什么要停用此授权？</translation>
+    </message>
+    <message>
+        <source>Quarantining a license</source>
+        <translation>隔离授权</translation>
+    </message>
+    <message>
+        <source>%1 quarantined.</source>
+        <translation>%1 已隔离。</translation>
+    </message>
+</context>
+<context>
     <name>LogPanel</name>
     <message>
         <source>Show port:</source>
@@ -43,6 +268,84 @@
     <message>
         <source>All ports</source>
         <translation>全部端口</translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <source>Wrong download password. It is on the order&apos;s download page; type it again.</source>
+        <translation>下载密码错误。密码在订单的下载页面上，请重新输入。</translation>
+    </message>
+    <message>
+        <source>This package comes from an issuer this station does not trust yet. A supervisor adds the issuer&apos;s key in Supervisor &gt; Trusted issuer keys…, after comparing its fingerprint.</source>
+        <translation>此授权包来自本工位尚未信任的签发方。请主管在“主管 &gt; 受信任的签发方密钥…”中核对指纹后添加该签发方的密钥。</translation>
+    </message>
+    <message>
+        <source>The package was changed after it was signed. Do not use it: download it again.</source>
+        <translation>授权包在签名后被改动过。请勿使用，请重新下载。</translation>
+    </message>
+    <message>
+        <source>This file is not a credential package this version of prodtool can read.</source>
+        <translation>此文件不是本版本 prodtool 能读取的授权包。</translation>
+    </message>
+    <message>
+        <source>No license is left in the loaded package: load the next one.</source>
+        <translation>已加载的授权包中没有剩余授权：请加载下一个。</translation>
+    </message>
+    <message>
+        <source>The disk refused to save (full, read-only or locked). Nothing was lost; free some space or call a supervisor.</source>
+        <translation>磁盘拒绝保存（已满、只读或被锁定）。没有丢失任何数据；请释放一些空间或联系主管。</translation>
+    </message>
+    <message>
+        <source>License %1 is not in this station&apos;s ledger.</source>
+        <translation>授权 %1 不在本工位的账本中。</translation>
+    </message>
+    <message>
+        <source>Issuer key %1 is built in or unknown: it cannot be removed.</source>
+        <translation>签发方密钥 %1 是内置的或未知的：无法移除。</translation>
+    </message>
+    <message>
+        <source>The license is no longer in the state this needs (someone changed it meanwhile): refresh and look again.</source>
+        <translation>该授权已不处于此操作所需的状态（其间有人修改过）：请刷新后再查看。</translation>
+    </message>
+    <message>
+        <source>This chip is bound to another license already: quarantine one of them and call support.</source>
+        <translation>这颗芯片已绑定到另一个授权：请隔离其中一个并联系技术支持。</translation>
+    </message>
+    <message>
+        <source>The write log could not be exported: do not upload it; call a supervisor.</source>
+        <translation>无法导出写入日志：请勿上传，并联系主管。</translation>
+    </message>
+</context>
+<context>
+    <name>PackageLoader</name>
+    <message>
+        <source>Chips are being written: load %1 when they are done.</source>
+        <translation>正在写入芯片：请等写入完成后再加载 %1。</translation>
+    </message>
+    <message>
+        <source>%1 was not loaded.</source>
+        <translation>未加载 %1。</translation>
+    </message>
+    <message>
+        <source>Loading a License List</source>
+        <translation>加载授权清单</translation>
+    </message>
+    <message>
+        <source>The License List was not loaded.</source>
+        <translation>未加载授权清单。</translation>
+    </message>
+    <message>
+        <source>Opening %1…</source>
+        <translation>正在打开 %1…</translation>
+    </message>
+    <message>
+        <source>Switch packages</source>
+        <translation>切换授权包</translation>
+    </message>
+    <message>
+        <source>The loaded package %1 still has %2 license(s) left. They stay in this station&apos;s ledger and are used again when you load it later. Load %3 instead?</source>
+        <translation>已加载的授权包 %1 还剩 %2 个授权。它们会保留在本工位的账本中，以后再次加载该授权包时会继续使用。要改为加载 %3 吗？</translation>
     </message>
 </context>
 <context>
@@ -188,38 +491,131 @@
     </message>
 </context>
 <context>
-    <name>PinDialog</name>
+    <name>PinCheckDialog</name>
     <message>
         <source>Supervisor PIN</source>
         <translation>主管 PIN 码</translation>
     </message>
     <message>
-        <source>%1 needs a supervisor. No supervisor PIN is set yet: choose one now (at least %2 characters). It is stored only as a hash.</source>
-        <translation>%1需要主管授权。尚未设置主管 PIN 码：请现在设置一个（至少 %2 位）。PIN 码只以哈希形式保存。</translation>
+        <source>%1 needs a supervisor. Type the supervisor PIN.</source>
+        <translation>%1需要主管权限。请输入主管 PIN 码。</translation>
+    </message>
+    <message>
+        <source>PIN:</source>
+        <translation>PIN 码：</translation>
+    </message>
+</context>
+<context>
+    <name>PinDialog</name>
+    <message>
+        <source>Too many wrong PINs. The next try is possible in %1 s.</source>
+        <translation>PIN 码 错误次数过多。%1 秒后才能再次尝试。</translation>
+    </message>
+    <message>
+        <source>You may try again.</source>
+        <translation>现在可以再试一次。</translation>
+    </message>
+    <message>
+        <source>Wrong PIN. The next try is possible in %1 s.</source>
+        <translation>PIN 码 错误。%1 秒后才能再次尝试。</translation>
+    </message>
+    <message>
+        <source>Wrong PIN.</source>
+        <translation>PIN 码 错误。</translation>
+    </message>
+    <message>
+        <source>The PIN needs at least %1 characters.</source>
+        <translation>PIN 码 至少需要 %1 个字符。</translation>
+    </message>
+    <message>
+        <source>The two new PINs differ.</source>
+        <translation>两次输入的新 PIN 码 不一致。</translation>
+    </message>
+    <message>
+        <source>No supervisor PIN is set yet.</source>
+        <translation>尚未设置主管 PIN 码。</translation>
+    </message>
+    <message>
+        <source>The PIN could not be checked.</source>
+        <translation>无法校验 PIN 码。</translation>
+    </message>
+</context>
+<context>
+    <name>PinSetDialog</name>
+    <message>
+        <source>Change the supervisor PIN</source>
+        <translation>修改主管 PIN 码</translation>
+    </message>
+    <message>
+        <source>Type the current PIN, then the new one twice (at least %1 characters).</source>
+        <translation>请输入当前 PIN 码，再输入两次新 PIN 码（至少 %1 个字符）。</translation>
+    </message>
+    <message>
+        <source>Set the supervisor PIN</source>
+        <translation>设置主管 PIN 码</translation>
+    </message>
+    <message>
+        <source>This station has no supervisor PIN yet. Whoever installs the station sets it now (at least %1 characters); settings, issuer keys, License Lists and quarantined licenses will need it. It is stored only as a hash.</source>
+        <translation>本工位尚未设置主管 PIN 码。请由安装工位的人现在设置（至少 %1 个字符）；修改设置、信任签发方密钥、加载授权清单以及处理隔离授权都需要它。PIN 码 只以哈希形式保存。</translation>
+    </message>
+    <message>
+        <source>Current PIN:</source>
+        <translation>当前 PIN 码：</translation>
     </message>
     <message>
         <source>New PIN:</source>
         <translation>新 PIN 码：</translation>
     </message>
     <message>
-        <source>Again:</source>
-        <translation>再输一次：</translation>
+        <source>New PIN again:</source>
+        <translation>再次输入新 PIN 码：</translation>
+    </message>
+</context>
+<context>
+    <name>PoolSettingsDialog</name>
+    <message>
+        <source>License pool</source>
+        <translation>授权池</translation>
     </message>
     <message>
-        <source>%1 needs a supervisor. Supervisor PIN:</source>
-        <translation>%1需要主管授权。主管 PIN 码：</translation>
+        <source>(unchanged)</source>
+        <translation>（不变）</translation>
     </message>
     <message>
-        <source>PIN:</source>
-        <translation>PIN 码：</translation>
+        <source>(none)</source>
+        <translation>（无）</translation>
     </message>
     <message>
-        <source>The PIN needs at least %1 characters.</source>
-        <translation>PIN 码至少需要 %1 位。</translation>
+        <source>Empty address: this station&apos;s own ledger. A new address is used when the station starts again.</source>
+        <translation>地址为空：使用本工位自己的台账。新地址在工位重新启动后生效。</translation>
     </message>
     <message>
-        <source>The two PINs differ.</source>
-        <translation>两次输入的 PIN 码不一致。</translation>
+        <source>Server address</source>
+        <translation>服务器地址</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>The address must start with postgresql://</source>
+        <translation>地址必须以 postgresql:// 开头</translation>
+    </message>
+    <message>
+        <source>Put the password in its own field, not in the address.</source>
+        <translation>请把密码填在密码栏，不要写在地址里。</translation>
+    </message>
+    <message>
+        <source>Changing the license pool</source>
+        <translation>修改授权池</translation>
+    </message>
+    <message>
+        <source>Wrong PIN: the pool was not changed.</source>
+        <translation>PIN 错误：授权池未修改。</translation>
+    </message>
+    <message>
+        <source>License pool saved: it is used when the station starts again.</source>
+        <translation>授权池已保存：工位重新启动后生效。</translation>
     </message>
 </context>
 <context>
@@ -259,10 +655,21 @@ Plug one in: its tile appears here.</source>
     </message>
 </context>
 <context>
+    <name>QFileDialog</name>
+    <message>
+        <source>&amp;Look in:</source>
+        <translation>查找范围(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>Files of &amp;type:</source>
+        <translation>文件类型(&amp;T)：</translation>
+    </message>
+</context>
+<context>
     <name>QaPage</name>
     <message>
-        <source>Give a port and a package.</source>
-        <translation>请填写端口并选择包。</translation>
+        <source>Choose a port and a package.</source>
+        <translation>请选择端口和授权包。</translation>
     </message>
     <message>
         <source>Checking %1…</source>
@@ -277,24 +684,211 @@ Plug one in: its tile appears here.</source>
         <translation>不合格</translation>
     </message>
     <message>
+        <source>Port %1 · chip %2 · license %3</source>
+        <translation>端口 %1 · 芯片 %2 · 授权 %3</translation>
+    </message>
+    <message>
+        <source>%1 checked: %2 passed, %3 failed</source>
+        <translation>已检查 %1 个：%2 个通过，%3 个失败</translation>
+    </message>
+    <message>
+        <source>Save the QA report</source>
+        <translation>保存质检报告</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv);;JSON (*.json)</source>
+        <translation>CSV (*.csv);;JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>%1 result(s) saved to %2.</source>
+        <translation>已将 %1 条结果保存到 %2。</translation>
+    </message>
+    <message>
         <source>QA check</source>
         <translation>质检</translation>
+    </message>
+    <message>
+        <source>Port:</source>
+        <translation>端口：</translation>
+    </message>
+    <message>
+        <source>Package:</source>
+        <translation>授权包：</translation>
+    </message>
+    <message>
+        <source>A port of this station, or a name or URL typed in.</source>
+        <translation>本工位的端口，或手动输入的端口名称或 URL。</translation>
+    </message>
+    <message>
+        <source>The package the chip should hold a license of.</source>
+        <translation>芯片上的授权应当来自的授权包。</translation>
+    </message>
+    <message>
+        <source>If the chip holds a license that needs a check, settle it</source>
+        <translation>如果芯片持有待核查的授权，则确定其状态</translation>
+    </message>
+    <message>
+        <source>Batch: keep every result and save a report</source>
+        <translation>批量：保留每个结果并保存报告</translation>
+    </message>
+    <message>
+        <source>Save the report…</source>
+        <translation>保存报告…</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
     </message>
     <message>
         <source>Port</source>
         <translation>端口</translation>
     </message>
     <message>
-        <source>Package</source>
-        <translation>包</translation>
+        <source>Chip MAC</source>
+        <translation>芯片 MAC</translation>
     </message>
     <message>
-        <source>Settle a needs_check license found on this chip</source>
-        <translation>将在此芯片上找到的待核查授权结清</translation>
+        <source>Verdict</source>
+        <translation>结论</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>原因</translation>
     </message>
     <message>
         <source>Check</source>
         <translation>检查</translation>
+    </message>
+</context>
+<context>
+    <name>QaWords</name>
+    <message>
+        <source>Could not read the chip: {problem}</source>
+        <translation>无法读取芯片：{problem}</translation>
+    </message>
+    <message>
+        <source>This chip is {family} ({mac}); the package is for {wanted}</source>
+        <translation>此芯片为 {family}（{mac}）；授权包适用于 {wanted}</translation>
+    </message>
+    <message>
+        <source>Chip {family}, MAC {mac}</source>
+        <translation>芯片 {family}，MAC {mac}</translation>
+    </message>
+    <message>
+        <source>The chip holds no license ({source} is empty)</source>
+        <translation>芯片上没有授权（{source} 为空）</translation>
+    </message>
+    <message>
+        <source>UUID {uuid} is not in this station&apos;s ledger: it came from elsewhere</source>
+        <translation>UUID {uuid} 不在本工位的账本中：它来自别处</translation>
+    </message>
+    <message>
+        <source>UUID {uuid} belongs to package {owner}, not to package {package} (order {order}, product {product})</source>
+        <translation>UUID {uuid} 属于授权包 {owner}，而不是授权包 {package}（订单 {order}，产品 {product}）</translation>
+    </message>
+    <message>
+        <source>UUID {uuid} belongs to package {owner} (order {owner_order}, product {owner_product}), not to package {package} (order {order}, product {product})</source>
+        <translation>UUID {uuid} 属于授权包 {owner}（订单 {owner_order}，产品 {owner_product}），而不是授权包 {package}（订单 {order}，产品 {product}）</translation>
+    </message>
+    <message>
+        <source>UUID {uuid} belongs to order {order}, product {product}</source>
+        <translation>UUID {uuid} 属于订单 {order}，产品 {product}</translation>
+    </message>
+    <message>
+        <source>The license record names product {named}, the package {product}</source>
+        <translation>授权记录中的产品为 {named}，授权包中的产品为 {product}</translation>
+    </message>
+    <message>
+        <source>The ledger has not given UUID {uuid} to any chip (it is {state})</source>
+        <translation>账本尚未把 UUID {uuid} 分配给任何芯片（当前状态：{state}）</translation>
+    </message>
+    <message>
+        <source>This UUID was written to chip {other}, not this one ({mac})</source>
+        <translation>此 UUID 写入的是芯片 {other}，而不是这颗芯片（{mac}）</translation>
+    </message>
+    <message>
+        <source>The ledger binds UUID {uuid} to this chip</source>
+        <translation>账本将 UUID {uuid} 绑定到这颗芯片</translation>
+    </message>
+    <message>
+        <source>The ledger also binds this chip to {others}: one chip, one license</source>
+        <translation>账本还将这颗芯片绑定到 {others}：一颗芯片只能有一个授权</translation>
+    </message>
+    <message>
+        <source>The write log shows UUID {uuid} also written to {macs}</source>
+        <translation>写入日志显示 UUID {uuid} 也被写入了 {macs}</translation>
+    </message>
+    <message>
+        <source>The AuthKey matches the ledger&apos;s</source>
+        <translation>AuthKey 与账本中的一致</translation>
+    </message>
+    <message>
+        <source>The AuthKey on the chip ({chip_key}) is not the one the ledger holds for UUID {uuid} ({ledger_key})</source>
+        <translation>芯片上的 AuthKey（{chip_key}）与账本中 UUID {uuid} 的 AuthKey（{ledger_key}）不一致</translation>
+    </message>
+    <message>
+        <source>The ledger records the license as verified</source>
+        <translation>账本记录此授权为已验证</translation>
+    </message>
+    <message>
+        <source>The ledger still holds this license as needs_check: check again with --settle to record it as found on this chip</source>
+        <translation>账本中此授权仍为待核查：勾选“确定其状态”后再检查一次，即可记录为在这颗芯片上找到</translation>
+    </message>
+    <message>
+        <source>Not settled: the chip&apos;s AuthKey does not match</source>
+        <translation>未确定：芯片的 AuthKey 不一致</translation>
+    </message>
+    <message>
+        <source>Not settled: {why}</source>
+        <translation>未确定：{why}</translation>
+    </message>
+    <message>
+        <source>Settled: the ledger now records it as verified here</source>
+        <translation>已确定：账本现在记录它在这颗芯片上已验证</translation>
+    </message>
+    <message>
+        <source>The ledger holds this license as {state}, not verified</source>
+        <translation>账本中此授权的状态为 {state}，而不是已验证</translation>
+    </message>
+    <message>
+        <source>The firmware version could not be read</source>
+        <translation>无法读取固件版本</translation>
+    </message>
+    <message>
+        <source>Firmware {version} is older than the package&apos;s minimum {minimum}</source>
+        <translation>固件 {version} 低于授权包要求的最低版本 {minimum}</translation>
+    </message>
+    <message>
+        <source>Firmware {version} is older than the package&apos;s minimum {minimum}: devices shipped below it lose {features}</source>
+        <translation>固件 {version} 低于授权包要求的最低版本 {minimum}：以低于该版本出货的设备将失去 {features}</translation>
+    </message>
+    <message>
+        <source>Firmware {version}</source>
+        <translation>固件 {version}</translation>
+    </message>
+    <message>
+        <source>Firmware {version} (minimum {minimum})</source>
+        <translation>固件 {version}（最低 {minimum}）</translation>
+    </message>
+    <message>
+        <source>The image says {image}, the shell {shell}</source>
+        <translation>固件映像显示 {image}，shell 显示 {shell}</translation>
+    </message>
+    <message>
+        <source>The package wrote firmware {written}; it runs {version}</source>
+        <translation>授权包写入的固件为 {written}；实际运行的是 {version}</translation>
+    </message>
+    <message>
+        <source>Required feature {name} ({feature_code}) is missing from the license record</source>
+        <translation>授权记录中缺少必需功能 {name}（{feature_code}）</translation>
+    </message>
+    <message>
+        <source>Required feature {name} ({feature_code}) is missing from package {owner}, which the license came from</source>
+        <translation>授权来源的授权包 {owner} 中缺少必需功能 {name}（{feature_code}）</translation>
+    </message>
+    <message>
+        <source>Required features present: {names}</source>
+        <translation>必需功能均已具备：{names}</translation>
     </message>
 </context>
 <context>
@@ -474,40 +1068,142 @@ Plug one in: its tile appears here.</source>
         <translation>工位编号：</translation>
     </message>
     <message>
-        <source>Operator:</source>
-        <translation>操作员：</translation>
+        <source>How this station is named in the write log and exports.</source>
+        <translation>本工位在写入日志和导出文件中的名称。</translation>
     </message>
     <message>
         <source>Language:</source>
         <translation>语言：</translation>
     </message>
     <message>
+        <source>The window&apos;s language; the system&apos;s by default.</source>
+        <translation>窗口使用的语言；默认跟随系统。</translation>
+    </message>
+    <message>
         <source>Auto-start:</source>
         <translation>自动开始：</translation>
+    </message>
+    <message>
+        <source>Start writing as soon as a module is plugged in.</source>
+        <translation>模块一插上就开始写入。</translation>
     </message>
     <message>
         <source>Baud rates:</source>
         <translation>波特率：</translation>
     </message>
     <message>
+        <source>The rates the chip family speaks. A job starts at the fastest ticked rate and tries the next slower one after a link error.</source>
+        <translation>该芯片系列支持的波特率。任务从勾选的最快波特率开始，出现链路错误后改用下一个较慢的波特率。</translation>
+    </message>
+    <message>
+        <source>Connect attempts:</source>
+        <translation>连接尝试次数：</translation>
+    </message>
+    <message>
+        <source>How often to knock on the chip&apos;s boot loader at each rate.</source>
+        <translation>在每个波特率下尝试连接芯片引导程序的次数。</translation>
+    </message>
+    <message>
         <source>Retries:</source>
         <translation>重试次数：</translation>
     </message>
     <message>
-        <source>USB adapters (VID:PID):</source>
-        <translation>USB 适配器（VID:PID）：</translation>
+        <source>Whole-job retries after link errors, each one a rate slower.</source>
+        <translation>出现链路错误后整个任务的重试次数，每次降低一档波特率。</translation>
+    </message>
+    <message>
+        <source>Job time limit (s):</source>
+        <translation>任务时限（秒）：</translation>
+    </message>
+    <message>
+        <source>A job that runs longer than this is stopped and its port failed.</source>
+        <translation>运行超过此时长的任务会被停止，该端口判为失败。</translation>
+    </message>
+    <message>
+        <source>Shell answer time (s):</source>
+        <translation>Shell 应答时限（秒）：</translation>
+    </message>
+    <message>
+        <source>How long a TuyaOpen chip&apos;s shell may take to answer one command.</source>
+        <translation>TuyaOpen 芯片的 shell 回应一条命令最多可用的时间。</translation>
+    </message>
+    <message>
+        <source>Worker processes:</source>
+        <translation>工作进程数：</translation>
+    </message>
+    <message>
+        <source>Processes that run port jobs, 8 ports each. 0 runs jobs inside the window&apos;s own process (fine up to about 8 ports).</source>
+        <translation>运行端口任务的进程数，每个进程负责 8 个端口。0 表示在窗口自身的进程中运行任务（约 8 个端口以内适用）。</translation>
+    </message>
+    <message>
+        <source>A chip holds another license:</source>
+        <translation>芯片上已有其他授权时：</translation>
+    </message>
+    <message>
+        <source>Quarantine: fail the port and take that license out of use until a supervisor checks it. Report only: fail the port, leave the ledger alone.</source>
+        <translation>隔离：端口判为失败，并停用该授权，直到主管检查。仅报告：端口判为失败，不改动授权账本。</translation>
+    </message>
+    <message>
+        <source>USB adapters:</source>
+        <translation>USB 转串口适配器：</translation>
+    </message>
+    <message>
+        <source>Only serial ports on ticked adapters are used. Nothing ticked and no other ids: any USB serial adapter.</source>
+        <translation>只使用勾选的适配器上的串口。若都未勾选且没有填写其他 ID，则使用任何 USB 串口适配器。</translation>
+    </message>
+    <message>
+        <source>Other USB ids:</source>
+        <translation>其他 USB ID：</translation>
+    </message>
+    <message>
+        <source>More adapters as VID:PID in hex, separated by commas, e.g. 1a86:55d3.</source>
+        <translation>更多适配器，以十六进制 VID:PID 表示，用逗号分隔，例如 1a86:55d3。</translation>
+    </message>
+    <message>
+        <source>Port name patterns that are never used, such as /dev/ttyS*.</source>
+        <translation>永不使用的端口名称模式，例如 /dev/ttyS*。</translation>
+    </message>
+    <message>
+        <source>Quarantine the license</source>
+        <translation>隔离该授权</translation>
+    </message>
+    <message>
+        <source>Report only</source>
+        <translation>仅报告</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n serial port(s) ignored by this filter: %1</source>
+        <translation>
+            <numerusform>此筛选条件忽略了 %n 个串口：%1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 reaches at most %2 baud; faster rates will fail on it and retry slower.</source>
+        <translation>%1 最高只支持 %2 波特；更快的波特率在它上面会失败，然后降速重试。</translation>
+    </message>
+    <message>
+        <source>Unknown adapter(s): %1. Check the id in the system&apos;s device list.</source>
+        <translation>未知的适配器：%1。请在系统的设备列表中核对其 ID。</translation>
+    </message>
+    <message>
+        <source>Tick at least one baud rate.</source>
+        <translation>请至少勾选一个波特率。</translation>
+    </message>
+    <message>
+        <source>%1 is not a USB id: write VID:PID in hex, e.g. 1a86:55d3.</source>
+        <translation>%1 不是 USB ID：请以十六进制 VID:PID 填写，例如 1a86:55d3。</translation>
     </message>
     <message>
         <source>Only these ports:</source>
         <translation>仅用这些端口：</translation>
     </message>
     <message>
-        <source>Never these ports:</source>
-        <translation>不用这些端口：</translation>
+        <source>Port name patterns such as /dev/ttyUSB* or COM1*; empty: all.</source>
+        <translation>端口名称模式，例如 /dev/ttyUSB* 或 COM1*；留空表示全部。</translation>
     </message>
     <message>
-        <source>Supervisor PIN:</source>
-        <translation>主管 PIN 码：</translation>
+        <source>Never these ports:</source>
+        <translation>不用这些端口：</translation>
     </message>
     <message>
         <source>As the system</source>
@@ -518,32 +1214,15 @@ Plug one in: its tile appears here.</source>
         <translation>模组一插入就开始烧录</translation>
     </message>
     <message>
-        <source>Fastest first, separated by commas</source>
-        <translation>由快到慢，用逗号分隔</translation>
-    </message>
-    <message>
-        <source>Empty: any USB serial adapter</source>
-        <translation>留空：任何 USB 转串口适配器</translation>
-    </message>
-    <message>
-        <source>Port name patterns such as /dev/ttyUSB*; empty: all</source>
-        <translation>端口名通配符，例如 /dev/ttyUSB*；留空：全部</translation>
-    </message>
-    <message>
-        <source>Change the supervisor PIN…</source>
-        <translation>修改主管 PIN 码…</translation>
-    </message>
-    <message>
-        <source>A new PIN is asked for after saving</source>
-        <translation>保存后将要求输入新 PIN 码</translation>
-    </message>
-    <message>
-        <source>Baud rates: whole numbers separated by commas.</source>
-        <translation>波特率：用逗号分隔的整数。</translation>
-    </message>
-    <message>
         <source>The station needs an ID.</source>
         <translation>工位需要一个编号。</translation>
+    </message>
+</context>
+<context>
+    <name>SlotMenu</name>
+    <message>
+        <source>QA this slot…</source>
+        <translation>质检此端口…</translation>
     </message>
 </context>
 <context>
@@ -656,10 +1335,6 @@ Plug one in: its tile appears here.</source>
         <translation>授权包和授权清单 (*.prodpkg *.csv *.xlsx);;所有文件 (*)</translation>
     </message>
     <message>
-        <source>Opening %1…</source>
-        <translation>正在打开 %1…</translation>
-    </message>
-    <message>
         <source>Loaded %1.</source>
         <translation>已加载 %1。</translation>
     </message>
@@ -688,56 +1363,62 @@ Plug one in: its tile appears here.</source>
         <translation>修改设置</translation>
     </message>
     <message>
-        <source>Wrong PIN: the settings were not changed.</source>
-        <translation>PIN 码错误：设置未修改。</translation>
-    </message>
-    <message>
-        <source>A new supervisor PIN</source>
-        <translation>设置新的主管 PIN 码</translation>
-    </message>
-    <message>
         <source>Settings saved.</source>
         <translation>设置已保存。</translation>
     </message>
     <message>
-        <source>Trusting a new issuer key</source>
-        <translation>信任新的签发方密钥</translation>
+        <source>Changing the trusted issuer keys</source>
+        <translation>修改受信任的签发方密钥</translation>
     </message>
     <message>
-        <source>Wrong PIN: no key was added.</source>
-        <translation>PIN 码错误：未添加密钥。</translation>
+        <source>The trusted issuer keys were not changed.</source>
+        <translation>受信任的签发方密钥未更改。</translation>
     </message>
     <message>
-        <source>The issuer&apos;s public key</source>
-        <translation>签发方公钥</translation>
+        <source>Trusted issuer keys…</source>
+        <translation>受信任的签发方密钥…</translation>
     </message>
     <message>
-        <source>Public keys (*.pem);;All files (*)</source>
-        <translation>公钥 (*.pem);;所有文件 (*)</translation>
+        <source>Licenses to check…</source>
+        <translation>待处理的授权…</translation>
     </message>
     <message>
-        <source>Packages signed by issuer key %1 are now accepted.</source>
-        <translation>现在接受由签发方密钥 %1 签名的授权包。</translation>
+        <source>The settings were not changed.</source>
+        <translation>设置未更改。</translation>
     </message>
     <message>
-        <source>Release a quarantined license</source>
-        <translation>解除隔离授权</translation>
+        <source>The supervisor PIN was changed.</source>
+        <translation>主管 PIN 码 已修改。</translation>
     </message>
     <message>
-        <source>UUID of the quarantined license:</source>
-        <translation>被隔离授权的 UUID：</translation>
+        <source>The supervisor PIN was not changed.</source>
+        <translation>主管 PIN 码 未修改。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n serial port(s) ignored by your filter (Supervisor &gt; Settings): %1</source>
+        <translation>
+            <numerusform>您的筛选条件忽略了 %n 个串口（主管 &gt; 设置）：%1</numerusform>
+        </translation>
     </message>
     <message>
-        <source>Releasing a quarantined license</source>
-        <translation>解除隔离授权</translation>
+        <source>Add port</source>
+        <translation>添加端口</translation>
     </message>
     <message>
-        <source>Wrong PIN: the license stays quarantined.</source>
-        <translation>PIN 码错误：该授权仍处于隔离状态。</translation>
+        <source>A port name (COM3, /dev/ttyUSB0) or URL (socket://host:port, rfc2217://host:port):</source>
+        <translation>端口名称（COM3、/dev/ttyUSB0）或 URL（socket://主机:端口、rfc2217://主机:端口）：</translation>
     </message>
     <message>
-        <source>License %1 released; it is now %2.</source>
-        <translation>授权 %1 已解除隔离，当前状态：%2。</translation>
+        <source>%1 is not a serial port: give COM3, /dev/ttyUSB0, socket://host:port or rfc2217://host:port.</source>
+        <translation>%1 不是串口：请填写 COM3、/dev/ttyUSB0、socket://主机:端口 或 rfc2217://主机:端口。</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>操作员</translation>
+    </message>
+    <message>
+        <source>Your name (kept in the write log):</source>
+        <translation>您的姓名（记录在写入日志中）：</translation>
     </message>
     <message>
         <source>prodtool station %1</source>
@@ -772,12 +1453,16 @@ Plug one in: its tile appears here.</source>
         <translation>质检…</translation>
     </message>
     <message>
-        <source>Trust an issuer key…</source>
-        <translation>信任签发方密钥…</translation>
+        <source>Change the supervisor PIN…</source>
+        <translation>修改主管 PIN 码…</translation>
     </message>
     <message>
-        <source>Release a quarantined license…</source>
-        <translation>解除隔离授权…</translation>
+        <source>Operator…</source>
+        <translation>操作员…</translation>
+    </message>
+    <message>
+        <source>Add port…</source>
+        <translation>添加端口…</translation>
     </message>
     <message>
         <source>Quit</source>
@@ -801,6 +1486,76 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Devices per %1 min</source>
         <translation>每 %1 分钟的设备数</translation>
+    </message>
+</context>
+<context>
+    <name>TrustDialog</name>
+    <message>
+        <source>Trusted issuer keys</source>
+        <translation>受信任的签发方密钥</translation>
+    </message>
+    <message>
+        <source>Packages are accepted only from issuers whose key is listed here. Each line shows the key id and its fingerprint.</source>
+        <translation>只接受此处列出密钥的签发方的授权包。每行显示密钥 ID 及其指纹。</translation>
+    </message>
+    <message>
+        <source>Add a key…</source>
+        <translation>添加密钥…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>(built-in DEMO key: its packages are marked DEMO)</source>
+        <translation>（内置演示密钥：其授权包标记为“演示”）</translation>
+    </message>
+    <message>
+        <source>The issuer&apos;s public key</source>
+        <translation>签发方公钥</translation>
+    </message>
+    <message>
+        <source>Public keys (*.pem);;All files (*)</source>
+        <translation>公钥 (*.pem);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>%1 holds no issuer public key.</source>
+        <translation>%1 中没有签发方公钥。</translation>
+    </message>
+    <message>
+        <source>Issuer key %1 is already trusted.</source>
+        <translation>签发方密钥 %1 已受信任。</translation>
+    </message>
+    <message>
+        <source>No key was added.</source>
+        <translation>未添加密钥。</translation>
+    </message>
+    <message>
+        <source>Packages signed by issuer key %1 are now accepted.</source>
+        <translation>现在接受由签发方密钥 %1 签名的授权包。</translation>
+    </message>
+    <message>
+        <source>Remove the key</source>
+        <translation>移除密钥</translation>
+    </message>
+    <message>
+        <source>Stop accepting packages signed by issuer key %1?</source>
+        <translation>不再接受由签发方密钥 %1 签名的授权包吗？</translation>
+    </message>
+    <message>
+        <source>Packages signed by issuer key %1 are refused from now on.</source>
+        <translation>从现在起拒绝由签发方密钥 %1 签名的授权包。</translation>
+    </message>
+</context>
+<context>
+    <name>UnlockDialog</name>
+    <message>
+        <source>Checking the password…</source>
+        <translation>正在校验密码…</translation>
+    </message>
+    <message>
+        <source>Wrong password: type it again.</source>
+        <translation>密码错误：请重新输入。</translation>
     </message>
 </context>
 </TS>

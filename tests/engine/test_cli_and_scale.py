@@ -10,10 +10,10 @@ import pytest
 
 from prodtool.cli.main import main
 from prodtool.engine.station import Station
-from prodtool.flash.sim import ChipFarm
 from prodtool.license.model import LicenseState
 from prodtool.paths import StationPaths
 from prodtool.settings import save_settings
+from prodtool.sim import ChipFarm
 from tests.engine.simhelp import Recorder, fast_settings, package
 
 pytestmark = pytest.mark.sim
@@ -61,7 +61,7 @@ def test_run_then_export_and_verify(
 def test_run_fails_with_nonzero_exit(
     paths: StationPaths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from prodtool.flash.sim import parse_fault
+    from prodtool.sim import parse_fault
 
     save_settings(fast_settings(), paths.settings)
     pkg, password = package(tmp_path)

@@ -9,9 +9,9 @@ import pytest
 
 from prodtool.engine.station import Station
 from prodtool.flash.events import JobState, PortRemoved, Reason
-from prodtool.flash.sim import ChipFarm
 from prodtool.license.model import LicenseState
 from prodtool.paths import StationPaths
+from prodtool.sim import ChipFarm
 from tests.engine.simhelp import FirstFirmwareProgress, Recorder, fast_settings, package
 
 pytestmark = pytest.mark.sim

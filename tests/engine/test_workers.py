@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 
+from prodtool.engine.job import ActiveChips
 from prodtool.engine.station import Station
 from prodtool.engine.workers import LOST_DETAIL, Services
 from prodtool.engine.writelog import read_records, verify_chain
 from prodtool.errors import UserError
 from prodtool.flash.events import JobState, Reason
-from prodtool.flash.job import ActiveChips
-from prodtool.flash.sim import ChipFarm
 from prodtool.license.model import LicenseState
 from prodtool.paths import StationPaths
+from prodtool.sim import ChipFarm
 from tests.engine.simhelp import FirstFirmwareProgress, Recorder, fast_settings, package
 
 pytestmark = pytest.mark.sim
@@ -162,7 +162,7 @@ _STATION_SCRIPT = textwrap.dedent(
     from pathlib import Path
     from prodtool.engine.station import Station
     from prodtool.flash.events import JobState, Progress
-    from prodtool.flash.sim import ChipFarm
+    from prodtool.sim import ChipFarm
     from prodtool.paths import StationPaths
     from tests.engine.simhelp import fast_settings, package
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from prodtool.cli.main import main
+from prodtool.families.esp.appimage import make_app_image
 from prodtool.license.builder import demo_licenses
 from prodtool.license.package import open_package
 from prodtool.license.trust import TrustStore
@@ -56,7 +57,7 @@ def test_build_inspect_load_status(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, pw: Path, data_dir: Path
 ) -> None:
     firmware = tmp_path / "app.bin"
-    firmware.write_bytes(b"\xe9" * 100)
+    firmware.write_bytes(make_app_image(version="2.1.0", size=4096, chip="esp32"))
     pkg = _build_demo(
         capsys,
         tmp_path,
@@ -152,7 +153,9 @@ def test_own_issuer_keygen_trust_and_build_from_a_list(
     assert code == 0, err
     code, out, err = _run(capsys, "package", "inspect", str(pkg))
     assert code == 2 and "unknown issuer" in err and "prodtool package trust" in err
-    code, out, _ = _run(capsys, "package", "trust", str(public))
+    pin = tmp_path / "pin.txt"
+    pin.write_text("2468\n")
+    code, out, _ = _run(capsys, "package", "trust", str(public), "--pin-file", str(pin))
     assert code == 0 and "trusted issuer key" in out
     code, out, _ = _run(capsys, "package", "inspect", str(pkg))
     assert code == 0 and "DEMO" not in out and "Lamp" in out and "authorization-only" in out

@@ -31,6 +31,7 @@ from prodtool.license.ledger import ChipIdentity, Ledger
 
 folder, package_id, start = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 hold_at = int(sys.argv[4])  # block right after this reservation, to be killed holding it
+hold_sent = sys.argv[5] == "sent"  # ... after its AuthKey was marked as leaving
 ledger = Ledger.open(folder / "ledger.sqlite3", key_file=folder / "keys" / "ledger.key")
 print("ready", flush=True)
 i = start
@@ -40,6 +41,9 @@ while True:
     r = ledger.reserve(package_id, chip, job_id=job, port="p")
     print("R", r.license_id, flush=True)
     if i == hold_at:
+        if hold_sent:
+            ledger.mark_sending(r.license_id, job_id=job)
+            print("S", r.license_id, flush=True)
         sys.stdin.readline()
     kind = i % 4
     if kind == 0:
@@ -64,15 +68,23 @@ while True:
 
 
 def _run_and_kill(
-    folder: Path, package_id: str, start: int, steps: int, *, hold: bool = False
+    folder: Path,
+    package_id: str,
+    start: int,
+    steps: int,
+    *,
+    hold: bool = False,
+    hold_sent: bool = False,
 ) -> list[tuple[str, int]]:
     """Start the child, let it report `steps` committed steps, SIGKILL it; its reports. With
     `hold`, the last step is a reservation the child is known to be holding when killed."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     hold_at = start + 1 if hold else -1  # a 'send' iteration (start is a multiple of 4)
-    steps = 3 if hold else steps  # i=start reports R and A; i=start+1 reports R, then holds
+    # i=start reports R and A; i=start+1 reports R (and S when held sent), then holds
+    steps = (4 if hold_sent else 3) if hold else steps
+    sent = "sent" if hold_sent else "-"
     child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(folder), package_id, str(start), str(hold_at)],
+        [sys.executable, "-c", _CHILD, str(folder), package_id, str(start), str(hold_at), sent],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -141,13 +153,36 @@ def test_sigkill_mid_transitions_leaves_a_sound_ledger(
                 if lid in sent:
                     assert state is not S.AVAILABLE
         assert all("needs_check" in r.getMessage() for r in caplog.records)
-    # Last, a kill that certainly catches a reservation open: it becomes needs_check.
+    # Last, a kill that certainly catches a reservation open, its AuthKey never sent: released.
     reports = _run_and_kill(tmp_path, package_id, 9000, 0, hold=True)
     held = reports[-1]
     assert held[0] == "R"
     caplog.clear()
     with open_ledger(tmp_path) as ledger:
         ledger.check_invariants()
-        assert ledger.record(held[1]).state is S.NEEDS_CHECK
+        assert ledger.record(held[1]).state is S.AVAILABLE
         assert ledger.history(held[1])[-1]["event"] == "recover"
-    assert any("needs_check" in r.getMessage() for r in caplog.records)
+    assert any("never sent, released" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_a_dead_process_s_reservation_is_released_unless_its_authkey_may_have_left(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 15 item 17: `mark_sending` is committed with an fsync before an AuthKey leaves,
+    so a reservation without it provably never left the station: released, not needs_check."""
+    caplog.set_level(logging.WARNING, logger="prodtool")
+    with open_ledger(tmp_path) as ledger:
+        package_id = ledger.load_package(loaded_package(tmp_path, 10))
+    unsent = _run_and_kill(tmp_path, package_id, 0, 0, hold=True)[-1]
+    assert unsent[0] == "R"
+    with open_ledger(tmp_path) as ledger:
+        assert ledger.record(unsent[1]).state is S.AVAILABLE
+        assert ledger.record(unsent[1]).chip_id is None
+        assert "never left" in str(ledger.history(unsent[1])[-1]["reason"])
+    sent = _run_and_kill(tmp_path, package_id, 100, 0, hold=True, hold_sent=True)[-1]
+    assert sent[0] == "S"
+    with open_ledger(tmp_path) as ledger:
+        assert ledger.record(sent[1]).state is S.NEEDS_CHECK
+        assert "may have reached" in str(ledger.history(sent[1])[-1]["reason"])
+        ledger.check_invariants()

@@ -3,15 +3,17 @@ second license, AuthKeys sealed on disk, storage failures as StorageError."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from prodtool.cli.main import main
 from prodtool.errors import StorageError
 from prodtool.license.builder import demo_licenses
 from prodtool.license.errors import (
@@ -25,6 +27,7 @@ from prodtool.license.errors import (
 )
 from prodtool.license.ledger import ChipIdentity, Ledger
 from prodtool.license.model import DeliveryMode, LicenseState
+from prodtool.license.sqlstore import SqlLedger
 from prodtool.license.testing import (
     chip,
     loaded_package,
@@ -32,14 +35,10 @@ from prodtool.license.testing import (
     open_ledger,
     open_test_package,
 )
+from prodtool.paths import station_paths
+from tests.license.conftest import MakeLedger
 
 S = LicenseState
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    with open_ledger(tmp_path) as opened:
-        yield opened
 
 
 def _load(ledger: Ledger, folder: Path, count: int = 3, seed: int = 1) -> str:
@@ -116,7 +115,7 @@ def _snapshot(path: Path) -> list[tuple[object, ...]]:
 def test_transitions_that_do_not_fit_change_nothing(ledger: Ledger, tmp_path: Path) -> None:
     pid = _load(ledger, tmp_path)
     r = ledger.reserve(pid, chip(1), job_id="j1", port="p1")
-    before = _snapshot(ledger.path)
+    before = ledger.snapshot()
     bad: list[Callable[[], object]] = [
         lambda: ledger.mark_written(r.license_id, job_id="other"),
         lambda: ledger.mark_verified(r.license_id + 1, job_id="j1"),
@@ -128,7 +127,7 @@ def test_transitions_that_do_not_fit_change_nothing(ledger: Ledger, tmp_path: Pa
     for action in bad:
         with pytest.raises(TransitionError):
             action()
-    assert _snapshot(ledger.path) == before
+    assert ledger.snapshot() == before
     ledger.mark_sending(r.license_id, job_id="j1")
     with pytest.raises(TransitionError, match="sent"):
         ledger.release(r.license_id, job_id="j1", reason="cancelled")
@@ -254,8 +253,11 @@ def test_a_different_or_missing_station_key_is_refused(tmp_path: Path) -> None:
     assert not key_file.exists()  # no new key made for a ledger that has one
 
 
-def test_32_threads_reserving_at_once_never_share_a_license(tmp_path: Path) -> None:
-    with open_ledger(tmp_path) as ledger:
+def test_32_threads_reserving_at_once_never_share_a_license(
+    make_ledger: MakeLedger, store: str, tmp_path: Path
+) -> None:
+    options = {"connections": 16} if store == "postgresql" else {}
+    with make_ledger(**options) as ledger:
         pid = _load(ledger, tmp_path, count=40)
         barrier = threading.Barrier(32)
         got: dict[int, int] = {}
@@ -282,12 +284,12 @@ def test_32_threads_reserving_at_once_never_share_a_license(tmp_path: Path) -> N
         ledger.check_invariants()
 
 
-def test_recovery_leaves_live_owners_alone(tmp_path: Path) -> None:
-    """A QA tool opening the ledger while the station runs changes nothing."""
-    with open_ledger(tmp_path) as station:
+def test_recovery_leaves_live_owners_alone(make_ledger: MakeLedger, tmp_path: Path) -> None:
+    """A QA tool (or another station) opening the ledger while a station runs changes nothing."""
+    with make_ledger() as station:
         pid = _load(station, tmp_path)
         r = station.reserve(pid, chip(1), job_id="j1", port="p1")
-        with open_ledger(tmp_path) as qa:
+        with make_ledger() as qa:
             assert qa.record(r.license_id).state is S.RESERVED
         station.mark_verified(r.license_id, job_id="j1")
 
@@ -418,3 +420,52 @@ def test_only_the_moves_that_protect_an_authkey_wait_for_the_disk(tmp_path: Path
         )
         ledger._conn.set_trace_callback(None)
         ledger.check_invariants()
+
+
+def _break_authkey(ledger: Ledger, license_id: int) -> None:
+    """Overwrite a stored AuthKey as a damaged disk or a bad restore would (both stores)."""
+    assert isinstance(ledger, SqlLedger)
+    with ledger._write() as tx:
+        tx.execute("UPDATE licenses SET authkey = ? WHERE id = ?", (b"\x00" * 40, license_id))
+
+
+def test_a_license_whose_authkey_does_not_open_is_quarantined_and_the_next_taken(
+    ledger: Ledger, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 15 item 10: one bad license no longer blocks every job (blaming the disk)."""
+    pid = _load(ledger, tmp_path, count=3)
+    bad = min(r.license_id for r in ledger.in_state(S.AVAILABLE, pid))
+    _break_authkey(ledger, bad)
+    r = ledger.reserve(pid, chip(1), job_id="j1", port="p1")
+    assert r.license_id != bad
+    (held,) = ledger.quarantined(pid)
+    assert held.license_id == bad and "stored AuthKey does not open" in held.note
+    assert held.chip_mac is None
+    ledger.mark_verified(r.license_id, job_id="j1")
+    # the chip's own license breaks later: quarantined with its reason, no second license
+    _break_authkey(ledger, r.license_id)
+    with pytest.raises(LicenseQuarantined, match="does not open"):
+        ledger.reserve(pid, chip(1), job_id="j2", port="p1")
+    assert ledger.record(r.license_id).state is S.QUARANTINED
+    assert sorted(rec.license_id for rec, _ in ledger.check_authkeys()) == sorted(
+        [bad, r.license_id]
+    )
+    ledger.check_invariants()
+    assert all(r.levelname == "ERROR" and "quarantined" in r.getMessage() for r in caplog.records)
+
+
+def test_ledger_status_check_opens_every_authkey(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = station_paths().ensure()
+    with Ledger.for_station(paths) as ledger:
+        pid = _load(ledger, tmp_path, count=4)
+        bad = ledger.in_state(S.AVAILABLE, pid)[2]
+        _break_authkey(ledger, bad.license_id)
+    assert main(["ledger", "status", "--check"]) == 1
+    out = capsys.readouterr().out
+    assert f"license {bad.uuid} (available): the stored AuthKey" in out
+    assert "AuthKeys: 1 do not open" in out
+    assert main(["ledger", "status", "--check", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [b["uuid"] for b in report["authkeys_not_opening"]] == [bad.uuid]

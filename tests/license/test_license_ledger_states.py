@@ -9,18 +9,21 @@ there), so no license can reach two devices.
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import tempfile
 from pathlib import Path
+from typing import ClassVar
 
+import psycopg
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from prodtool.license.errors import LedgerError
-from prodtool.license.ledger import ChipIdentity
+from prodtool.license.ledger import ChipIdentity, Ledger
 from prodtool.license.model import LicenseState
+from prodtool.license.pg_store import init_pool
 from prodtool.license.testing import chip, loaded_package, open_ledger
+from tests.pgserver import Server, open_pool
 
 S = LicenseState
 LICENSES = 4
@@ -35,21 +38,21 @@ class LedgerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="prodtool-states-"))
-        self.ledger = open_ledger(self.folder, synchronous="OFF")  # logic only: no fsync cost
+        self.ledger = self.open()
         self.pid = self.ledger.load_package(loaded_package(self.folder, LICENSES))
         self.maybe_sent: set[int] = set()  # licenses whose AuthKey may be on some chip
         self.chip_license: dict[int, int] = {}  # chip number -> license it was given
         self.settled_free: int | None = None
+
+    def open(self) -> Ledger:
+        return open_ledger(self.folder, synchronous="OFF")  # logic only: no fsync cost
 
     def teardown(self) -> None:
         self.ledger.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _snapshot(self) -> list[tuple[object, ...]]:
-        with sqlite3.connect(self.ledger.path) as conn:
-            rows = conn.execute("SELECT * FROM licenses ORDER BY id").fetchall()
-            rows += conn.execute("SELECT * FROM state_counts ORDER BY package, state").fetchall()
-        return rows
+        return self.ledger.snapshot()
 
     def _job(self, license_id: int, job: str, use_owner: bool) -> str:
         if use_owner and license_id <= LICENSES:
@@ -145,5 +148,28 @@ class LedgerMachine(RuleBasedStateMachine):
             assert self.ledger.record(lid).state is not S.AVAILABLE
 
 
-LedgerMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
+SETTINGS = settings(max_examples=40, stateful_step_count=30, deadline=None)
+LedgerMachine.TestCase.settings = SETTINGS
 TestLedgerStates = LedgerMachine.TestCase
+
+
+class PoolMachine(LedgerMachine):
+    """The same machine on a PostgreSQL pool, emptied before each example."""
+
+    url: ClassVar[str] = ""
+    keys: ClassVar[Path] = Path()
+
+    def open(self) -> Ledger:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(
+                "TRUNCATE licenses, packages, state_counts_base, state_deltas, events, leases"
+                " RESTART IDENTITY"
+            )
+        return open_pool(self.url, self.keys)
+
+
+def test_pool_states(pg_server: Server, tmp_path: Path) -> None:
+    PoolMachine.url = pg_server.new_database()
+    PoolMachine.keys = tmp_path
+    init_pool(PoolMachine.url, tmp_path / "keys" / "pool.key")
+    run_state_machine_as_test(PoolMachine, settings=SETTINGS)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import secrets as pysecrets
 from pathlib import Path
 
-from prodtool.engine.demo import APP_OFFSET, DEMO_NVS, DEMO_VERSION
+from prodtool.engine.demo import DEMO_NVS, DEMO_VERSION
 from prodtool.engine.station import Station
-from prodtool.flash.appimage import make_app_image
-from prodtool.flash.sim import SimChip
+from prodtool.families import registry
+from prodtool.families.esp.appimage import make_app_image
 from prodtool.license.authrecord import AuthRecord, build_nvs_record
 from prodtool.license.builder import build_package, demo_licenses, demo_signing_key
 from prodtool.license.model import (
@@ -18,10 +18,13 @@ from prodtool.license.model import (
     License,
     ScryptParams,
 )
+from prodtool.sim import SimChip, SimulatedChip
 from tests.engine.simhelp import SMALL_FIRMWARE
 
 CLOUD = AdvancedFeature(code="cloud-storage", name="Cloud storage", paid=True, required=True)
 KV_SECTOR = 0x1000
+
+APP_OFFSET = registry.get(registry.DEFAULT_FAMILY).app_offset
 
 
 class Pkg:
@@ -81,22 +84,23 @@ def write_chips(station: Station, urls: list[str], timeout: float = 60) -> None:
     assert station.wait_idle(timeout)
 
 
-def copy_credentials(source: SimChip, target: SimChip) -> None:
+def copy_credentials(source: SimulatedChip, target: SimulatedChip) -> None:
     """Clone the shell's key-value sector (the UUID and AuthKey) from one chip to another."""
+    assert isinstance(source, SimChip)
     offset = source.profile.kv_offset
     data = bytes(source.flash[offset : offset + KV_SECTOR])
     target.flash_memory.erase(offset, KV_SECTOR)
     target.flash_memory.program(offset, data)
 
 
-def install_app(chip: SimChip, version: str) -> None:
+def install_app(chip: SimulatedChip, version: str) -> None:
     """Put another application image (e.g. an older version) at the app offset."""
     image = make_app_image(version=version, size=SMALL_FIRMWARE)
     chip.flash_memory.erase(APP_OFFSET, len(image))
     chip.flash_memory.program(APP_OFFSET, image)
 
 
-def install_nvs_record(chip: SimChip, record: AuthRecord) -> None:
+def install_nvs_record(chip: SimulatedChip, record: AuthRecord) -> None:
     """Overwrite the license partition with `record`."""
     data = build_nvs_record(record, namespace=DEMO_NVS.namespace, size=DEMO_NVS.size)
     chip.flash_memory.erase(DEMO_NVS.offset, DEMO_NVS.size)

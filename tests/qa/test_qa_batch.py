@@ -14,8 +14,8 @@ from prodtool.cli.main import main
 from prodtool.engine.qa import QaReport
 from prodtool.engine.qa_batch import REPORT_COLUMNS, QaBatch
 from prodtool.engine.station import Station
-from prodtool.flash.sim import ChipFarm
 from prodtool.paths import StationPaths
+from prodtool.sim import ChipFarm
 from tests.engine.simhelp import fast_settings
 from tests.qa.qahelp import make_package, write_chips
 

@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 from prodtool.engine.station import Station
 from prodtool.engine.support import bundle_bytes
 from prodtool.flash.events import JobState
-from prodtool.flash.sim import ChipFarm, parse_fault
 from prodtool.paths import station_paths
+from prodtool.sim import ChipFarm, parse_fault
 from prodtool.ui.app import build_window
 from prodtool.ui.window import StationWindow
 from tests.engine.simhelp import fast_settings
@@ -80,7 +80,7 @@ def test_qa_page_and_support_bundle_from_a_failed_tile(
 
         window.qa_action.trigger()
         page = window.qa_page
-        page.port_edit.setText(farm.urls[0])
+        page.set_port(farm.urls[0])
         page.check_button.click()
         qtbot.waitUntil(lambda: page.report is not None, timeout=20_000)
         assert page.report is not None and page.report.passed

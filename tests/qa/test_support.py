@@ -13,10 +13,10 @@ from prodtool.engine.qa_transcript import first_divergence, infer_setup, job_ste
 from prodtool.engine.replay import replay
 from prodtool.engine.station import Station
 from prodtool.engine.support import build_bundle, bundle_bytes, read_bundle
-from prodtool.flash.sim import ChipFarm, parse_fault
 from prodtool.license.model import AuthMethod
 from prodtool.paths import StationPaths
 from prodtool.settings import hash_pin, save_settings
+from prodtool.sim import ChipFarm, parse_fault
 from tests.engine.simhelp import fast_settings
 from tests.qa.qahelp import make_package, write_chips
 

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from prodtool.flash.sim import SimChip
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState
 from prodtool.settings import Settings
+from prodtool.sim import SimulatedChip
 from tests.engine.simhelp import fast_settings as engine_fast_settings
 
 FIGURES: dict[str, dict[str, object]] = {}
@@ -113,7 +113,7 @@ class Audit:
     chips_checked: int = 0
 
 
-def audit_chips(ledger: Ledger, chips: Sequence[SimChip], audit: Audit) -> None:
+def audit_chips(ledger: Ledger, chips: Sequence[SimulatedChip], audit: Audit) -> None:
     """No license lost, none on two chips: check the ledger against every chip's flash."""
     ledger.check_invariants()
     holders: dict[str, str] = {}

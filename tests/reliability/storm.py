@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from prodtool.flash.sim import Fault, parse_fault
+from prodtool.sim import Fault, parse_fault
 
 KV_SECTOR = 0x3FC000  # the credentials sector of both 4 MB profiles
 

@@ -19,9 +19,11 @@ from prodtool.engine.reconcile import reconcile_ports
 from prodtool.engine.station import Station
 from prodtool.engine.writelog import read_records, verify_chain
 from prodtool.flash.events import JobFinished, Reason
-from prodtool.flash.sim import ChipFarm, SimChip
+from prodtool.license.ledger import ENV_URL
 from prodtool.license.model import LicenseState
+from prodtool.license.pg_store import POOL_KEY_FILE, init_pool
 from prodtool.paths import StationPaths
+from prodtool.sim import ChipFarm, SimulatedChip
 from tests.engine.simhelp import Recorder
 from tests.reliability.harness import (
     TINY_FIRMWARE,
@@ -63,8 +65,14 @@ def _replug(station: Station, farm: ChipFarm, urls: list[str]) -> None:
 
 
 @pytest.mark.timeout(1800)
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
 def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, soak: bool
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    soak: bool,
+    store: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     target = 1000 if soak else 50
     budget = 900.0 if soak else 45.0
@@ -77,12 +85,16 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
         seed=9,
     )
     paths = StationPaths(tmp_path / "station").ensure()
+    if store == "postgresql":  # the same storm on a license pool
+        pool = str(request.getfixturevalue("pool_url"))
+        init_pool(pool, paths.keys / POOL_KEY_FILE)
+        monkeypatch.setenv(ENV_URL, pool)
     # jobs in worker processes, as on a station: faults cross the pipe as reasons and settlements
     settings = fast_settings(job_timeout_s=WATCHDOG_S, shell_timeout_s=2.0, job_processes=2)
     injected, rounds, jobs = 0, 0, 0
     reasons: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
-    drawer: list[SimChip] = []
+    drawer: list[SimulatedChip] = []
     audit = Audit()
     deadline = time.monotonic() + budget
     with (
@@ -137,7 +149,7 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
     assert leaks == []
     assert injected >= target or soak is False
     record(
-        "fault storm",
+        f"fault storm ({store})",
         faults_injected=injected,
         rounds=rounds,
         jobs=jobs,

@@ -16,9 +16,10 @@ from esptool.util import FatalError
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from prodtool.flash.drivers.base import DriverError
-from prodtool.flash.drivers.esp import Phase, map_error
-from prodtool.flash.drivers.tuya_shell import (
+from prodtool.families.driver import DriverError
+from prodtool.families.esp import slip
+from prodtool.families.esp.driver import Phase, map_error
+from prodtool.families.tuya_shell import (
     PLACEHOLDER_UUID,
     clean_lines,
     parse_auth_read,
@@ -26,7 +27,6 @@ from prodtool.flash.drivers.tuya_shell import (
     parse_mac,
     parse_version,
 )
-from prodtool.flash.sim import slip
 from prodtool.license.errors import LicenseListError, PackageError
 from prodtool.license.formats import authkey_problem, uuid_problem
 from prodtool.license.licenselist import read_license_list

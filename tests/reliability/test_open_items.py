@@ -13,9 +13,9 @@ from prodtool.cli.main import main
 from prodtool.engine.demo import build_demo_package
 from prodtool.engine.station import Station
 from prodtool.flash.events import Reason
-from prodtool.flash.sim import ChipFarm, SimChip, kvstore
 from prodtool.license.model import LicenseState
 from prodtool.paths import StationPaths
+from prodtool.sim import ChipFarm, SimChip, kvstore
 from tests.engine.simhelp import Recorder
 from tests.reliability.harness import TINY_FIRMWARE, fast_settings
 
@@ -73,7 +73,9 @@ def test_our_license_with_a_damaged_key_is_rewritten(station: Station) -> None:
         assert _run(station, farm.urls) == {farm.urls[0]: Reason.OK}
         held = farm.chips[0].read_credentials()
         assert held
-        kv = farm.chips[0].profile.kv_offset
+        chip = farm.chips[0]
+        assert isinstance(chip, SimChip)
+        kv = chip.profile.kv_offset
         kvstore.write_credentials(farm.chips[0].flash_memory, kv, held[0], "X" * 32)
         assert _run(station, farm.urls) == {farm.urls[0]: Reason.OK}
         assert farm.chips[0].read_credentials() == held
@@ -82,7 +84,7 @@ def test_our_license_with_a_damaged_key_is_rewritten(station: Station) -> None:
 def test_apply_settings_reaches_the_next_job(station: Station) -> None:
     with station:
         station.apply_settings(station.settings.replace(auto_start=True, operator="bea"))
-        assert station.auto_start and station._job_config().operator == "bea"
+        assert station.auto_start and station._job_config().settings.operator == "bea"
 
 
 def test_supervisor_ledger_commands(station: Station, capsys: pytest.CaptureFixture[str]) -> None:

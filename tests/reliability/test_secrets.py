@@ -22,9 +22,9 @@ from prodtool.engine.station import Station
 from prodtool.engine.support import build_bundle
 from prodtool.engine.writelog import read_records
 from prodtool.flash.events import JobState
-from prodtool.flash.sim import ChipFarm, parse_fault
 from prodtool.license.builder import demo_licenses
 from prodtool.paths import station_paths
+from prodtool.sim import ChipFarm, parse_fault
 from prodtool.ui.app import build_window
 from prodtool.ui.dialogs import PasswordDialog
 from prodtool.ui.window import StationWindow
@@ -73,7 +73,9 @@ def test_no_secret_in_any_file_or_window_text(
         monkeypatch.setattr(
             QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(package), ""))
         )
-        monkeypatch.setattr(PasswordDialog, "get_password", staticmethod(lambda *_: password))
+        monkeypatch.setattr(
+            PasswordDialog, "unlock", staticmethod(lambda _p, _n, work: work(password))
+        )
         window.load_action.trigger()
         qtbot.waitUntil(lambda: window.package is not None and not window.busy(), timeout=15_000)
         with ChipFarm(count=3, family="esp32c3", transport="socket", seed=SEED) as farm:

@@ -16,15 +16,16 @@ from pathlib import Path
 import pytest
 
 from prodtool.cli.main import build_parser, main
-from prodtool.engine.demo import APP_OFFSET, build_demo_package
+from prodtool.engine.demo import build_demo_package
 from prodtool.engine.station import Station
-from prodtool.flash.appimage import make_app_image
+from prodtool.families.esp.appimage import make_app_image
 from prodtool.flash.events import Reason
-from prodtool.flash.sim import ChipFarm
 from prodtool.license.builder import build_package, demo_licenses, demo_signing_key
 from prodtool.license.model import DeliveryMode, LicenseState, ScryptParams
+from prodtool.license.sqlite_store import SqliteLedger
 from prodtool.paths import StationPaths
 from prodtool.settings import save_settings
+from prodtool.sim import ChipFarm
 from tests.engine.simhelp import Recorder
 from tests.reliability.harness import ROOT, TINY_FIRMWARE, fast_settings, record
 
@@ -195,6 +196,7 @@ def test_locked_ledger_fails_the_job_with_storage(
     with Station(paths, comports=list) as station, ChipFarm(count=1, seed=23) as farm:
         station.load_package(pkg, password_file.read_text())
         before_rows, before_log = _ledger_rows(paths.ledger), paths.write_log.read_bytes()
+        assert isinstance(station.ledger, SqliteLedger)
         station.ledger._conn.execute("PRAGMA busy_timeout = 200")  # not 10 s for a test
         blocker = sqlite3.connect(paths.ledger, isolation_level=None)
         try:
@@ -279,7 +281,6 @@ def test_firmware_that_does_not_fit_the_flash(tmp_path: Path) -> None:
         assert bytes(farm.chips[0].flash) == blank
         pid = station.summary().package_id
         assert station.ledger.counts(pid)[pid][LicenseState.AVAILABLE] == 2
-    assert APP_OFFSET
     CHECKED.append("firmware too large")
 
 

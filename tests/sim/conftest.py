@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from prodtool.flash.sim import ChipFarm
+from prodtool.sim import ChipFarm
 from tests.sim.simtools import Esptool, EsptoolRun, ShellClient
 
 ESPTOOL_CFG = """[esptool]

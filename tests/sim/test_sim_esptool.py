@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from prodtool.flash.appimage import make_app_image
-from prodtool.flash.sim import ChipFarm
+from prodtool.families.esp.appimage import make_app_image
+from prodtool.sim import ChipFarm
 from tests.sim.simtools import Esptool, ShellClient, no_reset
 
 pytestmark = pytest.mark.sim

@@ -6,13 +6,18 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import serial
 
-from prodtool.flash.sim import ChipFarm, ChipMode, SimChip, parse_fault
-from prodtool.flash.sim.process import SimProcess, SimProcessError
-from prodtool.flash.sim.rom import SYNC_PAYLOAD
+from prodtool.cli.main import main
+from prodtool.families import registry
+from prodtool.families.esp.sim.rom import SYNC_PAYLOAD
+from prodtool.families.family import UnknownFamilyError
+from prodtool.flash.serialport import open_serial
+from prodtool.sim import ChipFarm, ChipMode, SimChip, parse_fault
+from prodtool.sim.process import SimProcess, SimProcessError
 from tests.sim.simtools import ShellClient, SlipClient
 
 pytestmark = pytest.mark.sim
@@ -128,7 +133,7 @@ def test_one_chip_served_alone() -> None:
 def test_farm_refuses_unknown_settings() -> None:
     with pytest.raises(ValueError, match="unknown transport"):
         ChipFarm(transport="usb")
-    with pytest.raises(ValueError, match="unknown chip family"):
+    with pytest.raises(UnknownFamilyError, match="unknown chip family"):
         ChipFarm(family="esp8266")
 
 
@@ -143,6 +148,58 @@ def test_sim_serve_in_its_own_process() -> None:
         finally:
             client.close()
     assert sim.returncode == 0
+
+
+def test_sim_serve_mixes_families_in_the_order_given() -> None:
+    with SimProcess(mix=[(1, "esp32"), (2, "esp32c3")], app_version="3.1") as sim:
+        seen = []
+        for url in sim.urls:
+            port = open_serial(url)
+            try:
+                family = registry.get("esp32")  # the ESP driver identifies any ESP chip
+                seen.append(family.open_driver(port, baud=115200).identify().family)
+            finally:
+                port.close()
+    assert seen == ["esp32", "esp32c3", "esp32c3"]
+
+
+def test_a_farm_mixes_families_and_replaces_a_chip_with_its_own_kind() -> None:
+    with ChipFarm(families=["esp32c3", "ESP32"]) as farm:
+        assert [chip.family for chip in farm.chips] == ["esp32c3", "esp32"]
+        assert farm.replace(1).family == "esp32"
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--chips", "2", "--family", "esp32", "--family", "esp32c3"], "one --family per --chips"),
+        (["--family", "bk7231n"], "unknown chip family 'bk7231n'"),
+        (["--chips", "0"], "--chips must be at least 1"),
+    ],
+)
+def test_sim_serve_refuses_bad_pairs_in_one_line(
+    argv: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sim", "serve", *argv]) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1
+
+
+def test_sim_image_boots_in_a_simulated_chip_with_its_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "app.bin"
+    argv = ["sim", "image", "--family", "esp32", "--version", "4.5.6", "--size", "32768"]
+    assert main([*argv, "--out", str(out)]) == 0
+    assert "esp32 image, version 4.5.6, 32768 bytes" in capsys.readouterr().out
+    family = registry.get("esp32")
+    chip = family.sim_chip()
+    image = out.read_bytes()
+    chip.flash_memory.erase(family.app_offset, len(image))
+    chip.flash_memory.program(family.app_offset, image)
+    assert chip.app_version() == "4.5.6"
+    assert main([*argv[:-2], "--size", "7", "--out", str(out)]) == 2
+    assert "multiple of 16" in capsys.readouterr().err
 
 
 def test_sim_serve_refuses_a_bad_fault_in_one_line() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from prodtool.flash.appimage import make_app_image
-from prodtool.flash.sim import ChipFarm, parse_fault
+from prodtool.families.esp.appimage import make_app_image
+from prodtool.sim import ChipFarm, parse_fault
 from tests.sim.simtools import Esptool, no_reset
 
 pytestmark = pytest.mark.sim

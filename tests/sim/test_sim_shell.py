@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 import serial
 
-from prodtool.flash.sim import ChipFarm, ChipMode, parse_fault
-from prodtool.flash.sim.rom import SYNC_PAYLOAD
+from prodtool.families.esp.sim.rom import SYNC_PAYLOAD
+from prodtool.sim import ChipFarm, ChipMode, parse_fault
 from tests.sim.simtools import ShellClient, SlipClient
 
 pytestmark = pytest.mark.sim

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from prodtool.flash.sim import (
+from prodtool.families.esp import slip
+from prodtool.sim import (
     Fault,
     FaultKind,
     FaultSpecError,
     format_fault,
     kvstore,
     parse_fault,
-    slip,
 )
-from prodtool.flash.sim.faultbook import FaultBook
-from prodtool.flash.sim.flashmem import EraseTracker, Flash, FlashError
+from prodtool.sim.faultbook import FaultBook
+from prodtool.sim.flashmem import EraseTracker, Flash, FlashError
 
 pytestmark = pytest.mark.sim
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from prodtool.flash.sim.loop import EventLoop, Timer
-from prodtool.flash.sim.wire import Corrupter, Link, garble, wire_seconds
+from prodtool.sim.loop import EventLoop, Timer
+from prodtool.sim.wire import Corrupter, Link, garble, wire_seconds
 
 pytestmark = pytest.mark.sim
 

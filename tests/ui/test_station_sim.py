@@ -16,8 +16,8 @@ from pytestqt.qtbot import QtBot
 from prodtool.engine.demo import build_demo_package
 from prodtool.engine.station import Station
 from prodtool.flash.events import JobState
-from prodtool.flash.sim import ChipFarm, parse_fault
 from prodtool.license.builder import demo_licenses
+from prodtool.sim import ChipFarm, parse_fault
 from prodtool.ui.demo import start_demo
 from prodtool.ui.dialogs import PasswordDialog
 from prodtool.ui.window import StationWindow
@@ -55,7 +55,9 @@ def load_through_dialogs(
     monkeypatch.setattr(
         QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(package), ""))
     )
-    monkeypatch.setattr(PasswordDialog, "get_password", staticmethod(lambda parent, name: password))
+    monkeypatch.setattr(
+        PasswordDialog, "unlock", staticmethod(lambda parent, name, work: work(password))
+    )
     window.load_action.trigger()
     qtbot.waitUntil(lambda: window.package is not None and not window.busy(), timeout=15_000)
     assert window.notice.tone == "good", window.notice.text()

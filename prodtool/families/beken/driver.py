@@ -45,7 +45,14 @@ from prodtool.families.beken.variants import (
     is_beken,
     variant_for,
 )
-from prodtool.flash.drivers.base import CancelToken, ChipInfo, DriverError, ProgressFn, Region
+from prodtool.families.driver import (
+    CancelToken,
+    ChipDriver,
+    ChipInfo,
+    DriverError,
+    ProgressFn,
+    Region,
+)
 from prodtool.flash.events import Reason
 from prodtool.flash.serialport import open_serial
 
@@ -77,7 +84,7 @@ def _u32(value: int) -> bytes:
     return struct.pack("<I", value)
 
 
-class BekenDriver:
+class BekenDriver(ChipDriver):
     """One download-mode connection to one Beken chip."""
 
     def __init__(
@@ -91,12 +98,11 @@ class BekenDriver:
         timeouts: Timeouts | None = None,
         shell_baud: int | None = None,
     ) -> None:
+        super().__init__(baud=ROM_BAUD, cancel=cancel)
         self.variant: Variant = variant_for(family)
         self._port_arg = port
         self._owns_port = isinstance(port, str)
         self._want_baud = baud
-        self._baud = ROM_BAUD
-        self._cancel = cancel or CancelToken()
         self._policy = policy or LinkPolicy()
         self._timeouts = timeouts or Timeouts()
         self.shell_baud = shell_baud or self.variant.shell_baud
@@ -106,13 +112,7 @@ class BekenDriver:
         self.flash_id = b""
         self.flash_size: int | None = None
         self.link_step: LinkStep | None = None
-        self.info: ChipInfo | None = None
         self._saved_sr: int | None = None
-
-    @property
-    def baud(self) -> int:
-        """The rate in use now (115200 until the fast rate is set and checked)."""
-        return self._baud
 
     # ---------------------------------------------------------------- connection
 

@@ -13,7 +13,7 @@ from prodtool.families.beken.driver import BekenDriver
 from prodtool.families.beken.link import LinkPolicy
 from prodtool.families.beken.sim.chip import BekenSimChip
 from prodtool.families.beken.sim.serve import BekenServer
-from prodtool.flash.drivers.base import CancelToken
+from prodtool.families.driver import CancelToken
 
 QUICK = LinkPolicy(rounds=2, burst_s=0.4, as_is_burst_s=0.1)
 

@@ -21,7 +21,7 @@ import pytest
 from prodtool.families.beken import image
 from prodtool.families.beken.driver import BekenDriver
 from prodtool.families.beken.sim.chip import BekenMode, BekenSimChip, SimTiming
-from prodtool.flash.drivers.base import Region
+from prodtool.families.driver import Region
 from tests.families.beken.conftest import QUICK, served, wait_until
 
 pytestmark = [

@@ -16,10 +16,10 @@ from prodtool.families.beken.driver import BekenDriver
 from prodtool.families.beken.link import LinkStep
 from prodtool.families.beken.sim.chip import SR_POWER_ON, BekenMode, BekenSimChip
 from prodtool.families.beken.sim.faults import parse_beken_fault
-from prodtool.flash.drivers.base import CancelToken, DriverError, Region
-from prodtool.flash.drivers.tuya_shell import TuyaShell, WriteReply
+from prodtool.families.driver import CancelToken, DriverError, Region
+from prodtool.families.tuya_shell import TuyaShell, WriteReply
 from prodtool.flash.events import Reason
-from prodtool.flash.sim.faults import parse_fault
+from prodtool.sim.faults import parse_fault
 from tests.families.beken.conftest import served, wait_until
 
 pytestmark = [

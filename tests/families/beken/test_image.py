@@ -7,7 +7,7 @@ import pytest
 from prodtool.errors import UserError
 from prodtool.families.beken import crc, image
 from prodtool.families.beken.image import ImageError, ImageKind, check_image, plan_regions
-from prodtool.flash import appimage
+from prodtool.families.esp import appimage
 
 QIO_N = image.make_qio_image("bk7231n", "1.2.3", size=0x40000)
 QIO_T = image.make_qio_image("bk7231t", "2.0.0", size=0x40000)

@@ -37,14 +37,14 @@ from prodtool.families.beken.variants import (
     Variant,
     variant_for,
 )
-from prodtool.flash.sim import kvstore
-from prodtool.flash.sim.chip import ChipMode, ChipStats
-from prodtool.flash.sim.faultbook import FaultBook
-from prodtool.flash.sim.faults import Fault, FaultKind
-from prodtool.flash.sim.flashmem import Flash
-from prodtool.flash.sim.loop import EventLoop
-from prodtool.flash.sim.shell import ShellServices, TuyaShell, log_line
-from prodtool.flash.sim.wire import DEFAULT_BAUD, Corrupter, Link
+from prodtool.sim import kvstore
+from prodtool.sim.chip import ChipMode, ChipStats
+from prodtool.sim.faultbook import FaultBook
+from prodtool.sim.faults import Fault, FaultKind
+from prodtool.sim.flashmem import Flash
+from prodtool.sim.loop import EventLoop
+from prodtool.sim.shell import ShellServices, TuyaShell, log_line
+from prodtool.sim.wire import DEFAULT_BAUD, Corrupter, Link
 
 if TYPE_CHECKING:
     from prodtool.families.beken.sim.serve import BekenServer

@@ -24,7 +24,7 @@ from prodtool.families.beken import crc, frames
 from prodtool.families.beken.frames import Frame
 from prodtool.families.beken.sim.faults import BekenFaultKind as K
 from prodtool.families.beken.variants import BOOTLOADER_SIZE, Dialect
-from prodtool.flash.sim.faults import FaultKind
+from prodtool.sim.faults import FaultKind
 
 if TYPE_CHECKING:
     from prodtool.families.beken.sim.chip import BekenSimChip

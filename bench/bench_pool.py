@@ -1,0 +1,225 @@
+"""The license pool on PostgreSQL: a 1,000,000-license load, reserve + commit latency with 4
+stations x 32 ports, and the ledger's share of fleet throughput.
+
+Targets (issue 16): the load <= 20 s; reserve and each commit p99 <= 5 ms with 4 stations x 32
+ports; 4 stations together >= 0.9 x 4 x one station's devices per hour. Each station is its own
+process (its own connection pool and lease); each port a thread that reserves, marks sending,
+"writes the chip" (a pause), marks written and verified. Uses $PRODTOOL_BENCH_PG (a URL whose
+user may create databases) or starts a private server in a temp folder.
+
+Run: python -m bench.bench_pool [--licenses N] [--chips N] [--write-ms LO,HI]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+from bench.common import percentile, write_results
+from prodtool.license.builder import build_package, demo_licenses, demo_signing_key
+from prodtool.license.ledger import ChipIdentity
+from prodtool.license.model import DeliveryMode, ScryptParams
+from prodtool.license.package import open_package
+from prodtool.license.pg_store import PgLedger, init_pool
+from prodtool.license.pgcluster import init_cluster, remove_cluster
+from prodtool.license.trust import TrustStore
+
+PASSWORD = "bench-password"
+PORTS = 32
+STATIONS = 4
+
+
+@contextmanager
+def server() -> Iterator[str]:
+    """An admin URL: $PRODTOOL_BENCH_PG, or a private server started for the run."""
+    given = os.environ.get("PRODTOOL_BENCH_PG")
+    if given:
+        yield given
+        return
+    cluster = init_cluster()
+    try:
+        yield cluster.admin_url()
+    finally:
+        remove_cluster(cluster)
+
+
+def new_database(admin: str, name: str) -> str:
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(urlsplit(admin)._replace(path=f"/{name}"))
+
+
+def _chip(station: int, n: int) -> ChipIdentity:
+    v = station << 32 | n
+    return ChipIdentity(
+        "esp32c3", ":".join(f"{(v >> s) & 255:02x}" for s in (40, 32, 24, 16, 8, 0)), ""
+    )
+
+
+def bench_load(url: str, folder: Path, count: int) -> dict[str, float]:
+    _, key = demo_signing_key()
+    path = folder / "big.prodpkg"
+    build_package(
+        path,
+        password=PASSWORD,
+        licenses=demo_licenses(count, seed=7),
+        mode=DeliveryMode.AUTHORIZATION_ONLY,
+        signing_key=key,
+        demo=True,
+        kdf=ScryptParams.PRODUCTION,
+    )
+    t0 = time.perf_counter()
+    package = open_package(path, PASSWORD, TrustStore(None))
+    t1 = time.perf_counter()
+    init_pool(url, folder / "pool.key")
+    with PgLedger.join(url, key_file=folder / "pool.key", station="loader") as ledger:
+        t2 = time.perf_counter()
+        ledger.load_package(package)
+        t3 = time.perf_counter()
+    return {
+        "licenses": count,
+        "open_verify_decrypt_s": t1 - t0,
+        "pool_insert_s": t3 - t2,
+        "load_total_s": (t1 - t0) + (t3 - t2),
+    }
+
+
+def station(args: tuple[str, Path, str, int, int, tuple[float, float], int]) -> dict[str, Any]:
+    """One station process: `ports` threads, `chips` chips each; latencies in ms."""
+    url, key_file, package_id, number, chips, write_ms, ports = args
+    latencies: dict[str, list[float]] = {
+        "reserve": [],
+        "sending": [],
+        "written": [],
+        "verified": [],
+    }
+    lock = threading.Lock()
+    start = threading.Barrier(ports + 1)
+    with PgLedger.join(url, key_file=key_file, station=f"s{number}", connections=ports) as ledger:
+
+        def port(p: int) -> None:
+            rng = random.Random(number * 1000 + p)
+            mine: dict[str, list[float]] = {k: [] for k in latencies}
+            start.wait()
+            if write_ms[1]:
+                time.sleep(rng.uniform(0, write_ms[1]) / 1000)  # ports do not start in lockstep
+            for i in range(chips):
+                job = f"s{number}-p{p}-{i}"
+                t = time.perf_counter()
+                r = ledger.reserve(
+                    package_id, _chip(number, p * 100_000 + i), job_id=job, port=f"p{p}"
+                )
+                mine["reserve"].append(time.perf_counter() - t)
+                t = time.perf_counter()
+                ledger.mark_sending(r.license_id, job_id=job)
+                mine["sending"].append(time.perf_counter() - t)
+                if write_ms[1]:
+                    time.sleep(rng.uniform(*write_ms) / 1000)  # the chip being written
+                t = time.perf_counter()
+                ledger.mark_written(r.license_id, job_id=job)
+                mine["written"].append(time.perf_counter() - t)
+                t = time.perf_counter()
+                ledger.mark_verified(r.license_id, job_id=job)
+                mine["verified"].append(time.perf_counter() - t)
+            with lock:
+                for k, v in mine.items():
+                    latencies[k].extend(x * 1000 for x in v)
+
+        threads = [threading.Thread(target=port, args=(p,)) for p in range(ports)]
+        for t in threads:
+            t.start()
+        start.wait()
+        t0 = time.perf_counter()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+    return {"latencies": latencies, "wall_s": wall, "devices": ports * chips}
+
+
+def run_fleet(
+    url: str,
+    key_file: Path,
+    package_id: str,
+    stations: int,
+    chips: int,
+    write_ms: tuple[float, float],
+) -> dict[str, Any]:
+    context = multiprocessing.get_context("spawn")
+    jobs = [(url, key_file, package_id, n, chips, write_ms, PORTS) for n in range(stations)]
+    with context.Pool(stations) as pool:
+        results = pool.map(station, jobs)
+    merged: dict[str, list[float]] = {}
+    for r in results:
+        for k, v in r["latencies"].items():
+            merged.setdefault(k, []).extend(v)
+    devices = sum(r["devices"] for r in results)
+    wall = max(r["wall_s"] for r in results)
+    return {
+        "stations": stations,
+        "devices": devices,
+        "devices_per_hour": devices / wall * 3600,
+        "p50_ms": {k: percentile(v, 0.5) for k, v in merged.items()},
+        "p99_ms": {k: percentile(v, 0.99) for k, v in merged.items()},
+        "max_ms": {k: max(v) for k, v in merged.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--licenses", type=int, default=1_000_000)
+    parser.add_argument("--chips", type=int, default=10, help="per port")
+    parser.add_argument("--write-ms", default="200,600", help="a chip's write time, lo,hi")
+    args = parser.parse_args()
+    write_ms = tuple(float(x) for x in args.write_ms.split(","))
+    assert len(write_ms) == 2
+    with server() as admin, tempfile.TemporaryDirectory(prefix="bench-pool-") as tmp:
+        folder = Path(tmp)
+        url = new_database(admin, "bench_pool")
+        load = bench_load(url, folder, args.licenses)
+        with PgLedger.join(url, key_file=folder / "pool.key", station="probe") as ledger:
+            package_id = ledger.packages()[0].package_id
+        one = run_fleet(url, folder / "pool.key", package_id, 1, args.chips, write_ms)
+        four = run_fleet(url, folder / "pool.key", package_id, STATIONS, args.chips, write_ms)
+        with PgLedger.join(url, key_file=folder / "pool.key", station="probe") as ledger:
+            ledger.check_invariants()
+    ratio = four["devices_per_hour"] / (STATIONS * one["devices_per_hour"])
+    result = {
+        "load": load,
+        "one_station": one,
+        "four_stations": four,
+        "fleet_ratio": ratio,
+        "write_ms": write_ms,
+        "targets": {"load_total_s": 20.0, "p99_ms": 5.0, "fleet_ratio": 0.9},
+    }
+    print(f"load of {load['licenses']:,} licenses into the pool")
+    for k in ("open_verify_decrypt_s", "pool_insert_s", "load_total_s"):
+        print(f"  {k:<28}{load[k]:>8.2f} s")
+    for name, r in (("1 station x 32 ports", one), ("4 stations x 32 ports", four)):
+        print(
+            f"{name}: {r['devices_per_hour']:,.0f} devices/hour"
+            f" (ledger only, each chip written in {args.write_ms} ms)"
+        )
+        for move in ("reserve", "sending", "written", "verified"):
+            print(
+                f"  {move:<10} p50 {r['p50_ms'][move]:6.2f} ms  p99 {r['p99_ms'][move]:6.2f} ms"
+                f"  max {r['max_ms'][move]:7.1f} ms"
+            )
+    print(f"fleet ratio (4 stations / 4 x one): {ratio:.3f}")
+    print(f"written to {write_results('pool', result)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""`prodtool pool ...`: a license pool on a PostgreSQL server that several stations share."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from prodtool.cli.common import add_data_dir_option, paths_from
+from prodtool.engine.fleetlog import Outbox, export_fleet
+from prodtool.errors import UserError
+from prodtool.license.ledger import ENV_URL
+from prodtool.license.model import LicenseState
+from prodtool.license.pg_store import POOL_KEY_FILE, PgLedger, init_pool, passfile, pool_status
+from prodtool.license.stores import is_pool
+from prodtool.settings import load_settings
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("pool", help="a license pool shared by several stations")
+    commands = parser.add_subparsers(dest="pool_command", metavar="ACTION", required=True)
+
+    init = commands.add_parser("init", help="create or migrate the pool's schema")
+    add_data_dir_option(init)
+    init.add_argument("url", metavar="URL", help="postgresql://user@host/db")
+    init.set_defaults(func=_init)
+
+    status = commands.add_parser("status", help="stations, leases and licenses by state")
+    add_data_dir_option(status)
+    status.add_argument("url", metavar="URL", nargs="?", help="default: --ledger, the settings")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(func=_status)
+
+    export = commands.add_parser("export", help="the whole fleet's write log, signed (JSON)")
+    add_data_dir_option(export)
+    export.add_argument("out", type=Path, help="FILE.json (and FILE.json.sig)")
+    export.add_argument("--station", help="only this station's records")
+    export.set_defaults(func=_export)
+
+
+def _url(args: argparse.Namespace) -> str:
+    paths = paths_from(args)
+    url = args.url or os.environ.get(ENV_URL) or load_settings(paths.settings).ledger_url
+    if not is_pool(url):
+        raise UserError(
+            "no license pool given",
+            hint="give postgresql://user@host/db, --ledger URL, or set the pool in the settings",
+            code="no_pool",
+        )
+    return str(url)
+
+
+def _init(args: argparse.Namespace) -> int:
+    url = _url(args)
+    paths = paths_from(args)
+    found, latest, made_key = init_pool(url, paths.keys / POOL_KEY_FILE)
+    status = pool_status(url, passfile=passfile(paths))
+    verb = "created" if found == 0 else ("migrated" if found < latest else "is already")
+    print(f"the license pool {status.where} {verb} at schema {latest}")
+    if made_key:
+        print(
+            f"made the pool key {paths.keys / POOL_KEY_FILE}: copy it to keys/ of every station"
+            " of this pool (it opens the pool's AuthKeys: keep it as secret as they are)"
+        )
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    paths = paths_from(args)
+    url = _url(argparse.Namespace(**{**vars(args), "url": None}))
+    settings = load_settings(paths.settings)
+    with PgLedger.join_station(url, paths) as pool:
+        Outbox.ship_once(paths.write_log, pool, settings.station_id)  # this station's newest
+        count = export_fleet(paths, pool, args.out, station=args.station)
+    print(f"exported {count} records of the fleet to {args.out} (signature {args.out.name}.sig)")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    paths = paths_from(args)
+    status = pool_status(_url(args), passfile=passfile(paths))
+    if args.json:
+        out = {
+            "pool": status.where,
+            "schema": status.schema,
+            "stations": [
+                {
+                    "station": s.station,
+                    "host": s.host,
+                    "online": s.online,
+                    "lease_expires_in_s": round(s.expires_in_s, 1),
+                    "verified_per_hour": s.per_hour,
+                }
+                for s in status.stations
+            ],
+            "packages": {
+                pid: {state.value: n for state, n in by_state.items()}
+                for pid, by_state in status.counts.items()
+            },
+        }
+        json.dump(out, sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"license pool {status.where} (schema {status.schema})")
+    print(f"{'station':<20} {'host':<20} {'lease':>12} {'per hour':>9}")
+    for s in status.stations:
+        lease = f"{s.expires_in_s:.0f} s left" if s.online else "lapsed"
+        print(f"{s.station:<20} {s.host:<20} {lease:>12} {s.per_hour:>9}")
+    if not status.stations:
+        print("(no station holds a lease)")
+    states = list(LicenseState)
+    print(f"{'package':<42} " + " ".join(f"{st.value:>11}" for st in states))
+    for pid, by_state in status.counts.items():
+        print(f"{pid:<42} " + " ".join(f"{by_state[st]:>11}" for st in states))
+    print(f"licenses left in the pool: {status.available}")
+    return 0

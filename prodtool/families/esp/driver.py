@@ -1,0 +1,458 @@
+"""ESP chips through the esptool library: identify, write (compressed, via the stub), MD5-verify.
+
+The write is our own loop over esptool's loader commands rather than `cmds.write_flash`, which on
+every call re-reads the flash size and eFuses, compresses the image at level 9 and runs its own
+MD5 pass: here the eFuse facts are read once in `identify`, each distinct image is compressed
+once per process (`DeflateCache`), and the only flash MD5 is `verify_regions`'s.
+
+esptool's words become `Reason`s in `map_error`, by the phase the job was in and the message:
+esptool raises `FatalError` for protocol trouble and lets `serial.SerialException` (or OSError)
+through when the port vanishes, so both are caught. Its output reaches the port's sink through
+`prodtool.families.esp.esplog` (esptool's logger is one object per process).
+
+Tuning: esptool reads its timeouts and retries from a config file named by `ESPTOOL_CFGFILE`
+when it is first imported (see esptool/config.py); per job, the driver sets the connect attempts
+and the baud rate. The write has no reconnect loop of its own (the station retries whole jobs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext, suppress
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import serial
+from esptool import cmds
+from esptool.loader import DEFAULT_TIMEOUT
+from esptool.util import FatalError, flash_size_bytes, pad_to
+
+from prodtool.families.driver import (
+    CancelToken,
+    ChipDriver,
+    ChipInfo,
+    DriverError,
+    ProgressFn,
+    Region,
+)
+from prodtool.families.esp import esptune
+from prodtool.flash.events import Reason
+
+ROM_BAUD = 115200
+
+# Chips whose esptool 5.6 ROM class changes baud with plain `ESPLoader.change_baud` (checked in
+# esptool/targets/), as esptool's own --no-stub path does: their ROM switches before the ~12 KB
+# stub upload, and the stub keeps the UART's rate, so the stub travels at the fast rate.
+# ESP32 (ROM clock drift), ESP32-C2 (26 MHz crystal), ESP32-C5 (crystal correction), ESP8266
+# (no ROM baud change) and every chip not listed (S2, P4 and newer: untried) keep esptool's
+# order: stub first, then the stub changes the rate.
+ROM_BAUD_FIRST = frozenset(
+    {"ESP32-C3", "ESP32-C6", "ESP32-C61", "ESP32-H2", "ESP32-H21", "ESP32-S3"}
+)
+DEFLATE_LEVEL = 9  # esptool's; paid once per image per process, so the smallest wire wins
+
+
+class Phase(StrEnum):
+    CONNECT = "connect"
+    WRITE = "write"
+    VERIFY = "verify"
+    READ = "read"
+
+
+_RULES: list[tuple[re.Pattern[str], Reason]] = [
+    (
+        re.compile(
+            r"This chip is .*, not |Unexpected chip (ID|magic)|autodetect|"
+            r"(is not|does not contain) an? \S+ image|requires chip revision",
+            re.I,
+        ),
+        Reason.WRONG_CHIP,
+    ),
+    (
+        re.compile(r"will not fit|exceeds .*flash|larger than the available", re.I),
+        Reason.FIRMWARE_TOO_LARGE,
+    ),
+    (
+        re.compile(r"MD5 of file does not match|written flash region is empty", re.I),
+        Reason.FIRMWARE_VERIFY_FAILED,
+    ),
+    (
+        re.compile(
+            r"No more data to read|Lost connection|device reports readiness|"
+            r"disconnected|Input/output error|Bad file descriptor|Errno (5|9|19|32|104)",
+            re.I,
+        ),
+        Reason.CABLE_PULLED,
+    ),
+    (
+        re.compile(
+            r"checksum|0107|C100|Invalid head of packet|Corrupt|Packet content transfer "
+            r"stopped|unexpected byte|Invalid SLIP",
+            re.I,
+        ),
+        Reason.LINK_ERRORS,
+    ),
+    (
+        re.compile(
+            r"Failed to write to target flash|Failed to (compress|write)|flash begin|"
+            r"Failed to enter Flash download mode",
+            re.I,
+        ),
+        Reason.FLASH_WRITE_FAILED,
+    ),
+    (
+        re.compile(
+            r"No serial data received|Failed to connect|Could not open|Timed out waiting", re.I
+        ),
+        Reason.NO_ANSWER,
+    ),
+]
+_DEFAULTS = {
+    Phase.CONNECT: Reason.NO_ANSWER,
+    Phase.WRITE: Reason.FLASH_WRITE_FAILED,
+    Phase.VERIFY: Reason.FIRMWARE_VERIFY_FAILED,
+    Phase.READ: Reason.LINK_ERRORS,
+}
+
+
+def map_error(error: BaseException, phase: Phase) -> DriverError:
+    """An esptool or serial exception as a Reason with esptool's first line as detail."""
+    text = str(error).strip()
+    detail = text.splitlines()[0] if text else type(error).__name__
+    for pattern, reason in _RULES:
+        if pattern.search(text):
+            if reason is Reason.NO_ANSWER and phase is not Phase.CONNECT:
+                return DriverError(Reason.LINK_ERRORS, detail)
+            return DriverError(reason, detail)
+    if isinstance(error, serial.SerialException | OSError) and phase is not Phase.CONNECT:
+        return DriverError(Reason.CABLE_PULLED, detail)
+    return DriverError(_DEFAULTS[phase], detail)
+
+
+def family_of(chip_name: str) -> str:
+    """esptool's CHIP_NAME ("ESP32-C3") as the short family name packages use ("esp32c3")."""
+    return chip_name.lower().replace("-", "").replace("(", "").replace(")", "").split(" ")[0]
+
+
+@dataclass(frozen=True)
+class Deflated:
+    """An image compressed for FLASH_DEFL_DATA, with each block's inflated size.
+
+    The sizes give the stub's per-block timeouts and the progress in image bytes without
+    inflating the image again on every port.
+    """
+
+    data: bytes
+    block_size: int
+    inflated: tuple[int, ...]
+
+
+def deflate(image: bytes, block_size: int) -> Deflated | None:
+    """`image` compressed and cut into blocks, or None when compression does not shrink it."""
+    packed = zlib.compress(image, DEFLATE_LEVEL)
+    if len(packed) >= len(image):
+        return None
+    inflater = zlib.decompressobj()
+    sizes = tuple(
+        len(inflater.decompress(packed[at : at + block_size]))
+        for at in range(0, len(packed), block_size)
+    )
+    return Deflated(packed, block_size, sizes)
+
+
+class _Slot:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.done = False
+        self.value: Deflated | None = None
+
+
+class DeflateCache:
+    """Each distinct image is compressed once per process, however many ports write it.
+
+    Level 9 costs ~35 ms of CPU per MiB; 32 ports writing one package would pay it 32 times.
+    Keyed by the image's SHA-256 and the block size, least recently used out after `entries`
+    images. A port asking for an image another port is compressing waits for that result.
+    """
+
+    def __init__(self, entries: int = 4) -> None:
+        self._entries = entries
+        self._lock = threading.Lock()
+        self._slots: OrderedDict[tuple[bytes, int], _Slot] = OrderedDict()
+        self.compressions = 0
+        self.hits = 0
+
+    def get(self, image: bytes, block_size: int) -> Deflated | None:
+        key = (hashlib.sha256(image).digest(), block_size)
+        with self._lock:
+            slot = self._slots.get(key)
+            if slot is None:
+                slot = self._slots[key] = _Slot()
+                while len(self._slots) > self._entries:
+                    self._slots.popitem(last=False)
+            else:
+                self._slots.move_to_end(key)
+        with slot.lock:
+            hit = slot.done
+            if not hit:
+                slot.value = deflate(image, block_size)
+                slot.done = True
+        with self._lock:
+            if hit:
+                self.hits += 1
+            else:
+                self.compressions += 1
+        return slot.value
+
+
+DEFLATE_CACHE = DeflateCache()
+
+
+@dataclass(frozen=True)
+class Security:
+    """The eFuse facts esptool's write_flash reads before every write; read once in identify."""
+
+    plaintext_refused: bool = False  # flash encryption on, encrypted download disabled
+    secure_boot_v1: bool = False  # ESP32: the bootloader area below 0x8000 is protected
+    key_manager: bool = False  # encryption keys recovered from 0x0-0x2000: keep it
+
+
+def read_security(esp: Any) -> Security:
+    """One or two register reads on a plain chip (the others only when encryption is on)."""
+    if esp.CHIP_NAME == "ESP8266":
+        return Security()  # esptool checks nothing there either
+    encrypted = bool(esp.get_flash_encryption_enabled())
+    return Security(
+        plaintext_refused=encrypted and bool(esp.get_encrypted_download_disabled()),
+        secure_boot_v1=bool(esp.get_secure_boot_v1_enabled()),
+        key_manager=encrypted and bool(esp.uses_key_manager_for_flash_encryption()),
+    )
+
+
+class EspDriver(ChipDriver):
+    """One bootloader connection to one ESP chip. Not thread-safe: one job owns it."""
+
+    def __init__(
+        self,
+        port: str | Any,
+        *,
+        baud: int = 921600,
+        connect_attempts: int = 3,
+        cancel: CancelToken | None = None,
+    ) -> None:
+        super().__init__(baud=baud, cancel=cancel)
+        self._port = port
+        self._attempts = connect_attempts
+        self._esp: Any = None
+        self._security = Security()
+        self._owns_port = isinstance(port, str)
+        esptune.install()
+
+    # -- connection --------------------------------------------------------------------------
+    def identify(self, expect_family: str | None = None) -> ChipInfo:
+        """Reset into the bootloader, sync, detect the chip, load the stub, read MAC and flash.
+
+        With `expect_family`, a chip of another family fails (WRONG_CHIP) before anything else
+        is asked of it. On `ROM_BAUD_FIRST` chips the ROM switches to the fast rate before the
+        stub upload (the stub keeps the UART's rate); elsewhere the stub switches after it.
+        """
+        self._cancel.check()
+        switched = False  # after a baud change, silence means the link, not the chip
+        try:
+            esp = cmds.detect_chip(port=self._port, baud=ROM_BAUD, connect_attempts=self._attempts)
+            self._esp = esp
+            family = family_of(esp.CHIP_NAME)
+            if expect_family is not None and family != expect_family:
+                raise DriverError(
+                    Reason.WRONG_CHIP, f"this chip is {esp.CHIP_NAME}, not {expect_family}"
+                )
+            fast = self._baud != ROM_BAUD
+            if fast and esp.CHIP_NAME in ROM_BAUD_FIRST:
+                esp.change_baud(self._baud)
+                fast, switched = False, True
+            mac = ":".join(f"{b:02x}" for b in esp.read_mac())
+            description = str(esp.get_chip_description())
+            self._cancel.check()
+            esp = cmds.run_stub(esp)
+            self._esp = esp
+            if fast:
+                esp.change_baud(self._baud)
+                switched = True
+            size_text = cmds.detect_flash_size(esp)
+            flash_size = flash_size_bytes(size_text) if size_text else None
+            if flash_size:
+                esp.flash_set_parameters(flash_size)  # what write_flash did before every write
+            self._security = read_security(esp)
+        except (FatalError, serial.SerialException, OSError) as error:
+            self._cancel.check()
+            mapped = map_error(error, Phase.CONNECT)
+            if switched and mapped.reason is Reason.NO_ANSWER:
+                # The chip answered at 115200 and went quiet at the new rate: the adapter or
+                # the chip cannot keep up. LINK_ERRORS makes the station retry one rate lower.
+                raise DriverError(
+                    Reason.LINK_ERRORS, f"no answer at {self._baud} baud ({mapped.detail})"
+                ) from None
+            raise mapped from None
+        self.info = ChipInfo(
+            family=family,
+            mac=mac,
+            chip_id=mac.replace(":", ""),
+            flash_size=flash_size,
+            description=description,
+        )
+        return self.info
+
+    def _need(self) -> Any:
+        if self._esp is None:
+            raise DriverError(Reason.INTERNAL, "identify() must run first")
+        return self._esp
+
+    # -- flash -------------------------------------------------------------------------------
+    def write_regions(self, regions: Sequence[Region], progress: ProgressFn) -> None:
+        """Write each region; the flash MD5 is `verify_regions`'s (the job's next step).
+
+        `progress(done, total)` counts image bytes over all regions; cancel is honoured between
+        blocks.
+        """
+        esp = self._need()
+        self.check_fits(regions)
+        self._check_allowed(esp, regions)
+        total = sum(len(r.data) for r in regions)
+        base = 0
+        for region in regions:
+            self._cancel.check()
+            size = len(region.data)
+
+            def report(done: int, base: int = base, size: int = size) -> None:
+                progress(base + max(0, min(done, size)), total)
+
+            try:
+                with self._secret(region):
+                    self._write(esp, region, report)
+            except (FatalError, serial.SerialException, OSError) as error:
+                self._cancel.check()
+                raise map_error(error, Phase.WRITE) from None
+            base += size
+            progress(base, total)
+
+    def _check_allowed(self, esp: Any, regions: Sequence[Region]) -> None:
+        """esptool's write_flash refusals, from the eFuse facts `identify` read."""
+        security = self._security
+        if regions and security.plaintext_refused:
+            raise DriverError(
+                Reason.WRONG_CHIP,
+                "flash encryption is on and encrypted download is disabled: "
+                "plaintext firmware would brick this chip",
+            )
+        for region in regions:
+            where = f"{region.name or 'image'} at {region.offset:#x}"
+            if security.secure_boot_v1 and region.offset < 0x8000:
+                raise DriverError(
+                    Reason.WRONG_CHIP, f"secure boot v1 protects the bootloader: {where} refused"
+                )
+            if security.key_manager and region.offset < 0x2000:
+                raise DriverError(
+                    Reason.WRONG_CHIP,
+                    f"flash encryption keeps its key recovery data below 0x2000: {where} refused",
+                )
+        if esp.CHIP_NAME == "ESP8266":
+            return
+        images = [(r.offset, (r.data, r.name or None)) for r in regions if r.data and not r.secret]
+        try:  # an image for another chip or revision: refused at the bootloader, noted elsewhere
+            cmds._validate_image_compatibility(esp, images)
+        except (FatalError, serial.SerialException, OSError) as error:
+            self._cancel.check()
+            raise map_error(error, Phase.WRITE) from None
+
+    def _write(self, esp: Any, region: Region, report: Callable[[int], None]) -> None:
+        """One region: FLASH_DEFL_* through the stub when compression shrinks it, else FLASH_*."""
+        image = pad_to(region.data, 4)
+        offset, lead = region.offset, 0
+        if not esp.IS_STUB:  # the ROM writes whole sectors: pad the front, as esptool does
+            lead = offset % esp.FLASH_SECTOR_SIZE
+            offset, image = offset - lead, b"\xff" * lead + image
+        if not image:
+            return
+        block = esp.FLASH_WRITE_SIZE
+        packed = None
+        if esp.IS_STUB:  # esptool compresses only for the stub, too
+            packed = deflate(image, block) if region.secret else DEFLATE_CACHE.get(image, block)
+        if packed is not None:
+            esp.flash_defl_begin(len(image), len(packed.data), offset)
+            timeout, written = DEFAULT_TIMEOUT, 0
+            for seq, inflated in enumerate(packed.inflated):
+                self._cancel.check()
+                chunk = packed.data[seq * block : (seq + 1) * block]
+                esp.flash_defl_block(chunk, seq, timeout=timeout)
+                # The stub acks a block, then writes it while the next one arrives: the next
+                # command's answer waits for this block's erase and write.
+                timeout = cmds._get_flash_defl_block_timeout(esp, inflated)
+                written += inflated
+                report(written)
+            esp.flash_defl_finish(reboot=False, timeout=timeout)
+            return
+        esp.flash_begin(len(image), offset)
+        for seq, at in enumerate(range(0, len(image), block)):
+            self._cancel.check()
+            chunk = image[at : at + block]
+            esp.flash_block(chunk + b"\xff" * (block - len(chunk)), seq)
+            report(at + len(chunk) - lead)
+        if esp.IS_STUB:  # the ROM would leave the loader; the stub answers once all is written
+            esp.flash_finish(reboot=False)
+
+    def verify_regions(self, regions: Sequence[Region]) -> None:
+        """Compare the flash's MD5 with each region's: the one MD5 pass per write."""
+        esp = self._need()
+        for region in regions:
+            self._cancel.check()
+            try:
+                flash_md5 = esp.flash_md5sum(region.offset, len(region.data))
+            except (FatalError, serial.SerialException, OSError) as error:
+                self._cancel.check()
+                raise map_error(error, Phase.VERIFY) from None
+            if flash_md5 != hashlib.md5(region.data).hexdigest():  # noqa: S324 - the chip's hash
+                raise DriverError(
+                    Reason.FIRMWARE_VERIFY_FAILED,
+                    f"MD5 of {region.name or 'region'} at {region.offset:#x} differs",
+                )
+
+    def read(self, offset: int, length: int) -> bytes:
+        esp = self._need()
+        try:
+            return bytes(esp.read_flash(offset, length))
+        except (FatalError, serial.SerialException, OSError) as error:
+            self._cancel.check()
+            raise map_error(error, Phase.READ) from None
+
+    def reset_to_app(self) -> None:
+        """Hard reset over RTS; a no-op on transports without modem lines."""
+        esp = self._need()
+        try:
+            if self._baud != ROM_BAUD:
+                # Back to the console's rate first: on a transport without modem lines the
+                # reset below does nothing, and the app must still understand us.
+                esp.change_baud(ROM_BAUD)
+            esp.hard_reset()
+        except (FatalError, serial.SerialException, OSError, ValueError) as error:
+            self._cancel.check()
+            raise map_error(error, Phase.WRITE) from None
+
+    def close(self) -> None:
+        """Close the port if this driver opened it; a caller's serial object stays open."""
+        if self._esp is not None and self._owns_port:
+            with suppress(serial.SerialException, OSError):
+                self._esp._port.close()
+        self._esp = None
+
+    def _secret(self, region: Region) -> AbstractContextManager[None]:
+        transcript = getattr(self._port, "transcript", None)
+        if region.secret and transcript is not None:
+            opaque: AbstractContextManager[None] = transcript.opaque()
+            return opaque
+        return nullcontext()

@@ -1,0 +1,533 @@
+"""The license pool: one ledger on a PostgreSQL server that several stations share.
+
+The moves are the SQLite ledger's (`sqlstore`), in transactions that lock only the rows they
+change: reserving takes the first free license with `FOR UPDATE SKIP LOCKED`, so stations never
+wait on each other and a license is never given twice. The moves the SQLite store commits
+without an fsync commit here with `synchronous_commit = off`, for the same reason.
+
+A reservation belongs to a lease, not a process: each open ledger holds a row in `leases` whose
+expiry a thread renews while the station lives. When a lease lapses (the station died or lost
+the network for longer than the lease), any station reconciles its reservations like a dead
+process's: never sent, released; maybe sent, needs_check. AuthKeys are sealed with the pool key,
+a file every station of the pool holds (`keys/pool.key`); the server never sees them in clear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import secrets
+import socket
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import psycopg.errors
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from prodtool.errors import StorageError
+from prodtool.license.model import LicenseState
+from prodtool.license.owner import OwnerToken, current_owner, is_dead
+from prodtool.license.pg_schema import COMPACT_COUNTS, LATEST, migrate, schema_version
+from prodtool.license.pgpass import PG_LOGIN_FILE
+from prodtool.license.sqlstore import SqlLedger, Tx
+from prodtool.license.stationkey import StationKey
+from prodtool.paths import StationPaths
+from prodtool.settings import load_settings
+
+log = logging.getLogger(__name__)
+
+POOL_KEY_FILE = "pool.key"
+
+LEASE_S = 30.0  # a lease lapses this long after its station's last renewal
+
+
+def where(url: str) -> str:
+    """The pool's address for messages: user@host:port/db, never the password."""
+    try:
+        info = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "(an address that cannot be read)"
+    host = info.get("host") or "localhost"
+    port = f":{info['port']}" if info.get("port") else ""
+    user = f"{info['user']}@" if info.get("user") else ""
+    return f"{user}{host}{port}/{info.get('dbname') or ''}"
+
+
+@contextmanager
+def pool_errors(place: str) -> Iterator[None]:
+    """The server unreachable, gone or refusing becomes a `StorageError` the line can show."""
+    try:
+        yield
+    except PoolTimeout:
+        raise StorageError(
+            f"the license pool {place} does not answer",
+            hint="check the network and the server; the line resumes when it is back",
+            code="pool_unreachable",
+        ) from None
+    except psycopg.OperationalError as error:
+        if error.sqlstate and not error.sqlstate.startswith(("08", "57P")):
+            raise  # the server answered (a deadlock, a conflict): not an outage
+        first = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
+        raise StorageError(
+            f"the license pool {place} is unreachable ({_clean(first)})",
+            hint="check the network and the server; the line resumes when it is back",
+            code="pool_unreachable",
+        ) from None
+
+
+def _clean(text: str) -> str:
+    """libpq's message with anything that looks like a password removed."""
+    return " ".join(w for w in text.split() if "password=" not in w)[:160]
+
+
+@lru_cache(maxsize=256)
+def _pg_sql(sql: str) -> str:
+    return sql.replace("?", "%s")
+
+
+class _PgTx:
+    """A transaction in the shared SQL's dialect: `?` placeholders become `%s`."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = (), /) -> Any:
+        return self.conn.execute(_pg_sql(sql), params)
+
+
+@dataclass(frozen=True)
+class LeaseRow:
+    owner: str
+    station: str
+    host: str
+    pid: int
+    started_at: str
+    expires_in_s: float
+
+
+def passfile(paths: StationPaths) -> Path | None:
+    """The station's pool password file (written by the window's pool page), if any."""
+    path = paths.keys / PG_LOGIN_FILE
+    return path if path.exists() else None
+
+
+def connect(
+    url: str, *, max_size: int = 8, timeout: float = 10.0, passfile: Path | None = None
+) -> ConnectionPool:
+    """A connection pool to the server; raises `StorageError` when it cannot be reached."""
+    kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": max(1, int(timeout))}
+    if passfile is not None:
+        kwargs["passfile"] = str(passfile)
+    with pool_errors(where(url)), psycopg.connect(url, **kwargs):
+        pass  # unreachable: libpq's own reason at once, not the pool's timeout
+    pool: ConnectionPool = ConnectionPool(
+        url,
+        min_size=1,
+        max_size=max_size,
+        kwargs=kwargs,
+        timeout=timeout,
+        check=ConnectionPool.check_connection,  # a server restart costs no move
+        open=False,
+        name="prodtool-pool",
+    )
+    try:
+        with pool_errors(where(url)):
+            pool.open(wait=True, timeout=timeout)
+    except BaseException:
+        pool.close()
+        raise
+    return pool
+
+
+def init_pool(url: str, key_file: Path) -> tuple[int, int, bool]:
+    """Create or migrate the pool's schema and bind it to the pool key (created with the
+    schema). Returns (version found, version now, whether the key file was created)."""
+    place = where(url)
+    with pool_errors(place), psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+        found = migrate(conn, place)
+        row = conn.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()
+        existed = key_file.exists()
+        if row is not None and not existed:
+            raise StorageError(
+                f"the license pool {place} exists; this station lacks its key {key_file}",
+                hint="copy keys/pool.key from the station that ran `prodtool pool init`",
+            )
+        key = StationKey.load(key_file, create=row is None)
+        if row is None:
+            conn.execute(
+                "INSERT INTO meta VALUES ('key_check', %s) ON CONFLICT DO NOTHING",
+                (key.check_value,),
+            )
+            row = conn.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()
+        _check_key(row[0] if row else "", key, key_file, place)
+    return found, LATEST, not existed
+
+
+def _check_key(check: str, key: StationKey, key_file: Path, place: str) -> None:
+    if check != key.check_value:
+        raise StorageError(
+            f"the pool key {key_file} is not the key of the license pool {place}",
+            hint="copy keys/pool.key from the station that ran `prodtool pool init`",
+        )
+
+
+class PgLedger(SqlLedger):
+    """The shared pool. Thread-safe: a connection pool, one transaction per move."""
+
+    _lock_rows = " FOR UPDATE"
+    _skip_locked = " FOR UPDATE SKIP LOCKED"
+    _counts_table = "state_counts_base"
+    _uuid_nocase = "lower(l.uuid)"
+
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        url: str,
+        key: StationKey,
+        *,
+        station: str,
+        lease_s: float = LEASE_S,
+    ) -> None:
+        super().__init__(key, f"{station}/{socket.gethostname()}/{secrets.token_hex(6)}")
+        self._pool = pool
+        self.location = f"the license pool {where(url)}"
+        self._where = where(url)
+        self.station = station
+        self.lease_s = lease_s
+        self._stop = threading.Event()
+        self._keeper: threading.Thread | None = None
+        self.lease_lost = threading.Event()  # set while the lease could not be renewed
+
+    def __repr__(self) -> str:
+        return f"PgLedger({self._where!r}, station={self.station!r})"
+
+    # ------------------------------------------------------------------ opening and closing
+
+    @classmethod
+    def join(
+        cls,
+        url: str,
+        *,
+        key_file: Path,
+        station: str,
+        lease_s: float = LEASE_S,
+        connections: int = 8,
+        keeper: bool = True,
+        passfile: Path | None = None,
+    ) -> PgLedger:
+        """Join the pool: check the schema and the pool key, take a lease, reconcile lapsed
+        leases. `keeper` renews the lease in a thread (off only in tests that drive it)."""
+        place = where(url)
+        pool = connect(url, max_size=connections, passfile=passfile)
+        try:
+            with pool_errors(place), pool.connection() as conn:
+                version = schema_version(conn)
+                if version == 0:
+                    raise StorageError(
+                        f"the license pool {place} has no prodtool schema",
+                        hint="run `prodtool pool init` with this address once",
+                        code="pool_uninitialised",
+                    )
+                if version != LATEST:
+                    raise StorageError(
+                        f"the license pool {place} is at schema {version}, this prodtool"
+                        f" needs {LATEST}",
+                        hint="run `prodtool pool init` to migrate it"
+                        if version < LATEST
+                        else "update prodtool on this station",
+                    )
+                row = conn.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()
+            key = StationKey.load(key_file, create=False)
+            _check_key(row[0] if row else "", key, key_file, place)
+            ledger = cls(pool, url, key, station=station, lease_s=lease_s)
+            ledger._take_lease()
+            ledger.reconcile()
+            if keeper:
+                ledger._start_keeper()
+            return ledger
+        except BaseException:
+            pool.close()
+            raise
+
+    @classmethod
+    def join_station(cls, url: str, paths: StationPaths, station: str = "") -> PgLedger:
+        """Join the pool as the station in `paths` (its key file, its settings' name)."""
+        name = station or load_settings(paths.settings).station_id
+        return cls.join(
+            url, key_file=paths.keys / POOL_KEY_FILE, station=name, passfile=passfile(paths)
+        )
+
+    def close(self) -> None:
+        """Give the lease back: this station's reservations are reconciled now, not later."""
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        if self._keeper is not None:
+            self._keeper.join(timeout=10)
+        try:
+            self._recover_owner(self._owner, "the station closed")
+            with self._write() as tx:
+                tx.execute("DELETE FROM leases WHERE owner = ?", (self._owner,))
+        except StorageError as error:
+            log.warning("could not give the lease back (%s): it lapses by itself", error)
+        finally:
+            self._pool.close()
+
+    # ------------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def _write(self, *, durable: bool = True) -> Iterator[Tx]:
+        with pool_errors(self._where), self._pool.connection() as conn, conn.transaction():
+            if not durable:
+                conn.execute("SET LOCAL synchronous_commit = off")
+            yield _PgTx(conn)
+
+    @contextmanager
+    def _read(self) -> Iterator[Tx]:
+        with pool_errors(self._where), self._pool.connection() as conn:
+            yield _PgTx(conn)
+
+    def _insert_licenses(self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes]) -> None:
+        assert isinstance(tx, _PgTx)
+        with tx.conn.cursor().copy(
+            "COPY licenses (package, uuid, authkey, state) FROM STDIN"
+        ) as copy:
+            for uuid, blob in zip(uuids, sealed, strict=True):
+                copy.write_row((package, uuid, blob, "available"))
+
+    def _is_duplicate(self, error: Exception) -> bool:
+        return isinstance(error, psycopg.errors.UniqueViolation)
+
+    def _is_transient(self, error: Exception) -> bool:
+        """A deadlock or serialization failure, or two stations binding one chip at once (the
+        unique chip index decides; tried again, the second finds the first's reservation)."""
+        transient = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+        if isinstance(error, transient):
+            return True
+        return isinstance(error, psycopg.errors.UniqueViolation) and "chip" in str(
+            error.diag.constraint_name or ""
+        )
+
+    def compact_counts(self) -> None:
+        """Fold the per-move count deltas into the base counts (the lease keeper does it)."""
+        with self._write() as tx:
+            tx.execute(COMPACT_COUNTS)
+
+    # ------------------------------------------------------------------ leases
+
+    def _take_lease(self) -> None:
+        with self._write() as tx:
+            tx.execute(
+                "INSERT INTO leases (owner, station, host, pid, process, expires_at)"
+                " VALUES (?, ?, ?, ?, ?, now() + make_interval(secs => ?))",
+                (
+                    self._owner,
+                    self.station,
+                    socket.gethostname(),
+                    os.getpid(),
+                    current_owner().encode(),
+                    self.lease_s,
+                ),
+            )
+
+    def renew(self) -> bool:
+        """Push the lease's expiry on; False if it had lapsed and was reconciled meanwhile
+        (then a new lease is taken: the old reservations belong to nobody now)."""
+        with self._write() as tx:
+            renewed = tx.execute(
+                "UPDATE leases SET renewed_at = now(),"
+                " expires_at = now() + make_interval(secs => ?) WHERE owner = ?",
+                (self.lease_s, self._owner),
+            ).rowcount
+        if not renewed:
+            self._take_lease()
+        return bool(renewed)
+
+    def reconcile(self) -> tuple[int, int]:
+        """Settle the reservations of every lapsed lease (any station may): returns
+        (released, needs_check). A lease of a process on this host that is gone (a station
+        killed and started again) ends at once, without waiting for it to lapse."""
+        with self._read() as tx:
+            local = tx.execute(
+                "SELECT owner, process FROM leases WHERE host = ? AND expires_at >= now()",
+                (socket.gethostname(),),
+            ).fetchall()
+        for owner, process in local:
+            token = OwnerToken.decode(process)
+            if owner != self._owner and token is not None and is_dead(token):
+                with self._write() as tx:
+                    tx.execute(
+                        "UPDATE leases SET expires_at = now() - interval '1 ms' WHERE owner = ?",
+                        (owner,),
+                    )
+        with self._read() as tx:
+            owners = [
+                r[0]
+                for r in tx.execute(
+                    "SELECT DISTINCT l.owner FROM licenses l LEFT JOIN leases s"
+                    " ON s.owner = l.owner WHERE l.state = 'reserved' AND l.owner IS NOT NULL"
+                    " AND (s.owner IS NULL OR s.expires_at < now())"
+                ).fetchall()
+            ]
+        released = checked = 0
+        for owner in owners:
+            r, c = self._recover_owner(owner, "the station's lease lapsed")
+            released, checked = released + r, checked + c
+            with self._write() as tx:
+                tx.execute("DELETE FROM leases WHERE owner = ? AND expires_at < now()", (owner,))
+        if owners:
+            log.warning(
+                "lapsed leases reconciled: %d license(s) never sent, released; %d needs_check",
+                released,
+                checked,
+            )
+        return released, checked
+
+    def _start_keeper(self) -> None:
+        self._keeper = threading.Thread(
+            target=self._keep, name=f"pool-lease-{self.station}", daemon=True
+        )
+        self._keeper.start()
+
+    def _keep(self) -> None:
+        while not self._stop.wait(self.lease_s / 3):
+            try:
+                self.renew()
+                self.reconcile()
+                self.compact_counts()
+                self.lease_lost.clear()
+            except StorageError as error:
+                self.lease_lost.set()
+                log.warning("the lease could not be renewed: %s", error)
+
+    # ------------------------------------------------------------------ the fleet's write log
+
+    def shipped(self, station: str) -> int:
+        """The next sequence number the pool lacks from `station`'s write log."""
+        with self._read() as tx:
+            row = tx.execute(
+                "SELECT max(seq) FROM fleet_log WHERE station = ?", (station,)
+            ).fetchone()
+        return -1 if row is None or row[0] is None else int(row[0])
+
+    def ship(self, station: str, records: list[tuple[int, str, str]]) -> None:
+        """Store (seq, hash, record JSON) rows of `station`'s log; a row sent twice is kept once."""
+        with self._write(durable=True) as tx:
+            for seq, digest, text in records:
+                tx.execute(
+                    "INSERT INTO fleet_log (station, seq, hash, record) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (station, seq) DO NOTHING",
+                    (station, seq, digest, text),
+                )
+
+    def fleet_records(self, station: str | None = None) -> dict[str, list[str]]:
+        """Every station's shipped records (JSON text), in order; one station's when given."""
+        sql = "SELECT station, record FROM fleet_log"
+        params: tuple[str, ...] = ()
+        if station is not None:
+            sql += " WHERE station = ?"
+            params = (station,)
+        out: dict[str, list[str]] = {}
+        with self._read() as tx:
+            for name, text in tx.execute(sql + " ORDER BY station, seq", params).fetchall():
+                out.setdefault(name, []).append(text)
+        return out
+
+    def leases(self) -> list[LeaseRow]:
+        with self._read() as tx:
+            rows = tx.execute(
+                "SELECT owner, station, host, pid, started_at::text,"
+                " extract(epoch FROM expires_at - now())::float8 FROM leases ORDER BY station"
+            ).fetchall()
+        return [LeaseRow(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class StationRow:
+    """A station as the pool sees it: its lease, and its writes in the last ten minutes."""
+
+    station: str
+    host: str
+    online: bool
+    expires_in_s: float
+    verified_10min: int
+
+    @property
+    def per_hour(self) -> int:
+        return self.verified_10min * 6
+
+
+@dataclass(frozen=True)
+class PoolStatus:
+    where: str
+    schema: int
+    stations: list[StationRow]
+    counts: dict[str, dict[LicenseState, int]]
+
+    @property
+    def available(self) -> int:
+        return sum(c[LicenseState.AVAILABLE] for c in self.counts.values())
+
+
+def pool_has_package(url: str, package_id: str, paths: StationPaths) -> bool:
+    """Whether the pool holds the package (read only; unreachable is a `StorageError`)."""
+    kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": 10}
+    found = passfile(paths)
+    if found is not None:
+        kwargs["passfile"] = str(found)
+    with pool_errors(where(url)), psycopg.connect(url, **kwargs) as conn:
+        if schema_version(conn) == 0:
+            return False
+        row = conn.execute("SELECT 1 FROM packages WHERE package_id = %s", (package_id,))
+        return row.fetchone() is not None
+
+
+def pool_status(url: str, *, passfile: Path | None = None) -> PoolStatus:
+    """What `prodtool pool status` and the fleet panel show; reads only (no lease taken)."""
+    place = where(url)
+    kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": 10}
+    if passfile is not None:
+        kwargs["passfile"] = str(passfile)
+    with pool_errors(place), psycopg.connect(url, **kwargs) as conn:
+        version = schema_version(conn)
+        if version == 0:
+            raise StorageError(
+                f"the license pool {place} has no prodtool schema",
+                hint="run `prodtool pool init` with this address once",
+                code="pool_uninitialised",
+            )
+        since = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).isoformat(
+            timespec="milliseconds"
+        )
+        rate: dict[str, int] = {}
+        for owner, n in conn.execute(
+            "SELECT owner, count(*) FROM events WHERE event IN ('verified', 'settle')"
+            " AND to_state = 'verified' AND at >= %s GROUP BY owner",
+            (since,),
+        ).fetchall():
+            name = str(owner or "").split("/")[0]
+            rate[name] = rate.get(name, 0) + int(n)
+        stations: dict[str, StationRow] = {}
+        for station, host, left in conn.execute(
+            "SELECT station, host, extract(epoch FROM expires_at - now())::float8 FROM leases"
+            " ORDER BY station, expires_at DESC"
+        ).fetchall():
+            if station not in stations:
+                stations[station] = StationRow(station, host, left > 0, left, rate.get(station, 0))
+        for name, n in rate.items():
+            stations.setdefault(name, StationRow(name, "", False, 0.0, n))
+        counts: dict[str, dict[LicenseState, int]] = {}
+        for pid, state, n in conn.execute(
+            "SELECT p.package_id, c.state, c.n FROM state_counts c"
+            " JOIN packages p ON p.id = c.package ORDER BY p.id"
+        ).fetchall():
+            counts.setdefault(pid, dict.fromkeys(LicenseState, 0))[LicenseState(state)] = int(n)
+    return PoolStatus(place, version, sorted(stations.values(), key=lambda s: s.station), counts)

@@ -1,0 +1,163 @@
+"""The ledger of one station: a SQLite file in the station folder.
+
+WAL mode with `synchronous=FULL` (three moves that may be lost on a power cut without harm skip
+the fsync: see `_write`); every state change is one `BEGIN IMMEDIATE` transaction, which holds
+the whole file, so no row locks are needed. A reservation's owner is the process (host, pid,
+start time); on open, the reservations of dead owners on this host are recovered.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import repeat
+from pathlib import Path
+
+from prodtool.errors import StorageError
+from prodtool.license.owner import OwnerToken, current_owner, is_dead
+from prodtool.license.schema import migrate
+from prodtool.license.sqlerrors import storage_errors
+from prodtool.license.sqlstore import SqlLedger, Tx
+from prodtool.license.stationkey import StationKey
+
+log = logging.getLogger(__name__)
+
+
+class SqliteLedger(SqlLedger):
+    """The station's license ledger. Thread-safe: one connection, one lock, short transactions."""
+
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path, key: StationKey, owner: OwnerToken
+    ) -> None:
+        super().__init__(key, owner.encode())
+        self._conn = conn
+        self.path = path
+        self.location = str(path)
+        self._lock = threading.RLock()
+        self._sync_level = int(conn.execute("PRAGMA synchronous").fetchone()[0])  # 2 = FULL
+
+    def __repr__(self) -> str:
+        return f"Ledger({str(self.path)!r})"
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        *,
+        key_file: Path,
+        busy_timeout: float = 10.0,
+        synchronous: str = "FULL",
+    ) -> SqliteLedger:
+        """Open (creating if new), migrate, and recover dead owners' reservations."""
+        conn: sqlite3.Connection | None = None
+        try:
+            with storage_errors(path):
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                conn = sqlite3.connect(
+                    path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+                )
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads header
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise StorageError(f"the ledger {path} cannot use write-ahead logging")
+                conn.execute(f"PRAGMA synchronous = {synchronous}")
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("PRAGMA cache_size = -65536")
+                conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+                migrate(conn, path)
+                row = conn.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()
+                key = StationKey.load(key_file, create=row is None)
+                if row is None:
+                    conn.execute("BEGIN IMMEDIATE")
+                    conn.execute(
+                        "INSERT OR IGNORE INTO meta VALUES ('key_check', ?)", (key.check_value,)
+                    )
+                    conn.execute("COMMIT")
+                    row = conn.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()
+                if row[0] != key.check_value:
+                    raise StorageError(
+                        f"the station key {key_file} is not the one this ledger was made with",
+                        hint="restore the ledger and the keys folder from the same backup",
+                    )
+            ledger = cls(conn, path, key, current_owner())
+            ledger._recover_dead_owners()
+            return ledger
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def _write(self, *, durable: bool = True) -> Iterator[Tx]:
+        """One `BEGIN IMMEDIATE` transaction: committed whole, or rolled back whole.
+
+        `durable=False` commits without an fsync (WAL, `synchronous=NORMAL`): safe against a
+        crash of the process, and after a power cut either kept or lost whole. Only moves whose
+        loss the ledger tolerates use it: `reserve`, `release` and `mark_written`. The next
+        durable commit (`mark_sending` comes before any AuthKey leaves) syncs the log up to
+        itself, so they are durable by then; lost before it, a reservation whose key never
+        left simply returns, and `written` reads as `sending`, which settles the same way.
+        """
+        with self._lock, storage_errors(self.path):
+            conn = self._conn
+            relaxed = not durable and self._sync_level > 1
+            if relaxed:
+                conn.execute("PRAGMA synchronous = NORMAL")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            finally:
+                if relaxed:
+                    conn.execute(f"PRAGMA synchronous = {self._sync_level}")
+
+    @contextmanager
+    def _read(self) -> Iterator[Tx]:
+        with self._lock, storage_errors(self.path):
+            yield self._conn
+
+    def _insert_licenses(self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes]) -> None:
+        self._conn.executemany(
+            "INSERT INTO licenses (package, uuid, authkey, state) VALUES (?, ?, ?, 'available')",
+            zip(repeat(package), uuids, sealed),
+        )
+
+    def _is_duplicate(self, error: Exception) -> bool:
+        return isinstance(error, sqlite3.IntegrityError)
+
+    def _recover_dead_owners(self) -> None:
+        with self._read() as tx:
+            owners = [
+                r[0]
+                for r in tx.execute(
+                    "SELECT DISTINCT owner FROM licenses WHERE owner IS NOT NULL"
+                    " AND state = 'reserved'"
+                ).fetchall()
+            ]
+        for text in owners:
+            token = OwnerToken.decode(text)
+            if token is None or not is_dead(token):
+                continue
+            released, checked = self._recover_owner(
+                text, "the process holding the reservation died"
+            )
+            log.warning(
+                "%d license(s) reserved by a process that is gone (pid %d): %d never sent,"
+                " released; %d now needs_check: read those chips back to settle them",
+                released + checked,
+                token.pid,
+                released,
+                checked,
+            )

@@ -1,0 +1,93 @@
+"""esptool's words become reasons; esptool's one logger routes output to each port's thread."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import serial
+from esptool.util import FatalError
+
+from prodtool.families.esp import esplog
+from prodtool.families.esp.driver import Phase, family_of, map_error
+from prodtool.flash.events import Reason
+
+
+@pytest.mark.parametrize(
+    ("error", "phase", "reason"),
+    [
+        (
+            FatalError("Failed to connect to ESP32-C3: No serial data received."),
+            Phase.CONNECT,
+            Reason.NO_ANSWER,
+        ),
+        (
+            FatalError("This chip is ESP32-S3, not ESP32-C3. Wrong chip argument?"),
+            Phase.CONNECT,
+            Reason.WRONG_CHIP,
+        ),
+        (
+            FatalError(
+                "Failed to write to target flash after seq 0 (result was 0107: Checksum error)"
+            ),
+            Phase.WRITE,
+            Reason.LINK_ERRORS,
+        ),
+        (
+            FatalError("MD5 of file does not match data in flash!"),
+            Phase.WRITE,
+            Reason.FIRMWARE_VERIFY_FAILED,
+        ),
+        (FatalError("Timed out waiting for packet header"), Phase.WRITE, Reason.LINK_ERRORS),
+        (
+            serial.SerialException("device reports readiness to read but returned no data"),
+            Phase.WRITE,
+            Reason.CABLE_PULLED,
+        ),
+        (OSError(5, "Input/output error"), Phase.WRITE, Reason.CABLE_PULLED),
+        (FatalError("something new"), Phase.WRITE, Reason.FLASH_WRITE_FAILED),
+    ],
+)
+def test_map_error(error: BaseException, phase: Phase, reason: Reason) -> None:
+    assert map_error(error, phase).reason is reason
+
+
+def test_family_names() -> None:
+    assert family_of("ESP32-C3") == "esp32c3"
+    assert family_of("ESP32") == "esp32"
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.progress: list[tuple[int, int]] = []
+
+    def esptool_message(self, level: str, text: str) -> None:
+        self.messages.append(text)
+
+    def esptool_progress(self, done: int, total: int) -> None:
+        self.progress.append((done, total))
+
+
+def test_each_thread_gets_its_own_output() -> None:
+    from esptool.logger import log
+
+    sinks = [_Sink() for _ in range(8)]
+    barrier = threading.Barrier(len(sinks))
+
+    def work(i: int, sink: _Sink) -> None:
+        with esplog.route(sink):
+            barrier.wait(timeout=5)
+            for step in range(50):
+                log.print(f"port {i} ", end="")
+                log.print(f"step {step}")
+                log.progress_bar(step, 50)
+
+    threads = [threading.Thread(target=work, args=(i, s)) for i, s in enumerate(sinks)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, sink in enumerate(sinks):
+        assert sink.messages == [f"port {i} step {s}" for s in range(50)]
+        assert sink.progress == [(s, 50) for s in range(50)]
