@@ -26,7 +26,7 @@ from typing import Any
 
 import serial
 
-from prodtool.families.beken import crc
+from prodtool.families.beken import crc, macrecord
 from prodtool.families.beken.flashids import FlashChip, SrWrite, lookup
 from prodtool.families.beken.frames import Frame
 from prodtool.families.beken.link import (
@@ -158,6 +158,7 @@ class BekenDriver(ChipDriver):
             chip_id = self._check_variant(t)
             self._read_flash_id(t)
             self._baud = self._fast_baud(t, linker)
+            mac = self._read_mac(t)
         except PortGoneError as error:
             self._cancel.check()
             raise DriverError(Reason.CABLE_PULLED, str(error)) from None
@@ -170,7 +171,7 @@ class BekenDriver(ChipDriver):
         )
         self.info = ChipInfo(
             family=self.variant.name,
-            mac="",  # the ROM cannot tell; the app's shell (`read_mac`) does
+            mac=mac,  # "" when the flash holds no MAC record (see macrecord.py)
             chip_id=chip_id,
             flash_size=self.flash_size,
             description=(
@@ -186,25 +187,29 @@ class BekenDriver(ChipDriver):
             value = self._probe_register(t, want.chip_id_reg or 0)
             if value is not None and value == want.chip_id:
                 return f"{value:#x}"
+            if value is not None and self._probe_register(t, want.chip_id_reg or 0) != value:
+                # A reply has no checksum: two reads that differ are the link, not the chip.
+                raise DriverError(Reason.LINK_ERRORS, "the chip id reads differently twice")
             other = self._who_else(t)
             reg = want.chip_id_reg or 0
             if other:
-                detail = f"this chip is {other}, not {want.title}"
-            elif value is not None:
-                detail = f"chip id {value:#x} at {reg:#x}, expected {want.chip_id:#x}"
-            else:
-                detail = f"no answer to ReadReg {reg:#x}: not a {want.title} BootROM"
-            raise DriverError(Reason.WRONG_CHIP, detail)
+                raise DriverError(Reason.WRONG_CHIP, f"this chip is {other}, not {want.title}")
+            if value is not None:
+                raise DriverError(
+                    Reason.WRONG_CHIP, f"chip id {value:#x} at {reg:#x}, expected {want.chip_id:#x}"
+                )
+            raise DriverError(Reason.LINK_ERRORS, f"linked, but no answer to ReadReg {reg:#x}")
         version = self._probe_boot_version(t)
-        if version is not None:
+        if version is not None and version.startswith("BK72"):
             return version
+        if version is not None:
+            raise DriverError(
+                Reason.WRONG_CHIP, f"the bootloader says {version!r}, not a {want.title} one"
+            )
         other = self._who_else(t)
-        raise DriverError(
-            Reason.WRONG_CHIP,
-            f"this chip is {other}, not {want.title}"
-            if other
-            else f"no answer to ReadBootVersion: not a {want.title} bootloader",
-        )
+        if other:
+            raise DriverError(Reason.WRONG_CHIP, f"this chip is {other}, not {want.title}")
+        raise DriverError(Reason.LINK_ERRORS, "linked, but no answer to ReadBootVersion")
 
     def _probe_register(self, t: Transport, addr: int) -> int | None:
         def accept(frame: Frame) -> bool:
@@ -236,7 +241,7 @@ class BekenDriver(ChipDriver):
             if other.dialect is Dialect.BOOTROM and other.chip_id_reg is not None:
                 if self._probe_register(t, other.chip_id_reg) == other.chip_id:
                     return other.title
-            elif self._probe_boot_version(t) is not None:
+            elif (self._probe_boot_version(t) or "").startswith("BK72"):
                 return other.title
         return None
 
@@ -254,6 +259,15 @@ class BekenDriver(ChipDriver):
             self.flash_size = self.flash.size
         elif 0x10 <= self.flash_id[2] <= 0x19:
             self.flash_size = 1 << self.flash_id[2]  # size still readable; protection is not
+
+    def _read_mac(self, t: Transport) -> str:
+        """The MAC from the module's configuration sector ("" when no record is there)."""
+        size = self.flash_size or T_FLASH_SIZE
+        try:
+            sector = self._read_sector(t, macrecord.mac_offset(self.variant, size))
+        except DriverError:
+            return ""
+        return macrecord.decode(sector) or ""
 
     # ---------------------------------------------------------------- baud rate
 
@@ -534,8 +548,13 @@ class BekenDriver(ChipDriver):
 
     # ---------------------------------------------------------------- verify and read
 
-    def chip_crc(self, start: int, length: int) -> int:
-        """CheckCRC over [start, start+length): the ROM's value (CRC-32 without final XOR)."""
+    def chip_crc(
+        self, start: int, length: int, late: Reason = Reason.FIRMWARE_VERIFY_FAILED
+    ) -> int:
+        """CheckCRC over [start, start+length): the ROM's value (CRC-32 without final XOR).
+
+        `late`: the reason when no answer comes (verifying: the flash; reading: the link).
+        """
         t = self._need()
         end = start + length - (1 if self.variant.crc_end_inclusive else 0)
         timeout = self._timeouts.crc_base + length / CRC_FLOOR_BPS
@@ -543,8 +562,7 @@ class BekenDriver(ChipDriver):
             frame = t.command(0x10, _u32(start) + _u32(end), timeout=timeout)
         except ReplyTimeoutError:
             raise DriverError(
-                Reason.FIRMWARE_VERIFY_FAILED,
-                f"CheckCRC over {start:#x}+{length:#x} did not answer within {timeout:.1f} s",
+                late, f"CheckCRC over {start:#x}+{length:#x} did not answer within {timeout:.1f} s"
             ) from None
         if len(frame.payload) < 4:
             raise DriverError(Reason.LINK_ERRORS, "short CheckCRC reply")
@@ -594,12 +612,22 @@ class BekenDriver(ChipDriver):
         try:
             for addr in range(start, offset + length, SECTOR):
                 self._cancel.check()
-                out += self._read_sector(t, addr)
+                out += self._read_checked(t, addr)
         except PortGoneError as error:
             self._cancel.check()
             raise DriverError(Reason.CABLE_PULLED, str(error)) from None
         skip = offset - start
         return bytes(out[skip : skip + length])
+
+    def _read_checked(self, t: Transport, addr: int, tries: int = 3) -> bytes:
+        """A sector whose bytes match the chip's own CRC of it (a read reply has no checksum)."""
+        for _ in range(tries):
+            data = self._read_sector(t, addr)
+            if self.chip_crc(addr, SECTOR, Reason.LINK_ERRORS) == crc.chip_crc(data):
+                return data
+        raise DriverError(
+            Reason.LINK_ERRORS, f"read at {addr:#x}: the bytes differ from the chip's CRC {tries}x"
+        )
 
     # ---------------------------------------------------------------- leaving
 

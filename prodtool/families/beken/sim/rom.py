@@ -233,9 +233,9 @@ class Rom:
 
     def _boot_version(self, _payload: bytes) -> Outcome:
         variant = self.chip.identity()
-        if variant is None or not variant.boot_version:
-            return Outcome()
-        text = variant.boot_version.encode("ascii")
+        if variant is not None and not variant.boot_version:
+            return Outcome()  # a BootROM does not know the command
+        text = variant.boot_version.encode("ascii") if variant is not None else b"FOREIGN-ROM"
         return Outcome(self._short(Short.BOOT_VERSION, text))
 
     # ---------------------------------------------------------------- long commands
