@@ -172,10 +172,13 @@ class BekenDriver(ChipDriver):
         self.info = ChipInfo(
             family=self.variant.name,
             mac=mac,  # "" when the flash holds no MAC record (see macrecord.py)
-            chip_id=chip_id,
+            # The ledger keys a chip by its id: the MAC (as on ESP) where known; the ROM's
+            # chip id is the same on every chip of a variant.
+            chip_id=mac.replace(":", "") if mac else chip_id,
             flash_size=self.flash_size,
             description=(
-                f"{self.variant.title}, {flash_text}, linked by {step.value}, {self._baud} baud"
+                f"{self.variant.title} ({chip_id}), {flash_text}, linked by {step.value}, "
+                f"{self._baud} baud"
             ),
         )
         return self.info
