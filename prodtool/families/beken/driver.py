@@ -266,11 +266,18 @@ class BekenDriver(ChipDriver):
     def _read_mac(self, t: Transport) -> str:
         """The MAC from the module's configuration sector ("" when no record is there)."""
         size = self.flash_size or T_FLASH_SIZE
-        try:
-            sector = self._read_sector(t, macrecord.mac_offset(self.variant, size))
-        except DriverError:
-            return ""
-        return macrecord.decode(sector) or ""
+        at = macrecord.mac_offset(self.variant, size)
+        for _ in range(3):
+            with suppress(DriverError):
+                sector = self._read_sector(t, at)
+                if not sector.startswith(macrecord.MAGIC[:4]):
+                    return ""  # no record here (a real module: see macrecord.py)
+                mac = macrecord.decode(sector)
+                if mac is not None:
+                    return mac
+        # A record that never reads back whole is the link, not a chip without a MAC: two
+        # chips reported without one would look like one chip on two ports.
+        raise DriverError(Reason.LINK_ERRORS, f"the MAC record at {at:#x} reads garbled 3x")
 
     # ---------------------------------------------------------------- baud rate
 
