@@ -105,7 +105,9 @@ class EspFamily(ChipFamily):
             raise ImageError(f"{name} is built for {built_for}, not {self.name}")
         length = appimage.image_length(data)
         if length is None:
-            raise ImageError(f"{name} is truncated: its segments run past its {len(data)} bytes")
+            raise ImageError(
+                f"{name} is truncated: its segments run past its {len(data)} bytes"
+            )
         descriptor = appimage.read_app_descriptor(data)
         if descriptor is None:
             raise ImageError(f"{name} has no application descriptor (esp_app_desc_t)")
@@ -125,7 +127,9 @@ class EspFamily(ChipFamily):
 
     def loader_answered(self, received: bytes) -> bool:
         """A SYNC response frame: the ROM answered."""
-        return any(len(f) >= 2 and f[0] == 0x01 and f[1] == _SYNC_OP for f in slip.frames(received))
+        return any(
+            len(f) >= 2 and f[0] == 0x01 and f[1] == _SYNC_OP for f in slip.frames(received)
+        )
 
     def image_version(self, head: bytes) -> str | None:
         descriptor = appimage.read_app_descriptor(head)
@@ -179,7 +183,9 @@ _COMMON: dict[str, Any] = {
     "hints": _HINTS,
 }
 
-ESP32C3 = EspFamily(name="esp32c3", title="ESP32-C3", image_chip_id=5, **_COMMON)
+ESP32C3 = EspFamily(
+    name="esp32c3", title="ESP32-C3", image_chip_id=5, **_COMMON
+)
 ESP32 = EspFamily(name="esp32", title="ESP32", image_chip_id=0, **_COMMON)
 
 ESP_FAMILIES: tuple[EspFamily, ...] = (ESP32C3, ESP32)
