@@ -23,9 +23,12 @@ from typing import Any, Protocol
 from serial.tools import list_ports
 
 from prodtool.crash import report_crash
+from prodtool.engine.export import log_sealer
+from prodtool.engine.logaudit import recover
+from prodtool.engine.stationlock import StationLock
 from prodtool.engine.workers import Services, WorkerPool
 from prodtool.engine.writelog import WriteLog
-from prodtool.errors import UserError
+from prodtool.errors import StorageError, UserError
 from prodtool.flash.drivers.base import CancelToken, Region
 from prodtool.flash.events import (
     JobState,
@@ -124,6 +127,20 @@ class Station:
         comports: Callable[[], Iterable[Any]] = list_ports.comports,
     ) -> None:
         self.paths = paths.ensure()
+        self._station_lock = StationLock(self.paths.root).acquire()  # one process per folder
+        try:
+            self._open(paths, settings, opener, comports)
+        except BaseException:
+            self._station_lock.release()
+            raise
+
+    def _open(
+        self,
+        paths: StationPaths,
+        settings: Settings | None,
+        opener: Callable[[str], Any],
+        comports: Callable[[], Iterable[Any]],
+    ) -> None:
         self.settings = settings if settings is not None else load_settings(paths.settings)
         self._opener = opener
         self._comports = comports
@@ -134,7 +151,10 @@ class Station:
         self._auto_start = self.settings.auto_start
         self._active = ActiveChips()
         self._ledger = Ledger.for_station(paths)  # thread-safe: one lock, short transactions
-        self._writelog = WriteLog(paths.write_log)
+        self._writelog = WriteLog(
+            paths.write_log, log_sealer(self.paths), station_id=self.settings.station_id
+        )
+        self._record_missing()
         self._plan: JobPlan | None = None
         self._plan_id = ""
         self._pool: WorkerPool | None = None
@@ -152,6 +172,15 @@ class Station:
         self._hotplug_stop = threading.Event()
         self._hotplug: threading.Thread | None = None
         self._closed = False
+
+    def _record_missing(self) -> None:
+        """Store what the write log lacks: records the disk refused (space has returned), and
+        jobs the ledger saw verified whose record a full disk or a crash took."""
+        try:
+            self._writelog.flush()
+            recover(self._writelog, self._ledger, station_id=self.settings.station_id)
+        except StorageError:
+            pass  # still full: the next job's record tries again, and says so on its tile
 
     # -- subscribers ---------------------------------------------------------------------------
     def subscribe(self, fn: Subscriber) -> Callable[[], None]:
@@ -508,11 +537,15 @@ class Station:
                 slot.thread.join()
         if self._pool is not None:
             self._pool.close()
+        self._record_missing()
 
     def close(self) -> None:
-        """Stop, then close the ledger."""
-        self.stop()
-        self._ledger.close()
+        """Stop, then close the ledger and let the station folder go."""
+        try:
+            self.stop()
+            self._ledger.close()
+        finally:
+            self._station_lock.release()
 
     def __enter__(self) -> Station:
         return self

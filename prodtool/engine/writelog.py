@@ -5,15 +5,29 @@ first) and `hash`: the SHA-256 of the record's canonical form (every field but `
 text, keys sorted, compact JSON). Editing a record breaks its own hash; deleting or reordering
 records breaks `seq` and the `prev` links. Appends are fsynced: a crash never loses a passed
 record. No record ever holds an AuthKey: `WriteRecord` has no field for one.
+
+With the station's key (a `Sealer`) every record also carries `seal`, an HMAC-SHA256 of its hash:
+whoever rewrites the file and recomputes the chain without the key cannot seal it (`verify_seals`).
+A log written before seals existed is sealed once, when its chain is whole (a marker in the keys
+folder says it was done, so stripping the seals later cannot get a forged log sealed).
+
+A full disk may store part of a record: an append checks the count written, cuts its own torn
+bytes back, and a torn tail found later is cut back to the last whole record before the next
+append, the repair itself recorded (`result` "repaired"). A record the disk refused waits in
+memory (`pending`) and is written before the next one.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import errno
 import hashlib
+import hmac
 import json
 import os
 import threading
+import uuid as uuidlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +37,8 @@ from prodtool.errors import StorageError
 
 GENESIS = "0" * 64
 CHAIN_FIELDS = ("seq", "prev", "hash")
+SEAL = "seal"  # the station key's HMAC of `hash`; not part of the hash, nor of exports
+REPAIRED = "repaired"  # `result` of the record that says a torn tail was cut
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,7 +76,7 @@ RECORD_FIELDS = (*CHAIN_FIELDS, *(f.name for f in dataclasses.fields(WriteRecord
 
 def canonical(record: Mapping[str, Any]) -> bytes:
     """The bytes a record's hash covers: the same whether read from JSONL, JSON or CSV."""
-    body = {k: _as_text(v) for k, v in record.items() if k != "hash"}
+    body = {k: _as_text(v) for k, v in record.items() if k not in ("hash", SEAL)}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -76,62 +92,226 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
+@dataclass(frozen=True)
+class Sealer:
+    """The station's key for the write log's seals, and the marker saying the log is sealed."""
+
+    key: bytes = dataclasses.field(repr=False)
+    marker: Path
+
+    def seal(self, record_hash: str) -> str:
+        message = f"prodtool-writelog-seal/1\n{record_hash}".encode()
+        return hmac.new(self.key, message, hashlib.sha256).hexdigest()
+
+
+def _storage(path: Path, error: OSError, doing: str = "append to") -> StorageError:
+    return StorageError(
+        f"cannot {doing} the write log {path}: {error.strerror or error}",
+        hint="the disk may be full or read-only: call a supervisor",
+    )
+
+
 class WriteLog:
     """Appends records to `path` under a lock (many worker threads) with fsync."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, sealer: Sealer | None = None, *, station_id: str = "") -> None:
         self.path = path
+        self.sealer = sealer
+        self.station_id = station_id
         self._lock = threading.Lock()
         self._next_seq: int | None = None
         self._head = GENESIS
+        self._last: dict[str, Any] | None = None
+        self._end = 0  # the file's size after the last whole record
+        self._pending: list[WriteRecord] = []
 
     def append(self, record: WriteRecord) -> dict[str, Any]:
-        """Chain and store one record; raises StorageError when the disk refuses."""
+        """Chain and store one record after any the disk refused before. Raises StorageError
+        when the disk refuses: the record then waits in memory for the next append or `flush`."""
         with self._lock:
-            if self._next_seq is None:
-                self._load_tail()
-            assert self._next_seq is not None
-            body: dict[str, Any] = {"seq": self._next_seq, "prev": self._head}
-            for f in dataclasses.fields(WriteRecord):
-                value = getattr(record, f.name)
-                body[f.name] = round(value, 3) if isinstance(value, float) else value
-            body["hash"] = record_hash(body)
-            line = json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n"
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-                try:
-                    os.write(fd, line.encode("utf-8"))
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-            except OSError as error:
-                raise StorageError(
-                    f"cannot append to the write log {self.path}: {error.strerror}",
-                    hint="the disk may be full or read-only: call a supervisor",
-                ) from None
-            self._next_seq += 1
-            self._head = body["hash"]
-            return body
+            self._pending.append(record)
+            return self._flush()[-1]
+
+    def flush(self) -> int:
+        """Store the records the disk refused before (space has returned); how many."""
+        with self._lock:
+            return len(self._flush()) if self._pending else 0
+
+    @property
+    def pending(self) -> int:
+        """Records waiting in memory because the disk refused them."""
+        with self._lock:
+            return len(self._pending)
 
     def head(self) -> str:
         """The hash of the last record (the chain head), GENESIS for an empty log."""
         with self._lock:
-            if self._next_seq is None:
-                self._load_tail()
+            self._ready()
             return self._head
+
+    def last(self) -> dict[str, Any] | None:
+        with self._lock:
+            self._ready()
+            return self._last
 
     def records(self) -> list[dict[str, Any]]:
         return list(read_records(self.path))
 
-    def _load_tail(self) -> None:
-        last: dict[str, Any] | None = None
-        for last in read_records(self.path):  # noqa: B007 - we want the last one
-            pass
-        if last is None:
+    # -- storing ---------------------------------------------------------------------------------
+    def _flush(self) -> list[dict[str, Any]]:
+        self._ready()
+        stored: list[dict[str, Any]] = []
+        while self._pending:
+            stored.append(self._store(self._pending[0]))
+            self._pending.pop(0)
+        return stored
+
+    def _store(self, record: WriteRecord) -> dict[str, Any]:
+        assert self._next_seq is not None
+        body: dict[str, Any] = {"seq": self._next_seq, "prev": self._head}
+        for f in dataclasses.fields(WriteRecord):
+            value = getattr(record, f.name)
+            body[f.name] = round(value, 3) if isinstance(value, float) else value
+        body["hash"] = record_hash(body)
+        if self.sealer is not None:
+            body[SEAL] = self.sealer.seal(body["hash"])
+        line = (json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        except OSError as error:
+            raise _storage(self.path, error) from None
+        try:
+            _write_all(fd, line)
+            os.fsync(fd)
+        except OSError as error:
+            # Cut our own torn bytes now; if even that fails, the next append repairs the tail.
+            try:
+                os.ftruncate(fd, self._end)
+                os.fsync(fd)
+            except OSError:
+                self._next_seq = None
+            raise _storage(self.path, error) from None
+        finally:
+            os.close(fd)
+        self._end += len(line)
+        self._next_seq += 1
+        self._head, self._last = body["hash"], body
+        return body
+
+    # -- loading and repairing -------------------------------------------------------------------
+    def _ready(self) -> None:
+        """Know the tail; cut a torn tail back (and record that) before anything is appended."""
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:
+            size = 0
+        except OSError as error:
+            raise _storage(self.path, error, "read") from None
+        if self._next_seq is None or size != self._end:
+            self._load()
+
+    def _load(self) -> None:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            data = b""
+        except OSError as error:
+            raise _storage(self.path, error, "read") from None
+        whole = data.rfind(b"\n") + 1
+        records: list[dict[str, Any]] = []
+        lines = data[:whole].split(b"\n")[:-1]
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                if number < len(lines):
+                    raise StorageError(
+                        f"the write log {self.path} is damaged at line {number}"
+                    ) from None
+                whole -= len(line) + 1  # a torn last line that a newline followed
+        self._end = whole
+        self._last = records[-1] if records else None
+        if self._last is None:
             self._next_seq, self._head = 0, GENESIS
         else:
-            self._next_seq, self._head = int(last["seq"]) + 1, str(last["hash"])
+            self._next_seq, self._head = int(self._last["seq"]) + 1, str(self._last["hash"])
+        if self.sealer is not None:
+            self._seal_old(records)
+        if len(data) > whole:
+            self._repair(len(data) - whole)
+
+    def _repair(self, torn: int) -> None:
+        """Cut `torn` bytes of an incomplete record off the end, and say so in the log."""
+        try:
+            os.truncate(self.path, self._end)
+        except OSError as error:
+            self._next_seq = None
+            raise _storage(self.path, error, "repair") from None
+        after = f"after record {self._next_seq - 1}" if self._next_seq else "at the start"
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        self._store(
+            WriteRecord(
+                job_id=f"repair-{uuidlib.uuid4().hex[:12]}",
+                station_id=self.station_id,
+                operator="",
+                port="",
+                result=REPAIRED,
+                reason="torn_tail",
+                detail=f"cut {torn} bytes of an incomplete record {after} (full disk or crash)",
+                started_at=now,
+                finished_at=now,
+            )
+        )
+
+    def _seal_old(self, records: list[dict[str, Any]]) -> None:
+        """Seal a log written before seals existed, once, and only when its chain is whole."""
+        assert self.sealer is not None
+        marker = self.sealer.marker
+        if marker.exists():
+            return
+        if records and not any(SEAL in r for r in records) and not verify_chain(records):
+            lines = [
+                json.dumps(
+                    {**r, SEAL: self.sealer.seal(str(r["hash"]))},
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                )
+                for r in records
+            ]
+            temp = self.path.with_name(self.path.name + ".sealing")
+            try:
+                fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                try:
+                    _write_all(fd, ("\n".join(lines) + "\n").encode())
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                temp.replace(self.path)
+            except OSError as error:
+                temp.unlink(missing_ok=True)
+                raise _storage(self.path, error, "seal") from None
+            self._end = self.path.stat().st_size
+            self._last = {**records[-1], SEAL: self.sealer.seal(str(records[-1]["hash"]))}
+        elif records and not any(SEAL in r for r in records):
+            return  # a broken old chain is left as it is: export and audit name its breaks
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            marker.write_text("the write log is sealed with this station's key\n")
+        except OSError as error:
+            raise _storage(marker, error, "mark") from None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """os.write until every byte is down: a full disk may take part of a record silently."""
+    done = 0
+    while done < len(data):
+        count = os.write(fd, data[done:])
+        if count <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        done += count
 
 
 def read_records(path: Path) -> Iterator[dict[str, Any]]:
@@ -153,6 +333,45 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
                 return  # torn final line
             raise StorageError(f"the write log {path} is damaged at line {number}") from None
         yield record
+
+
+def records_since(path: Path, since: str, *, chunk: int = 1 << 20) -> list[dict[str, Any]]:
+    """The records that finished at or after `since` (ISO 8601), read from the end of the file:
+    a long log is not read whole to find its last hour."""
+    try:
+        with path.open("rb") as f:
+            pos = f.seek(0, os.SEEK_END)
+            data = b""
+            while pos > 0:
+                step = min(chunk, pos)
+                pos -= step
+                f.seek(pos)
+                data = f.read(step) + data
+                lines = data.split(b"\n")
+                first = lines[1] if pos > 0 and len(lines) > 2 else b""
+                if first.strip() and str(_parse(first).get("finished_at", "")) < since:
+                    break
+    except FileNotFoundError:
+        return []
+    except OSError as error:
+        raise StorageError(f"cannot read the write log {path}: {error.strerror}") from None
+    lines = data.split(b"\n")
+    if pos > 0:
+        lines = lines[1:]  # the first line may start mid-record
+    found = []
+    for line in lines[:-1]:  # the part after the last newline is a torn record, if anything
+        record = _parse(line) if line.strip() else {}
+        if record and str(record.get("finished_at", "")) >= since:
+            found.append(record)
+    return found
+
+
+def _parse(line: bytes) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -216,3 +435,25 @@ def _is_int(value: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def verify_seals(records: list[dict[str, Any]], sealer: Sealer) -> list[ChainProblem]:
+    """Records whose seal is missing or wrong: added or rewritten without the station's key."""
+    problems: list[ChainProblem] = []
+    for index, record in enumerate(records):
+        seq = int(record["seq"]) if _is_int(record.get("seq")) else None
+        seal = record.get(SEAL)
+        if not isinstance(seal, str) or not hmac.compare_digest(
+            seal, sealer.seal(str(record.get("hash", "")))
+        ):
+            what = "carries no seal" if seal is None else "has a seal that does not match"
+            problems.append(
+                ChainProblem(
+                    index,
+                    seq,
+                    "forged",
+                    f"record {seq if seq is not None else index + 1} {what}: it was written"
+                    " or rewritten without this station's key",
+                )
+            )
+    return problems

@@ -65,6 +65,7 @@ class Reason(StrEnum):
     DUPLICATE_CHIP = "duplicate_chip"
     NO_LICENSES_LEFT = "no_licenses_left"
     STORAGE = "storage"
+    NOT_RECORDED = "not_recorded"  # the chip holds its license; the write log could not store it
     TIMEOUT = "timeout"
     CANCELLED = "cancelled"
     INTERNAL = "internal"
@@ -133,6 +134,10 @@ REASON_TEXT: dict[Reason, tuple[str, str]] = {
     Reason.STORAGE: (
         "The station cannot record the write",
         "the disk may be full or read-only: call a supervisor",
+    ),
+    Reason.NOT_RECORDED: (
+        "Written to the chip, not yet recorded",
+        "the disk is full: free space; the station records it as soon as it can",
     ),
     Reason.TIMEOUT: ("The chip stopped answering", "unplug it, plug it in again and retry"),
     Reason.CANCELLED: ("Stopped by the operator", ""),

@@ -706,11 +706,11 @@ class PortJob:
             result.log_record = self.writelog.append(self._record(result, started_at))
         except StorageError as error:
             self._log(error.message, "error")
-            if result.passed:
+            if result.passed:  # the license is on the chip and verified in the ledger
                 result.state, result.reason, result.detail = (
                     JobState.FAILED,
-                    Reason.STORAGE,
-                    error.message,
+                    Reason.NOT_RECORDED,
+                    f"written to the chip, not yet recorded: {error.message}",
                 )
         if self._transcript.failure:
             self._emit(

@@ -852,6 +852,26 @@ class Ledger:
                 )
             )
 
+    JOB_EVENTS = ("reserve", "sending", "written", "verified", "release", "needs-check")
+
+    def job_events(self) -> list[dict[str, Any]]:
+        """Every move a job made (reserve ... verified, release, needs-check), oldest first,
+        with the license's UUID and package: what `log audit` and the write log's recovery
+        compare with the write log's records."""
+        marks = ", ".join("?" * len(self.JOB_EVENTS))
+        with self._read():
+            return list(
+                self._db.query(
+                    f"""SELECT e.at, e.event, e.to_state, e.job_id, e.port, e.chip_mac,
+                           e.chip_id, l.uuid, p.package_id
+                        FROM events e JOIN licenses l ON l.id = e.license_id
+                        JOIN packages p ON p.id = e.package
+                        WHERE e.job_id IS NOT NULL AND e.event IN ({marks})
+                        ORDER BY e.id""",
+                    list(self.JOB_EVENTS),
+                )
+            )
+
     def check_invariants(self) -> None:
         """Raise `LedgerInvariantError` unless the books add up (see the module docstring)."""
         problems: list[str] = []

@@ -58,6 +58,10 @@ EXTRACTED: tuple[object, ...] = (
     QT_TRANSLATE_NOOP("Reason", "load the next package"),
     QT_TRANSLATE_NOOP("Reason", "The station cannot record the write"),
     QT_TRANSLATE_NOOP("Reason", "the disk may be full or read-only: call a supervisor"),
+    QT_TRANSLATE_NOOP("Reason", "Written to the chip, not yet recorded"),
+    QT_TRANSLATE_NOOP(
+        "Reason", "the disk is full: free space; the station records it as soon as it can"
+    ),
     QT_TRANSLATE_NOOP("Reason", "The chip stopped answering"),
     QT_TRANSLATE_NOOP("Reason", "unplug it, plug it in again and retry"),
     QT_TRANSLATE_NOOP("Reason", "Stopped by the operator"),

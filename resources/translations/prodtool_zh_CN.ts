@@ -436,6 +436,14 @@ Plug one in: its tile appears here.</source>
         <translation>磁盘可能已满或只读：请联系主管</translation>
     </message>
     <message>
+        <source>Written to the chip, not yet recorded</source>
+        <translation>已写入芯片，尚未记录</translation>
+    </message>
+    <message>
+        <source>the disk is full: free space; the station records it as soon as it can</source>
+        <translation>磁盘已满：请释放空间；工作站会尽快补记</translation>
+    </message>
+    <message>
         <source>The chip stopped answering</source>
         <translation>芯片停止响应</translation>
     </message>
