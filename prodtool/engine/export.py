@@ -107,10 +107,23 @@ def render(records: list[dict[str, Any]], fmt: str, station_id: str) -> bytes:
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(RECORD_FIELDS)
         for record in records:
-            writer.writerow([_as_text(record.get(name, "")) for name in RECORD_FIELDS])
+            writer.writerow([_cell(_as_text(record.get(name, ""))) for name in RECORD_FIELDS])
         return buffer.getvalue().encode("utf-8")
     document = {"format": EXPORT_FORMAT, "station_id": station_id, "records": records}
     return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that starts like a formula gets a leading
+    apostrophe (so does one starting with an apostrophe, so that `_uncell` is exact)."""
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def _uncell(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA) else text
 
 
 def parse(data: bytes, fmt: str) -> list[dict[str, Any]]:
@@ -123,7 +136,7 @@ def parse(data: bytes, fmt: str) -> list[dict[str, Any]]:
                     raise ExportError(
                         f"line {number} of the export does not match its header: it was changed"
                     )
-            return rows
+            return [{k: _uncell(v) for k, v in row.items()} for row in rows]
         document = json.loads(data)
         records = document["records"]
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):

@@ -3,7 +3,9 @@ folder (4); records sealed with the station's key and audited against the ledger
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
 import json
 import os
 import subprocess
@@ -14,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from prodtool.cli.main import main
-from prodtool.engine.export import ExportError, export_log, log_sealer
+from prodtool.engine.export import ExportError, export_log, log_sealer, verify_export
 from prodtool.engine.station import Station
 from prodtool.engine.stationlock import StationBusyError
 from prodtool.engine.writelog import (
@@ -251,3 +253,28 @@ def test_log_audit_names_what_either_side_lacks(
     out = capsys.readouterr().out
     assert f"job {gone['job_id']}" in out and "no record in the write log" in out
     assert "job ghost" in out and "no event in the ledger" in out
+
+
+# -- 8: CSV cells that a spreadsheet would run ----------------------------------------------
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@", "'=", "'"])
+def test_csv_export_escapes_formula_cells_and_still_verifies(
+    paths: StationPaths, tmp_path: Path, lead: str
+) -> None:
+    hostile = f'{lead}HYPERLINK("http://x")'
+    log = WriteLog(paths.write_log)
+    log.append(
+        WriteRecord(
+            job_id="j1", station_id=hostile, operator=hostile, port=hostile, order_number=hostile
+        )
+    )
+    out = tmp_path / "out.csv"
+    export_log(paths, out, station_id="s1")
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    header, row = rows[0], rows[1]
+    for name in ("station_id", "operator", "port", "order_number"):
+        assert row[header.index(name)] == "'" + hostile  # the spreadsheet shows text
+    report = verify_export(out)
+    assert report.ok, (report.notes, report.problems)
+    json_out = tmp_path / "out.json"
+    export_log(paths, json_out, station_id="s1")
+    assert json.loads(json_out.read_text())["records"][0]["operator"] == hostile
