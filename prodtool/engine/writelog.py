@@ -299,7 +299,11 @@ class WriteLog:
             return  # a broken old chain is left as it is: export and audit name its breaks
         try:
             marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            marker.write_text("the write log is sealed with this station's key\n")
+            fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                _write_all(fd, b"the write log is sealed with this station's key\n")
+            finally:
+                os.close(fd)
         except OSError as error:
             raise _storage(marker, error, "mark") from None
 

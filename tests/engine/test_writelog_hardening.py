@@ -278,3 +278,35 @@ def test_csv_export_escapes_formula_cells_and_still_verifies(
     json_out = tmp_path / "out.json"
     export_log(paths, json_out, station_id="s1")
     assert json.loads(json_out.read_text())["records"][0]["operator"] == hostile
+
+
+# -- 18: owner-only files in a station folder that already existed -----------------------------
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_station_files_are_owner_only_in_an_existing_folder(tmp_path: Path) -> None:
+    old_umask = os.umask(0o022)
+    try:
+        root = tmp_path / "existing"
+        (root / "transcripts").mkdir(parents=True, mode=0o755)
+        (root / "transcripts").chmod(0o755)
+        root.chmod(0o755)
+        (root / "transcripts" / "old.jsonl").write_text("{}\n")  # left by an older version
+        paths = StationPaths(root)
+        pkg, password = package(tmp_path, licenses=2)
+        with (
+            ChipFarm(count=1, family="esp32c3", transport="socket") as farm,
+            Station(paths, fast_settings(), comports=list) as station,
+        ):
+            station.load_package(pkg, password)
+            station.add_ports(farm.urls, start=True)
+            assert station.wait_idle(60)
+            assert station.summary().passed == 1
+        StationPaths(root).ensure()
+    finally:
+        os.umask(old_umask)
+    loose = {
+        str(p.relative_to(root)): oct(p.stat().st_mode & 0o777)
+        for p in [root, *root.rglob("*")]
+        if p.stat().st_mode & 0o077
+    }
+    assert loose == {}
+    assert paths.ledger.exists() and list(paths.transcripts.glob("*.jsonl"))
