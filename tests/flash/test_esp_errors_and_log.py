@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -91,3 +92,30 @@ def test_each_thread_gets_its_own_output() -> None:
     for i, sink in enumerate(sinks):
         assert sink.messages == [f"port {i} step {s}" for s in range(50)]
         assert sink.progress == [(s, 50) for s in range(50)]
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pty")
+def test_the_no_reset_warning_on_a_pty_goes_to_each_port(capfd: pytest.CaptureFixture[str]) -> None:
+    """esptool's "Chip was NOT reset" (a port without modem lines) is the port's, every time,
+    never the terminal's (issue 15 item 24)."""
+    from esptool.reset import ClassicReset
+
+    masters, sinks = [], [_Sink(), _Sink()]
+    try:
+        for sink in sinks:
+            master, slave = os.openpty()
+            masters.append(master)
+            port = serial.Serial(os.ttyname(slave), timeout=0.1)
+            os.close(slave)
+            try:
+                with esplog.route(sink):
+                    ClassicReset(port, reset_delay=0)()
+            finally:
+                port.close()
+    finally:
+        for master in masters:
+            os.close(master)
+    out, err = capfd.readouterr()
+    assert "NOT reset" not in out + err
+    for sink in sinks:
+        assert any("Chip was NOT reset" in m for m in sink.messages), sink.messages
