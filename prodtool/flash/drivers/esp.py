@@ -271,14 +271,15 @@ class EspDriver:
         self._cancel.check()
         switched = False  # after a baud change, silence means the link, not the chip
         try:
-            esp = cmds.detect_chip(port=self._port, baud=ROM_BAUD, connect_attempts=self._attempts)
+            esp, resumed = self._detect()
             self._esp = esp
             family = family_of(esp.CHIP_NAME)
             if expect_family is not None and family != expect_family:
                 raise DriverError(
                     Reason.WRONG_CHIP, f"this chip is {esp.CHIP_NAME}, not {expect_family}"
                 )
-            fast = self._baud != ROM_BAUD
+            fast = self._baud != ROM_BAUD and not resumed
+            switched = resumed
             if fast and esp.CHIP_NAME in ROM_BAUD_FIRST:
                 esp.change_baud(self._baud)
                 fast, switched = False, True
@@ -313,6 +314,29 @@ class EspDriver:
             description=description,
         )
         return self.info
+
+    def _detect(self) -> tuple[Any, bool]:
+        """Sync with the ROM; failing that, with a flasher stub an interrupted run left running
+        at the fast rate (a port without reset lines cannot send it back to the ROM). Returns
+        the loader and whether it is such a stub; the ROM's failure when neither answers."""
+        try:
+            esp = cmds.detect_chip(port=self._port, baud=ROM_BAUD, connect_attempts=self._attempts)
+            return esp, False
+        except (FatalError, serial.SerialException, OSError) as error:
+            self._cancel.check()
+            if self._baud == ROM_BAUD or map_error(error, Phase.CONNECT).reason is not (
+                Reason.NO_ANSWER
+            ):
+                raise
+            first = error
+        try:
+            if not isinstance(self._port, str) and not self._port.is_open:
+                self._port.open()  # esptool closed it after the failed connect
+            esp = cmds.detect_chip(port=self._port, baud=self._baud, connect_attempts=1)
+        except (FatalError, serial.SerialException, OSError):
+            self._cancel.check()
+            raise first from None
+        return esp, bool(esp.IS_STUB or getattr(esp, "sync_stub_detected", False))
 
     def _need(self) -> Any:
         if self._esp is None:
