@@ -172,6 +172,7 @@ class Station:
         self._hotplug_stop = threading.Event()
         self._hotplug: threading.Thread | None = None
         self._closed = False
+        self._overwrite: dict[str, str] = {}  # port -> supervisor, for the next start only
 
     def _record_missing(self) -> None:
         """Store what the write log lacks: records the disk refused (space has returned), and
@@ -338,7 +339,7 @@ class Station:
                     port=port,
                     plan=plan,
                     plan_id=self._plan_id,
-                    config=self._job_config(),
+                    config=self._job_config(self._overwrite.get(port, "")),
                     cancel=cancel,
                 )
             else:
@@ -347,7 +348,7 @@ class Station:
                     plan=plan,
                     ledger=self._ledger,
                     writelog=self._writelog,
-                    config=self._job_config(),
+                    config=self._job_config(self._overwrite.get(port, "")),
                     emit=self._publish,
                     active=self._active,
                     cancel=cancel,
@@ -374,9 +375,18 @@ class Station:
         """The live worker processes (for benchmarks and support: their memory and CPU)."""
         return self._pool.pids() if self._pool is not None else []
 
-    def retry(self, port: str) -> bool:
-        """Run the port again (after a failure, or to re-check a chip that stayed plugged in)."""
-        return self.start(port)
+    def retry(self, port: str, *, overwrite_by: str = "") -> bool:
+        """Run the port again (after a failure, or to re-check a chip that stayed plugged in).
+
+        `overwrite_by` (a supervisor's name): the chip is a finished device of another package
+        or list (ALREADY_WRITTEN) and the supervisor chose to write it anyway; the job logs that
+        and quarantines the license the chip held."""
+        with self._lock:
+            if overwrite_by:
+                self._overwrite[port] = overwrite_by
+            started = self.start(port)
+            self._overwrite.pop(port, None)
+            return started
 
     def cancel(self, port: str) -> None:
         with self._lock:
@@ -385,7 +395,7 @@ class Station:
         if cancel is not None:
             cancel.cancel(Reason.CANCELLED)
 
-    def _job_config(self) -> JobConfig:
+    def _job_config(self, overwrite_by: str = "") -> JobConfig:
         s = self.settings
         return JobConfig(
             station_id=s.station_id,
@@ -397,6 +407,7 @@ class Station:
             shell_timeout_s=s.shell_timeout_s,
             quarantine_policy=s.quarantine_policy,
             transcripts=self.paths.transcripts,
+            overwrite_by=overwrite_by,
         )
 
     def _work(self, slot: _Slot, job: _Runnable) -> None:

@@ -40,6 +40,7 @@ from prodtool.flash.drivers.base import CancelToken
 from prodtool.flash.events import PortEvent, Reason
 from prodtool.flash.job import JobConfig, JobPlan, PortJob
 from prodtool.license.ledger import ChipIdentity, LicenseRecord, Reservation
+from prodtool.license.model import Manifest
 
 JOIN_SECONDS = 15.0  # after the station is gone, how long running jobs get to close their ports
 
@@ -227,6 +228,14 @@ class LedgerLine:
         self, chip: ChipIdentity, package_id: str | None = None
     ) -> list[LicenseRecord]:
         result: list[LicenseRecord] = self._call("licenses_for_chip", chip, package_id)
+        return result
+
+    def authkey(self, license_id: int) -> str:
+        result: str = self._call("authkey", license_id)
+        return result
+
+    def manifest(self, package_id: str) -> Manifest:
+        result: Manifest = self._call("manifest", package_id)
         return result
 
 

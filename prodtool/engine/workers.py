@@ -63,6 +63,8 @@ _CALLS: dict[str, frozenset[str]] = {
             "quarantine",
             "find_uuid",
             "licenses_for_chip",
+            "authkey",
+            "manifest",
         }
     ),
     "writelog": frozenset({"append"}),

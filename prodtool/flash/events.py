@@ -63,6 +63,7 @@ class Reason(StrEnum):
     GARBLED_REPLY = "garbled_reply"
     HOLDS_OTHER_LICENSE = "holds_other_license"
     DUPLICATE_CHIP = "duplicate_chip"
+    ALREADY_WRITTEN = "already_written"  # a finished device of another package or list
     NO_LICENSES_LEFT = "no_licenses_left"
     STORAGE = "storage"
     NOT_RECORDED = "not_recorded"  # the chip holds its license; the write log could not store it
@@ -129,6 +130,10 @@ REASON_TEXT: dict[Reason, tuple[str, str]] = {
     Reason.DUPLICATE_CHIP: (
         "Another chip reports the same identity",
         "set both modules aside for a supervisor: two chips must never share a license",
+    ),
+    Reason.ALREADY_WRITTEN: (
+        "This chip is a finished device of another order",
+        "set it aside; only a supervisor may choose to overwrite it",
     ),
     Reason.NO_LICENSES_LEFT: ("No licenses left in this package", "load the next package"),
     Reason.STORAGE: (

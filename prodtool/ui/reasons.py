@@ -54,6 +54,8 @@ EXTRACTED: tuple[object, ...] = (
         "Reason",
         "set both modules aside for a supervisor: two chips must never share a license",
     ),
+    QT_TRANSLATE_NOOP("Reason", "This chip is a finished device of another order"),
+    QT_TRANSLATE_NOOP("Reason", "set it aside; only a supervisor may choose to overwrite it"),
     QT_TRANSLATE_NOOP("Reason", "No licenses left in this package"),
     QT_TRANSLATE_NOOP("Reason", "load the next package"),
     QT_TRANSLATE_NOOP("Reason", "The station cannot record the write"),

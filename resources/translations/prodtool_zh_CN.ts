@@ -420,6 +420,14 @@ Plug one in: its tile appears here.</source>
         <translation>请将两个模组都交给主管：两颗芯片绝不能共用一个授权</translation>
     </message>
     <message>
+        <source>This chip is a finished device of another order</source>
+        <translation>此芯片是另一订单的成品</translation>
+    </message>
+    <message>
+        <source>set it aside; only a supervisor may choose to overwrite it</source>
+        <translation>请放到一边；只有主管可以选择覆盖</translation>
+    </message>
+    <message>
         <source>No licenses left in this package</source>
         <translation>此授权包已无剩余授权</translation>
     </message>

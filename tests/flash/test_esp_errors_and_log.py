@@ -47,6 +47,14 @@ from prodtool.flash.events import Reason
         ),
         (OSError(5, "Input/output error"), Phase.WRITE, Reason.CABLE_PULLED),
         (FatalError("something new"), Phase.WRITE, Reason.FLASH_WRITE_FAILED),
+        (  # line noise garbled a packet (issue 15 item 20): the link, not the flash
+            FatalError(
+                "Failed to write to target RAM (result was 0105: The format of the received"
+                " data is invalid)"
+            ),
+            Phase.CONNECT,
+            Reason.LINK_ERRORS,
+        ),
     ],
 )
 def test_map_error(error: BaseException, phase: Phase, reason: Reason) -> None:
@@ -119,3 +127,35 @@ def test_the_no_reset_warning_on_a_pty_goes_to_each_port(capfd: pytest.CaptureFi
     assert "NOT reset" not in out + err
     for sink in sinks:
         assert any("Chip was NOT reset" in m for m in sink.messages), sink.messages
+
+
+class _OpenPort:
+    is_open = True
+
+
+@pytest.mark.parametrize(
+    ("answers", "reason"),
+    [
+        (["Unexpected chip ID value 517.", "Unexpected chip ID value 262149."], Reason.LINK_ERRORS),
+        (["Unexpected chip ID value 517.", "Unexpected chip ID value 517."], Reason.WRONG_CHIP),
+    ],
+)
+def test_an_unknown_chip_id_is_read_twice(
+    monkeypatch: pytest.MonkeyPatch, answers: list[str], reason: Reason
+) -> None:
+    """Line noise in the id register's answer is not a wrong chip (issue 15 item 20); a chip
+    that reads the same unknown id twice is."""
+    from esptool import cmds
+
+    from prodtool.flash.drivers.base import DriverError
+    from prodtool.flash.drivers.esp import EspDriver
+
+    pending = [FatalError(f"{text} Failed to autodetect chip type.") for text in answers]
+
+    def detect_chip(**_: object) -> None:
+        raise pending.pop(0)
+
+    monkeypatch.setattr(cmds, "detect_chip", detect_chip)
+    with pytest.raises(DriverError) as caught:
+        EspDriver(_OpenPort()).identify()
+    assert caught.value.reason is reason and not pending

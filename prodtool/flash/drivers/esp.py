@@ -92,7 +92,7 @@ _RULES: list[tuple[re.Pattern[str], Reason]] = [
     (
         re.compile(
             r"checksum|0107|C100|Invalid head of packet|Corrupt|Packet content transfer "
-            r"stopped|unexpected byte|Invalid SLIP",
+            r"stopped|unexpected byte|Invalid SLIP|0105|format of the received data",
             re.I,
         ),
         Reason.LINK_ERRORS,
@@ -112,6 +112,7 @@ _RULES: list[tuple[re.Pattern[str], Reason]] = [
         Reason.NO_ANSWER,
     ),
 ]
+_UNEXPECTED_ID = re.compile(r"Unexpected chip (ID|magic)", re.I)
 _DEFAULTS = {
     Phase.CONNECT: Reason.NO_ANSWER,
     Phase.WRITE: Reason.FLASH_WRITE_FAILED,
@@ -244,9 +245,11 @@ class EspDriver:
         baud: int = 921600,
         connect_attempts: int = 3,
         cancel: CancelToken | None = None,
+        stub_baud: int = 0,
     ) -> None:
         self._port = port
         self._baud = baud
+        self._stub_baud = stub_baud  # where an earlier attempt's stub may still listen
         self._attempts = connect_attempts
         self._cancel = cancel or CancelToken()
         self._esp: Any = None
@@ -324,19 +327,42 @@ class EspDriver:
             return esp, False
         except (FatalError, serial.SerialException, OSError) as error:
             self._cancel.check()
+            if _UNEXPECTED_ID.search(str(error)):
+                return self._detect_again(error), False
             if self._baud == ROM_BAUD or map_error(error, Phase.CONNECT).reason is not (
                 Reason.NO_ANSWER
             ):
                 raise
             first = error
+        for baud in dict.fromkeys(b for b in (self._baud, self._stub_baud) if b):
+            try:
+                if not isinstance(self._port, str) and not self._port.is_open:
+                    self._port.open()  # esptool closed it after the failed connect
+                esp = cmds.detect_chip(port=self._port, baud=baud, connect_attempts=1)
+            except (FatalError, serial.SerialException, OSError):
+                self._cancel.check()
+                continue
+            stub = bool(esp.IS_STUB or getattr(esp, "sync_stub_detected", False))
+            if stub and baud != self._baud:
+                esp.change_baud(self._baud)  # the stub follows to the rate this attempt wants
+            return esp, stub
+        raise first
+
+    def _detect_again(self, error: BaseException) -> Any:
+        """An unknown chip id: a chip esptool does not know reads the same twice; line noise
+        that garbled the id register's answer does not (LINK_ERRORS then, not WRONG_CHIP)."""
         try:
             if not isinstance(self._port, str) and not self._port.is_open:
-                self._port.open()  # esptool closed it after the failed connect
-            esp = cmds.detect_chip(port=self._port, baud=self._baud, connect_attempts=1)
-        except (FatalError, serial.SerialException, OSError):
+                self._port.open()
+            return cmds.detect_chip(port=self._port, baud=ROM_BAUD, connect_attempts=1)
+        except (FatalError, serial.SerialException, OSError) as again:
             self._cancel.check()
-            raise first from None
-        return esp, bool(esp.IS_STUB or getattr(esp, "sync_stub_detected", False))
+            if str(again) == str(error):
+                raise
+            first = str(error).splitlines()[0]
+            raise DriverError(
+                Reason.LINK_ERRORS, f"the chip's identity read differently twice: {first}"
+            ) from None
 
     def _need(self) -> Any:
         if self._esp is None:
