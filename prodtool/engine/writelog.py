@@ -345,16 +345,19 @@ def records_since(path: Path, since: str, *, chunk: int = 1 << 20) -> list[dict[
     try:
         with path.open("rb") as f:
             pos = f.seek(0, os.SEEK_END)
-            data = b""
+            blocks: list[bytes] = []
             while pos > 0:
                 step = min(chunk, pos)
                 pos -= step
                 f.seek(pos)
-                data = f.read(step) + data
-                lines = data.split(b"\n")
-                first = lines[1] if pos > 0 and len(lines) > 2 else b""
-                if first.strip() and str(_parse(first).get("finished_at", "")) < since:
+                block = f.read(step)
+                blocks.append(block)
+                start = block.find(b"\n") + 1  # the block's first whole line, if it has one
+                end = block.find(b"\n", start) if start else -1
+                first = block[start:end] if pos > 0 and end > start else b""
+                if first and str(_parse(first).get("finished_at", "")) < since:
                     break
+            data = b"".join(reversed(blocks))
     except FileNotFoundError:
         return []
     except OSError as error:

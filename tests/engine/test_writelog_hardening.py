@@ -26,6 +26,7 @@ from prodtool.engine.writelog import (
     WriteRecord,
     read_records,
     record_hash,
+    records_since,
     verify_chain,
     verify_seals,
 )
@@ -310,3 +311,20 @@ def test_station_files_are_owner_only_in_an_existing_folder(tmp_path: Path) -> N
     }
     assert loose == {}
     assert paths.ledger.exists() and list(paths.transcripts.glob("*.jsonl"))
+
+
+def test_records_since_reads_back_from_the_end_only_as_far_as_needed(paths: StationPaths) -> None:
+    log = WriteLog(paths.write_log)
+    for i in range(40):
+        log.append(
+            WriteRecord(
+                job_id=f"job{i}",
+                station_id="s",
+                operator="",
+                port="p",
+                finished_at=f"2026-01-01T00:{i:02d}:00+00:00",
+            )
+        )
+    found = records_since(paths.write_log, "2026-01-01T00:30:00", chunk=97)
+    assert [r["job_id"] for r in found] == [f"job{i}" for i in range(30, 40)]
+    assert records_since(paths.write_log, "2027", chunk=97) == []
