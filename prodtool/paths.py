@@ -59,6 +59,7 @@ class StationPaths:
         A folder that cannot be made or entered is a `StorageError`: one clear line for the
         person at the station, not a crash.
         """
+        loose_transcripts = _is_loose(self.transcripts)
         for folder in (self.root, self.logs, self.transcripts, self.keys, self.trust_store):
             try:
                 folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -72,12 +73,20 @@ class StationPaths:
         ledger_files = [self.ledger.with_name(self.ledger.name + s) for s in ("-wal", "-shm")]
         for file in (self.ledger, *ledger_files, self.write_log):
             _owner_only(file, 0o600)
-        for transcript in self.transcripts.glob("*.jsonl"):
-            _owner_only(transcript, 0o600)
+        if loose_transcripts:  # made by an older version: its files are as loose (once)
+            for transcript in self.transcripts.glob("*.jsonl"):
+                _owner_only(transcript, 0o600)
         # SQLite creates a new ledger 0644 (and its -wal and -shm like it): create it ourselves.
         with contextlib.suppress(OSError):
             os.close(os.open(self.ledger, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         return self
+
+
+def _is_loose(path: Path) -> bool:
+    try:
+        return os.name == "posix" and bool(path.stat().st_mode & 0o077)
+    except OSError:
+        return False
 
 
 def _owner_only(path: Path, mode: int) -> None:
