@@ -159,3 +159,36 @@ def test_an_unknown_chip_id_is_read_twice(
     with pytest.raises(DriverError) as caught:
         EspDriver(_OpenPort()).identify()
     assert caught.value.reason is reason and not pending
+
+
+class _Port:
+    def __init__(self, gone: bool) -> None:
+        self.gone = gone
+        self.is_open = True
+
+    def read(self, size: int = 1) -> bytes:
+        if self.gone:
+            raise OSError(5, "Input/output error")
+        return b""
+
+
+@pytest.mark.parametrize(
+    ("gone", "reason"), [(False, Reason.LINK_ERRORS), (True, Reason.CABLE_PULLED)]
+)
+def test_a_dead_slip_reader_is_noise_unless_the_port_is_gone(
+    monkeypatch: pytest.MonkeyPatch, gone: bool, reason: Reason
+) -> None:
+    """esptool's "No more data to read" follows any error it swallowed: line noise was called
+    "unplugged" (issue 15 item 20). The port decides: still readable, it is the link."""
+    from esptool import cmds
+
+    from prodtool.flash.drivers.base import DriverError
+    from prodtool.flash.drivers.esp import EspDriver
+
+    def detect_chip(**_: object) -> None:
+        raise FatalError("No more data to read from the serial port. This can have many causes")
+
+    monkeypatch.setattr(cmds, "detect_chip", detect_chip)
+    with pytest.raises(DriverError) as caught:
+        EspDriver(_Port(gone)).identify()
+    assert caught.value.reason is reason

@@ -112,6 +112,7 @@ _RULES: list[tuple[re.Pattern[str], Reason]] = [
         Reason.NO_ANSWER,
     ),
 ]
+_READER_DIED = re.compile(r"No more data to read", re.I)
 _UNEXPECTED_ID = re.compile(r"Unexpected chip (ID|magic)", re.I)
 _DEFAULTS = {
     Phase.CONNECT: Reason.NO_ANSWER,
@@ -301,7 +302,7 @@ class EspDriver:
             self._security = read_security(esp)
         except (FatalError, serial.SerialException, OSError) as error:
             self._cancel.check()
-            mapped = map_error(error, Phase.CONNECT)
+            mapped = self._map(error, Phase.CONNECT)
             if switched and mapped.reason is Reason.NO_ANSWER:
                 # The chip answered at 115200 and went quiet at the new rate: the adapter or
                 # the chip cannot keep up. LINK_ERRORS makes the station retry one rate lower.
@@ -317,6 +318,24 @@ class EspDriver:
             description=description,
         )
         return self.info
+
+    def _map(self, error: BaseException, phase: Phase) -> DriverError:
+        """`map_error`, then a look at the port when esptool says "No more data to read": its
+        SLIP reader died on an earlier error it swallowed, which may be line noise as well as
+        an unplug. A port that still reads is noise (LINK_ERRORS); one that fails is gone."""
+        mapped = map_error(error, phase)
+        if mapped.reason is not Reason.CABLE_PULLED or not _READER_DIED.search(str(error)):
+            return mapped
+        port = self._esp._port if self._esp is not None else self._port
+        if isinstance(port, str):
+            return mapped
+        try:
+            if not port.is_open:
+                port.open()  # esptool closes it after a failed connect
+            port.read(1)
+        except (serial.SerialException, OSError, ValueError, AttributeError, TypeError):
+            return mapped
+        return DriverError(Reason.LINK_ERRORS, f"the link stopped making sense: {mapped.detail}")
 
     def _detect(self) -> tuple[Any, bool]:
         """Sync with the ROM; failing that, with a flasher stub an interrupted run left running
@@ -405,7 +424,7 @@ class EspDriver:
                     self._write(esp, region, report)
             except (FatalError, serial.SerialException, OSError) as error:
                 self._cancel.check()
-                raise map_error(error, Phase.WRITE) from None
+                raise self._map(error, Phase.WRITE) from None
             base += size
             progress(base, total)
 
@@ -436,7 +455,7 @@ class EspDriver:
             cmds._validate_image_compatibility(esp, images)
         except (FatalError, serial.SerialException, OSError) as error:
             self._cancel.check()
-            raise map_error(error, Phase.WRITE) from None
+            raise self._map(error, Phase.WRITE) from None
 
     def _write(self, esp: Any, region: Region, report: Callable[[int], None]) -> None:
         """One region: FLASH_DEFL_* through the stub when compression shrinks it, else FLASH_*."""
@@ -483,7 +502,7 @@ class EspDriver:
                 flash_md5 = esp.flash_md5sum(region.offset, len(region.data))
             except (FatalError, serial.SerialException, OSError) as error:
                 self._cancel.check()
-                raise map_error(error, Phase.VERIFY) from None
+                raise self._map(error, Phase.VERIFY) from None
             if flash_md5 != hashlib.md5(region.data).hexdigest():  # noqa: S324 - the chip's hash
                 raise DriverError(
                     Reason.FIRMWARE_VERIFY_FAILED,
@@ -496,7 +515,7 @@ class EspDriver:
             return bytes(esp.read_flash(offset, length))
         except (FatalError, serial.SerialException, OSError) as error:
             self._cancel.check()
-            raise map_error(error, Phase.READ) from None
+            raise self._map(error, Phase.READ) from None
 
     def reset_to_app(self) -> None:
         """Hard reset over RTS; a no-op on transports without modem lines."""
@@ -509,7 +528,7 @@ class EspDriver:
             esp.hard_reset()
         except (FatalError, serial.SerialException, OSError, ValueError) as error:
             self._cancel.check()
-            raise map_error(error, Phase.WRITE) from None
+            raise self._map(error, Phase.WRITE) from None
 
     def close(self) -> None:
         """Close the port if this driver opened it; a caller's serial object stays open."""
