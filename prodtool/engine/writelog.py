@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import threading
 import uuid as uuidlib
 from collections.abc import Iterator, Mapping
@@ -39,6 +40,8 @@ GENESIS = "0" * 64
 CHAIN_FIELDS = ("seq", "prev", "hash")
 SEAL = "seal"  # the station key's HMAC of `hash`; not part of the hash, nor of exports
 REPAIRED = "repaired"  # `result` of the record that says a torn tail was cut
+TORN_RECORD = "torn_record"  # its `reason` when records an older version tore were lost
+_LOST = re.compile(r"lost: ([\d,]+)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -220,6 +223,7 @@ class WriteLog:
             raise _storage(self.path, error, "read") from None
         whole = data.rfind(b"\n") + 1
         records: list[dict[str, Any]] = []
+        cut = 0  # bytes of torn records an older version left inside lines (migrated below)
         lines = data[:whole].split(b"\n")[:-1]
         for number, line in enumerate(lines, start=1):
             if not line.strip():
@@ -227,11 +231,21 @@ class WriteLog:
             try:
                 records.append(json.loads(line))
             except json.JSONDecodeError:
+                at = line.rfind(b'{"seq":')
+                found = _parse(line[at:]) if at > 0 else {}
+                if _is_int(found.get("seq")) and "hash" in found:
+                    records.append(found)  # a torn record, then a whole one on the same line
+                    cut += at
+                    continue
                 if number < len(lines):
                     raise StorageError(
                         f"the write log {self.path} is damaged at line {number}"
                     ) from None
                 whole -= len(line) + 1  # a torn last line that a newline followed
+        tail = len(data) - whole  # a torn last record, cut below
+        if cut:
+            records = self._salvage(records, cut)
+            whole = self._end
         self._end = whole
         self._last = records[-1] if records else None
         if self._last is None:
@@ -240,8 +254,63 @@ class WriteLog:
             self._next_seq, self._head = int(self._last["seq"]) + 1, str(self._last["hash"])
         if self.sealer is not None:
             self._seal_old(records)
-        if len(data) > whole:
-            self._repair(len(data) - whole)
+        if tail:
+            self._repair(tail)
+
+    def _salvage(self, records: list[dict[str, Any]], cut: int) -> list[dict[str, Any]]:
+        """Migrate a log an older version damaged on a full disk: it went on appending after a
+        torn record, on the same line. The torn bytes go; a sealed repair record names the
+        records that were lost (`verify_chain` accepts a gap declared so; `log audit` finds
+        their jobs in the ledger). Returns the records as now stored."""
+        present = {int(r["seq"]) for r in records}
+        lost = sorted(set(range(max(present) + 1)) - present)
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        body: dict[str, Any] = {"seq": max(present) + 1, "prev": str(records[-1]["hash"])}
+        for f in dataclasses.fields(WriteRecord):
+            body[f.name] = getattr(
+                WriteRecord(
+                    job_id=f"repair-{uuidlib.uuid4().hex[:12]}",
+                    station_id=self.station_id,
+                    operator="",
+                    port="",
+                    result=REPAIRED,
+                    reason=TORN_RECORD,
+                    detail=f"cut {cut} bytes of records torn by a full disk (older version);"
+                    f" lost: {','.join(map(str, lost))}",
+                    started_at=now,
+                    finished_at=now,
+                ),
+                f.name,
+            )
+        body["hash"] = record_hash(body)
+        records = [*records, body]
+        sealer = self.sealer
+        if sealer is not None:
+            if not sealer.marker.exists():  # an older version's log: sealed once, as below
+                records = [{**r, SEAL: sealer.seal(str(r["hash"]))} for r in records]
+            else:
+                body[SEAL] = sealer.seal(body["hash"])
+        self._rewrite(records, "repair")
+        return records
+
+    def _rewrite(self, records: list[dict[str, Any]], doing: str) -> None:
+        """Replace the file with `records` (a temporary file, fsynced, then renamed)."""
+        text = "".join(
+            json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records
+        )
+        temp = self.path.with_name(self.path.name + ".rewrite")
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                _write_all(fd, text.encode())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            temp.replace(self.path)
+        except OSError as error:
+            temp.unlink(missing_ok=True)
+            raise _storage(self.path, error, doing) from None
+        self._end = self.path.stat().st_size
 
     def _repair(self, torn: int) -> None:
         """Cut `torn` bytes of an incomplete record off the end, and say so in the log."""
@@ -273,28 +342,9 @@ class WriteLog:
         if marker.exists():
             return
         if records and not any(SEAL in r for r in records) and not verify_chain(records):
-            lines = [
-                json.dumps(
-                    {**r, SEAL: self.sealer.seal(str(r["hash"]))},
-                    ensure_ascii=False,
-                    separators=(",", ":"),
-                )
-                for r in records
-            ]
-            temp = self.path.with_name(self.path.name + ".sealing")
-            try:
-                fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                try:
-                    _write_all(fd, ("\n".join(lines) + "\n").encode())
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-                temp.replace(self.path)
-            except OSError as error:
-                temp.unlink(missing_ok=True)
-                raise _storage(self.path, error, "seal") from None
-            self._end = self.path.stat().st_size
-            self._last = {**records[-1], SEAL: self.sealer.seal(str(records[-1]["hash"]))}
+            sealed = [{**r, SEAL: self.sealer.seal(str(r["hash"]))} for r in records]
+            self._rewrite(sealed, "seal")
+            self._last = sealed[-1]
         elif records and not any(SEAL in r for r in records):
             return  # a broken old chain is left as it is: export and audit name its breaks
         try:
@@ -427,6 +477,8 @@ def verify_chain(records: list[dict[str, Any]], head: str | None = None) -> list
                         -1, seq - 1, "edited", f"record {seq - 1} was edited (record {seq}'s link)"
                     )
                 )
+    declared = _declared_lost(records)
+    problems = [p for p in problems if not (p.kind == "deleted" and p.seq in declared)]
     last_hash = by_seq[max(by_seq)]["hash"] if by_seq else GENESIS
     if head is not None and head != last_hash:
         after = max(by_seq) if by_seq else -1
@@ -434,6 +486,18 @@ def verify_chain(records: list[dict[str, Any]], head: str | None = None) -> list
             ChainProblem(-1, None, "deleted", f"records after {after} were deleted or edited")
         )
     return sorted(problems, key=lambda p: (p.seq if p.seq is not None else -1, p.kind))
+
+
+def _declared_lost(records: list[dict[str, Any]]) -> set[int]:
+    """Records a repair record says were lost to a torn write (see `WriteLog._salvage`). Only
+    the station can seal such a record: `verify_seals` catches one added without its key."""
+    lost: set[int] = set()
+    for record in records:
+        if record.get("result") == REPAIRED and record.get("reason") == TORN_RECORD:
+            found = _LOST.search(str(record.get("detail", "")))
+            if found:
+                lost.update(int(n) for n in found.group(1).split(",") if n)
+    return lost
 
 
 def _is_int(value: Any) -> bool:

@@ -328,3 +328,33 @@ def test_records_since_reads_back_from_the_end_only_as_far_as_needed(paths: Stat
     found = records_since(paths.write_log, "2026-01-01T00:30:00", chunk=97)
     assert [r["job_id"] for r in found] == [f"job{i}" for i in range(30, 40)]
     assert records_since(paths.write_log, "2027", chunk=97) == []
+
+
+def test_a_log_the_old_code_tore_on_a_full_disk_is_migrated(
+    paths: StationPaths, tmp_path: Path
+) -> None:
+    """The old append ignored a short write and went on: record 2 torn, the next one lost, the
+    following written on the same line. Such a log could never be exported again; now the torn
+    bytes go, a sealed repair record names the lost record, and the log exports."""
+    plain = WriteLog(paths.write_log)
+    for i in range(5):
+        plain.append(_record(i))
+    lines = paths.write_log.read_bytes().splitlines(keepends=True)
+    damaged = lines[0] + lines[1] + lines[2][:50] + lines[3] + lines[4]  # 2 torn, 3 glued on
+    paths.write_log.write_bytes(damaged)
+    with pytest.raises(StorageError, match="damaged at line 3"):  # what export refused for good
+        list(read_records(paths.write_log))
+
+    log = WriteLog(paths.write_log, log_sealer(paths))
+    log.append(_record(9))
+    records = list(read_records(paths.write_log))
+    assert [r["job_id"] for r in records[:4]] == ["job0", "job1", "job3", "job4"]
+    assert records[4]["result"] == REPAIRED and records[4]["detail"].endswith("lost: 2")
+    assert records[5]["job_id"] == "job9"
+    assert verify_chain(records) == [] and verify_seals(records, log_sealer(paths)) == []
+    assert export_log(paths, tmp_path / "after.json", station_id="s1") == 6
+    assert verify_export(tmp_path / "after.json").ok
+
+    # a gap nobody declared is still named (a declaration needs the seal of the station key)
+    forged = [r for r in records if r["job_id"] != "job1"]
+    assert [p.kind for p in verify_chain(forged)] == ["deleted"]
