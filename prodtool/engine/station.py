@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from serial.tools import list_ports
 
 from prodtool.crash import report_crash
+from prodtool.engine.export import log_sealer
 from prodtool.engine.fleetlog import Outbox
 from prodtool.engine.job import (
     ActiveChips,
@@ -34,9 +35,11 @@ from prodtool.engine.job import (
     open_port,
     record_result,
 )
+from prodtool.engine.logaudit import recover
+from prodtool.engine.stationlock import StationLock
 from prodtool.engine.workers import Services, WorkerPool
 from prodtool.engine.writelog import WriteLog
-from prodtool.errors import UserError
+from prodtool.errors import StorageError, UserError
 from prodtool.families import registry
 from prodtool.families.driver import CancelToken, Region
 from prodtool.flash.events import (
@@ -134,6 +137,20 @@ class Station:
         comports: Callable[[], Iterable[Any]] = list_ports.comports,
     ) -> None:
         self.paths = paths.ensure()
+        self._station_lock = StationLock(self.paths.root).acquire()  # one process per folder
+        try:
+            self._open(paths, settings, opener, comports)
+        except BaseException:
+            self._station_lock.release()
+            raise
+
+    def _open(
+        self,
+        paths: StationPaths,
+        settings: Settings | None,
+        opener: Callable[[str], Any],
+        comports: Callable[[], Iterable[Any]],
+    ) -> None:
         self.settings = settings if settings is not None else load_settings(paths.settings)
         self._opener = opener
         self._comports = comports
@@ -144,7 +161,10 @@ class Station:
         self._auto_start = self.settings.auto_start
         self._active = ActiveChips()
         self._ledger = Ledger.for_station(paths)  # thread-safe: one lock, short transactions
-        self._writelog = WriteLog(paths.write_log)
+        self._writelog = WriteLog(
+            paths.write_log, log_sealer(self.paths), station_id=self.settings.station_id
+        )
+        self._record_missing()
         self._outbox = (  # a pool's stations ship their write log to it
             Outbox(paths.write_log, self._ledger, self.settings.station_id)
             if isinstance(self._ledger, PgLedger)
@@ -167,6 +187,16 @@ class Station:
         self._hotplug_stop = threading.Event()
         self._hotplug: threading.Thread | None = None
         self._closed = False
+        self._overwrite: dict[str, str] = {}  # port -> supervisor, for the next start only
+
+    def _record_missing(self) -> None:
+        """Store what the write log lacks: records the disk refused (space has returned), and
+        jobs the ledger saw verified whose record a full disk or a crash took."""
+        try:
+            self._writelog.flush()
+            recover(self._writelog, self._ledger, station_id=self.settings.station_id)
+        except StorageError:
+            pass  # still full: the next job's record tries again, and says so on its tile
 
     # -- subscribers ---------------------------------------------------------------------------
     def subscribe(self, fn: Subscriber) -> Callable[[], None]:
@@ -333,7 +363,7 @@ class Station:
                     port=port,
                     plan=plan,
                     plan_id=self._plan_id,
-                    config=self._job_config(),
+                    config=self._job_config(self._overwrite.get(port, "")),
                     cancel=cancel,
                 )
             else:
@@ -341,7 +371,7 @@ class Station:
                     port=port,
                     plan=plan,
                     ledger=self._ledger,
-                    config=self._job_config(),
+                    config=self._job_config(self._overwrite.get(port, "")),
                     emit=self._publish,
                     active=self._active,
                     cancel=cancel,
@@ -368,9 +398,18 @@ class Station:
         """The live worker processes (for benchmarks and support: their memory and CPU)."""
         return self._pool.pids() if self._pool is not None else []
 
-    def retry(self, port: str) -> bool:
-        """Run the port again (after a failure, or to re-check a chip that stayed plugged in)."""
-        return self.start(port)
+    def retry(self, port: str, *, overwrite_by: str = "") -> bool:
+        """Run the port again (after a failure, or to re-check a chip that stayed plugged in).
+
+        `overwrite_by` (a supervisor's name): the chip is a finished device of another package
+        or list (ALREADY_WRITTEN) and the supervisor chose to write it anyway; the job logs that
+        and quarantines the license the chip held."""
+        with self._lock:
+            if overwrite_by:
+                self._overwrite[port] = overwrite_by
+            started = self.start(port)
+            self._overwrite.pop(port, None)
+            return started
 
     def cancel(self, port: str) -> None:
         with self._lock:
@@ -379,8 +418,10 @@ class Station:
         if cancel is not None:
             cancel.cancel(Reason.CANCELLED)
 
-    def _job_config(self) -> JobConfig:
-        return JobConfig(settings=self.settings, transcripts=self.paths.transcripts)
+    def _job_config(self, overwrite_by: str = "") -> JobConfig:
+        return JobConfig(
+            settings=self.settings, transcripts=self.paths.transcripts, overwrite_by=overwrite_by
+        )
 
     def _work(self, slot: _Slot, job: _Runnable) -> None:
         result = record_result(job.run(), job.plan, job.config, self._writelog, self._publish)
@@ -521,13 +562,17 @@ class Station:
                 slot.thread.join()
         if self._pool is not None:
             self._pool.close()
+        self._record_missing()
 
     def close(self) -> None:
-        """Stop, then close the ledger."""
-        self.stop()
-        if self._outbox is not None:
-            self._outbox.stop()
-        self._ledger.close()
+        """Stop, then close the ledger and let the station folder go."""
+        try:
+            self.stop()
+            if self._outbox is not None:
+                self._outbox.stop()
+            self._ledger.close()
+        finally:
+            self._station_lock.release()
 
     def __enter__(self) -> Station:
         return self

@@ -125,8 +125,13 @@ class ChipFamily:
         baud: int,
         connect_attempts: int = 3,
         cancel: CancelToken | None = None,
+        stub_baud: int = 0,
     ) -> ChipDriver:
-        """A driver for the chip on the open `serial` object; `baud` is the rate to write at."""
+        """A driver for the chip on the open `serial` object; `baud` is the rate to write at.
+
+        `stub_baud` (0: none) is the rate an earlier attempt left the family's flasher stub at:
+        on a port without reset lines the driver may find the stub still listening there.
+        """
         raise NotImplementedError(f"{self.name} has no driver")
 
     def log_route(self, sink: DriverSink) -> contextlib.AbstractContextManager[None]:

@@ -1014,6 +1014,14 @@ Plug one in: its tile appears here.</source>
         <translation>请将两个模组都交给主管：两颗芯片绝不能共用一个授权</translation>
     </message>
     <message>
+        <source>This chip is a finished device of another order</source>
+        <translation>此芯片是另一订单的成品</translation>
+    </message>
+    <message>
+        <source>set it aside; only a supervisor may choose to overwrite it</source>
+        <translation>请放到一边；只有主管可以选择覆盖</translation>
+    </message>
+    <message>
         <source>No licenses left in this package</source>
         <translation>此授权包已无剩余授权</translation>
     </message>
@@ -1028,6 +1036,14 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>the disk may be full or read-only: call a supervisor</source>
         <translation>磁盘可能已满或只读：请联系主管</translation>
+    </message>
+    <message>
+        <source>Written to the chip, not yet recorded</source>
+        <translation>已写入芯片，尚未记录</translation>
+    </message>
+    <message>
+        <source>the disk is full: free space; the station records it as soon as it can</source>
+        <translation>磁盘已满：请释放空间；工作站会尽快补记</translation>
     </message>
     <message>
         <source>The chip stopped answering</source>

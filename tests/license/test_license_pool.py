@@ -306,3 +306,22 @@ def test_a_station_started_with_the_pool_unreachable_says_one_line(
     assert main([*args, "--ledger", url]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "license pool" in err and "unreachable" in err
+
+
+def test_job_events_on_a_pool_are_the_station_s_own(pool_url: str, tmp_path: Path) -> None:
+    """Every station writes into the pool's one events table; `log audit` and the write log's
+    recovery of a station must not take another station's jobs for its own (issue 15 item 9)."""
+    a = open_pool(pool_url, tmp_path, station="a")
+    b = open_pool(pool_url, tmp_path, station="a-b")  # a name that starts like the other's
+    try:
+        pid = a.load_package(loaded_package(tmp_path, 4))
+        for ledger, n in ((a, 1), (b, 2)):
+            r = ledger.reserve(pid, chip(n), job_id=f"job-{n}", port=f"p{n}")
+            ledger.mark_sending(r.license_id, job_id=f"job-{n}")
+            ledger.mark_verified(r.license_id, job_id=f"job-{n}")
+        assert {e["job_id"] for e in a.job_events()} == {"job-1"}
+        assert {e["job_id"] for e in b.job_events()} == {"job-2"}
+        assert [e["event"] for e in a.job_events()] == ["reserve", "sending", "verified"]
+    finally:
+        a.close()
+        b.close()

@@ -78,10 +78,17 @@ class EspFamily(ChipFamily):
         baud: int,
         connect_attempts: int = 3,
         cancel: CancelToken | None = None,
+        stub_baud: int = 0,
     ) -> ChipDriver:
         from prodtool.families.esp.driver import EspDriver  # noqa: PLC0415 - esptool is heavy
 
-        return EspDriver(serial, baud=baud, connect_attempts=connect_attempts, cancel=cancel)
+        return EspDriver(
+            serial,
+            baud=baud,
+            connect_attempts=connect_attempts,
+            cancel=cancel,
+            stub_baud=stub_baud,
+        )
 
     def log_route(self, sink: DriverSink) -> contextlib.AbstractContextManager[None]:
         from prodtool.families.esp import esplog  # noqa: PLC0415 - esptool is heavy
