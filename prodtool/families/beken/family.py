@@ -33,7 +33,9 @@ class BekenFamily(ChipFamily):
         baud: int,
         connect_attempts: int = 3,
         cancel: CancelToken | None = None,
+        stub_baud: int = 0,
     ) -> ChipDriver:
+        del stub_baud  # Beken's loader is in ROM: there is no stub left at another rate
         from prodtool.families.beken.driver import BekenDriver  # noqa: PLC0415
         from prodtool.families.beken.link import LinkPolicy  # noqa: PLC0415
 
