@@ -35,6 +35,15 @@
     </message>
 </context>
 <context>
+    <name>EmptySlot</name>
+    <message>
+        <source>Slot %1
+no adapter</source>
+        <translation>槽位 %1
+无适配器</translation>
+    </message>
+</context>
+<context>
     <name>LogPanel</name>
     <message>
         <source>Show port:</source>
@@ -242,8 +251,36 @@ Plug one in: its tile appears here.</source>
         <translation>UUID：%1</translation>
     </message>
     <message>
-        <source>Support bundle…</source>
-        <translation>支持包…</translation>
+        <source>Put in the next module</source>
+        <translation>放入下一个模块</translation>
+    </message>
+    <message>
+        <source>Stopped mid-write: the module is half-written</source>
+        <translation>写入中途停止：模块只写了一半</translation>
+    </message>
+    <message>
+        <source>Retry to write it in full</source>
+        <translation>请重试以完整写入</translation>
+    </message>
+    <message>
+        <source>Stopped before anything was written</source>
+        <translation>在写入任何内容之前已停止</translation>
+    </message>
+    <message>
+        <source>(found %1)</source>
+        <translation>（检测到 %1）</translation>
+    </message>
+    <message>
+        <source>Holds: %1</source>
+        <translation>已有授权：%1</translation>
+    </message>
+    <message>
+        <source>Bundle…</source>
+        <translation>诊断包…</translation>
+    </message>
+    <message>
+        <source>Save a support bundle of the last failure</source>
+        <translation>保存上一次失败的诊断包</translation>
     </message>
     <message>
         <source>Stop</source>
@@ -252,6 +289,10 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Retry</source>
         <translation>重试</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>下一个</translation>
     </message>
     <message>
         <source>Start</source>
@@ -644,8 +685,60 @@ Plug one in: its tile appears here.</source>
 <context>
     <name>StationWindow</name>
     <message>
+        <source>No station is running.</source>
+        <translation>工位未运行。</translation>
+    </message>
+    <message>
+        <source>Nothing started: %1.</source>
+        <translation>未开始：%1。</translation>
+    </message>
+    <message>
+        <source>Changing a slot</source>
+        <translation>修改槽位</translation>
+    </message>
+    <message>
+        <source>Wrong PIN: the slot was not changed.</source>
+        <translation>PIN 错误：槽位未修改。</translation>
+    </message>
+    <message>
+        <source>Slot %1</source>
+        <translation>槽位 %1</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <source>Number:</source>
+        <translation>编号：</translation>
+    </message>
+    <message>
+        <source>All slots fine.</source>
+        <translation>所有槽位正常。</translation>
+    </message>
+    <message>
+        <source>Needs attention: slot %1</source>
+        <translation>需要处理：槽位 %1</translation>
+    </message>
+    <message>
+        <source>Notices</source>
+        <translation>通知</translation>
+    </message>
+    <message>
+        <source>Nothing yet.</source>
+        <translation>暂无。</translation>
+    </message>
+    <message>
         <source>PASSED in %1 s, license %2</source>
         <translation>通过，用时 %1 秒，授权 %2</translation>
+    </message>
+    <message>
+        <source>Auto-start: ON</source>
+        <translation>自动开始：开</translation>
+    </message>
+    <message>
+        <source>Auto-start: OFF</source>
+        <translation>自动开始：关</translation>
     </message>
     <message>
         <source>Load a credential package or License List</source>
@@ -658,6 +751,18 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Opening %1…</source>
         <translation>正在打开 %1…</translation>
+    </message>
+    <message>
+        <source>Cannot save the shift&apos;s counters: %1</source>
+        <translation>无法保存本班次计数：%1</translation>
+    </message>
+    <message>
+        <source>No package was loaded before.</source>
+        <translation>之前没有加载过授权包。</translation>
+    </message>
+    <message>
+        <source>Last package: %1. Station ▸ Load the last package again (the password is asked).</source>
+        <translation>上次的授权包：%1。工位 ▸ 重新加载上次的授权包（需再次输入密码）。</translation>
     </message>
     <message>
         <source>Loaded %1.</source>
@@ -756,8 +861,60 @@ Plug one in: its tile appears here.</source>
         <translation>导出烧录记录…</translation>
     </message>
     <message>
-        <source>Auto-start</source>
-        <translation>自动开始</translation>
+        <source>Start all waiting</source>
+        <translation>开始所有等待中的</translation>
+    </message>
+    <message>
+        <source>Retry all failed</source>
+        <translation>重试所有失败的</translation>
+    </message>
+    <message>
+        <source>Notices…</source>
+        <translation>通知…</translation>
+    </message>
+    <message>
+        <source>New shift (counters to zero)</source>
+        <translation>新班次（计数清零）</translation>
+    </message>
+    <message>
+        <source>Load the last package again…</source>
+        <translation>重新加载上次的授权包…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n module(s) are being written.</source>
+        <translation>
+            <numerusform>%n 个模块正在写入。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Stopping now leaves them half-written.</source>
+        <translation>现在停止会使它们只写了一半。</translation>
+    </message>
+    <message>
+        <source>Finish them, then quit</source>
+        <translation>写完后再退出</translation>
+    </message>
+    <message>
+        <source>Stop now</source>
+        <translation>立即停止</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Stopping now leaves this module half-written.</source>
+        <translation>现在停止会使该模块只写了一半。</translation>
+    </message>
+    <message>
+        <source>Let it finish</source>
+        <translation>让它写完</translation>
+    </message>
+    <message numerus="yes">
+        <source>Finishing %n module(s), then quitting.</source>
+        <translation>
+            <numerusform>正在写完 %n 个模块，然后退出。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Start writing as soon as a module is plugged in</source>
