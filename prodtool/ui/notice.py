@@ -10,6 +10,7 @@ in `history` for the "Notices…" list.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, QTimer
@@ -62,7 +63,9 @@ class Notice(QFrame):
         self._timer.setSingleShot(True)
         self._timer.setInterval(TIMEOUT_MS)
         self._timer.timeout.connect(self.clear_notice)
-        self.setFixedHeight(34)
+        # In a toolbar, the toolbar's action shows and hides the strip (`on_visible`).
+        self.on_visible: Callable[[bool], object] = self.setVisible
+        self.setFixedHeight(32)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.hide()
 
@@ -98,7 +101,7 @@ class Notice(QFrame):
             return
         self.history.append(Said(time.time(), tone, text))
         del self.history[:-HISTORY]
-        self.show()
+        self.on_visible(True)
         if tone in TIMED_TONES:
             self._timer.start()
         else:
@@ -108,7 +111,7 @@ class Notice(QFrame):
         self._timer.stop()
         self._text = ""
         self.label.setText("")
-        self.hide()
+        self.on_visible(False)
 
     def history_text(self) -> str:
         return "\n".join(

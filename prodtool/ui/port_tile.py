@@ -95,8 +95,10 @@ def short_port_name(port: str) -> str:
 
 def format_elapsed(seconds: float) -> str:
     """m:ss from a minute on; tenths of a second before (a quick failure is not "0:00")."""
+    if seconds < 0.1:
+        return "<0.1 s"
     if seconds < 60:
-        return f"{max(0.0, seconds):.1f} s"
+        return f"{seconds:.1f} s"
     whole = int(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
 
@@ -186,6 +188,7 @@ class PortTile(QFrame):
         for label in (self.mac_label, self.uuid_label):
             label.setFont(_font(8))
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._id_metrics = QFontMetrics(self.mac_label.font())
         self.reason_label = QLabel()
         self.reason_label.setFont(_font(9, bold=True))
         self.reason_label.setWordWrap(True)
@@ -238,9 +241,6 @@ class PortTile(QFrame):
         self._width = width
         self.setFixedSize(width, height)
         self.card.setGeometry(0, 0, width, height)
-        compact = height < COMPACT_HEIGHT
-        self.mac_label.setHidden(compact)
-        self.uuid_label.setHidden(compact)
         self._step_text = None
         self._draw_name()
         self.redraw()
@@ -438,9 +438,17 @@ class PortTile(QFrame):
         finished_badly = shown in {JobState.FAILED, JobState.CANCELLED}
         self.step_label.setVisible(not finished_badly)
         self.progress.setVisible(not finished_badly)
-        self.family_label.setText(self._family or self._found_family)
-        self.mac_label.setText(self.tr("MAC: %1").replace("%1", self._mac or "–"))
-        self.uuid_label.setText(self._uuid_line())
+        self.family_label.setText(self._found_family or self._family)
+        metrics = self._id_metrics
+        width = self._width - 18
+        mac = self.tr("MAC: %1").replace("%1", self._mac or "–")
+        self.mac_label.setText(metrics.elidedText(mac, Qt.TextElideMode.ElideRight, width))
+        uuid = self._uuid_line()
+        self.uuid_label.setText(metrics.elidedText(uuid, Qt.TextElideMode.ElideRight, width))
+        # A failure's reason needs the room; identity lines with nothing to say give it theirs.
+        compact = self.height() < COMPACT_HEIGHT
+        self.mac_label.setHidden(compact or (finished_badly and not self._mac))
+        self.uuid_label.setHidden(compact or (finished_badly and uuid.endswith("–")))
         self.reason_label.setText(self._reason_sentence())
         self.reason_label.setVisible(finished_badly)
         self._update_button()

@@ -230,7 +230,10 @@ class StationWindow(QMainWindow):
         ):
             self.toolbar.addAction(action)
         self.toolbar.addSeparator()
-        self.toolbar.addWidget(self.notice)
+        self.notice_action = self.toolbar.addWidget(self.notice)
+        self.notice.on_visible = self.notice_action.setVisible
+        self.notice_action.setVisible(False)
+        self.toolbar.setFixedHeight(40)  # the same with or without a notice: nothing moves
         self.addToolBar(self.toolbar)
         self._style_auto_start()
         bar = self.menuBar()
@@ -393,7 +396,7 @@ class StationWindow(QMainWindow):
     def _show_attention(self) -> None:
         failed = self.grid.failed_tiles()
         if not failed:
-            self.attention.setText(self.tr("All slots fine."))
+            self.attention.setText(self.tr("All slots fine.") if self.grid.tiles else "")
             self.attention.setStyleSheet("color: #546e7a; padding-left: 4px;")
             return
         names = ", ".join(str(tile.number) for tile in failed)
