@@ -258,3 +258,18 @@ def test_notices_do_not_move_the_slots(qtbot: QtBot, window: StationWindow) -> N
     window.notice.close_button.click()
     qtbot.waitUntil(lambda: not window.notice.isVisible())
     assert "A long error" in window.notice.history_text()
+
+
+def test_start_without_a_package_says_why(qtbot: QtBot, window: StationWindow) -> None:
+    station = Station(window.paths, window.settings.replace(job_processes=0), comports=list)
+    try:
+        window.attach(station)
+        station.add_ports(["socket://127.0.0.1:9"], start=False)
+        qtbot.waitUntil(lambda: "socket://127.0.0.1:9" in window.grid.tiles)
+        tile = window.grid.tiles["socket://127.0.0.1:9"]
+        assert tile.action_button.text() == "Start"
+        tile.action_button.click()
+        assert "no package is loaded" in window.notice.text()
+    finally:
+        window.shutdown()
+        station.close()
