@@ -137,6 +137,7 @@ def test_a_signal_stops_the_writing_window_cleanly(
         assert process.stderr is not None
         errors = process.stderr.read()
     assert code == 0, errors
+    print(f"quit {signum.name} after {took:.2f} s")
     assert took < QUIT_WITHIN
     with Ledger.for_station(station_paths(tmp_path)) as ledger:
         counts = ledger.counts()
