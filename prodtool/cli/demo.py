@@ -55,8 +55,14 @@ def demo_command(args: argparse.Namespace) -> int:
             raise UserError(f"bad --fault {spec!r}: {error}", code="fault_spec") from None
     if not args.headless:
         if has_display():
-            return _window_demo(args)
-        print("prodtool demo: no display found, running headless", file=sys.stderr)
+            from prodtool.ui.platform_check import window_problem  # noqa: PLC0415 - no Qt in it
+
+            problem = window_problem()
+            if not problem:
+                return _window_demo(args)
+            print(f"prodtool demo: {problem}; running headless", file=sys.stderr)
+        else:
+            print("prodtool demo: no display found, running headless", file=sys.stderr)
     paths = paths_from(args)
     package, password = build_demo_package(paths.root / "demo", licenses=max(64, 2 * args.ports))
     settings = load_settings(paths.settings).replace(operator="demo")
