@@ -65,8 +65,14 @@ def demo_command(args: argparse.Namespace) -> int:
         args.headless = True
     if not args.headless:
         if has_display():
-            return _window_demo(args)
-        print("prodtool demo: no display found, running headless", file=sys.stderr)
+            from prodtool.ui.platform_check import window_problem  # noqa: PLC0415 - no Qt in it
+
+            problem = window_problem()
+            if not problem:
+                return _window_demo(args)
+            print(f"prodtool demo: {problem}; running headless", file=sys.stderr)
+        else:
+            print("prodtool demo: no display found, running headless", file=sys.stderr)
     paths = paths_from(args)
     package, password = build_demo_package(
         paths.root / "demo", licenses=max(64, 2 * args.ports), chip_family=family

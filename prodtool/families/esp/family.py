@@ -142,6 +142,12 @@ class EspFamily(ChipFamily):
         descriptor = appimage.read_app_descriptor(head)
         return descriptor.version if descriptor else None
 
+    def probe_identity(self, serial: Any) -> str | None:
+        """The MAC of a module answering the ROM loader's SYNC, sent without DTR/RTS."""
+        from prodtool.families.esp.probe import read_mac_no_reset  # noqa: PLC0415 - esptool
+
+        return read_mac_no_reset(serial, baud=self.rom_baud)
+
     def make_image(self, *, version: str, size: int | None = None) -> bytes:
         try:
             return appimage.make_app_image(version=version, size=size, chip=self.name)
