@@ -47,6 +47,7 @@ from prodtool.flash.events import (
     Reason,
     StateChanged,
 )
+from prodtool.labels.hook import start_label_hook
 from prodtool.license.errors import PackageIdClash
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState, Manifest
@@ -167,6 +168,7 @@ class Station:
         self._hotplug_stop = threading.Event()
         self._hotplug: threading.Thread | None = None
         self._closed = False
+        self._labels = start_label_hook(paths.write_log, self.settings, self.subscribe)
 
     # -- subscribers ---------------------------------------------------------------------------
     def subscribe(self, fn: Subscriber) -> Callable[[], None]:
@@ -525,6 +527,8 @@ class Station:
     def close(self) -> None:
         """Stop, then close the ledger."""
         self.stop()
+        if self._labels is not None:
+            self._labels.stop()  # the labels of jobs that passed before the close still print
         if self._outbox is not None:
             self._outbox.stop()
         self._ledger.close()

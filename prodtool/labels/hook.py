@@ -1,0 +1,137 @@
+"""The PASS hook: a station subscriber that queues one label per passed job and prints it on its
+own thread, so a slow or absent printer never makes a job (or the next chip) wait.
+
+The label is filled from the job's write record (appended before `JobFinished` is announced), and
+printed only if that record says `passed`: a failed, cancelled or unrecorded job prints nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from prodtool.engine.writelog import read_records
+from prodtool.errors import UserError
+from prodtool.flash.events import JobFinished, PortEvent
+from prodtool.labels.printers import LabelPrinter, printer_for
+from prodtool.labels.template import LabelTemplate, fill, load_template
+from prodtool.settings import Settings
+
+_log = logging.getLogger(__name__)
+_STOP = ""  # no job has an empty id: it tells the thread to finish
+
+
+class LabelState(StrEnum):
+    PRINTED = "printed"
+    NOT_PASSED = "not_passed"  # the record does not say passed: nothing printed
+    NO_RECORD = "no_record"
+    FAILED = "failed"  # the printer or the template refused; the reason is in `message`
+
+
+@dataclass(frozen=True)
+class LabelOutcome:
+    job_id: str
+    state: LabelState
+    message: str = ""
+
+
+def find_record(write_log: Path, job_id: str) -> dict[str, Any] | None:
+    """The write record of `job_id` (the last one, should a job id ever repeat)."""
+    found: dict[str, Any] | None = None
+    for record in read_records(write_log):
+        if record.get("job_id") == job_id:
+            found = record
+    return found
+
+
+def label_title(record: Mapping[str, Any]) -> str:
+    """The print job's title: CUPS-PDF names its file after it; the job id finds it again."""
+    return f"label-{record.get('job_id', '')}"
+
+
+class LabelQueue:
+    """Subscribe `on_event` to a station; passed jobs' labels print in order on one thread."""
+
+    def __init__(
+        self,
+        write_log: Path,
+        template: LabelTemplate,
+        printer: LabelPrinter,
+        on_outcome: Callable[[LabelOutcome], None] | None = None,
+    ) -> None:
+        self.write_log = write_log
+        self.template = template
+        self.printer = printer
+        self._on_outcome = on_outcome
+        self._queue: queue.Queue[str] = queue.Queue()
+        self._markers: dict[int, threading.Event] = {}  # drain() waits on these
+        self._thread = threading.Thread(target=self._run, name="label-printer", daemon=True)
+        self._thread.start()
+
+    def on_event(self, event: PortEvent) -> None:
+        """The station's subscriber: never blocks (an unbounded queue's put)."""
+        if isinstance(event, JobFinished) and event.passed and event.job_id:
+            self._queue.put_nowait(event.job_id)
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until every queued label is done; False if `timeout` passed first."""
+        done = threading.Event()
+        self._queue.put_nowait(f"\0{id(done)}")
+        self._markers[id(done)] = done
+        return done.wait(timeout)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Print what is queued (up to `timeout`), then end the thread."""
+        self._queue.put_nowait(_STOP)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            job_id = self._queue.get()
+            if job_id == _STOP:
+                return
+            if job_id.startswith("\0"):
+                self._markers.pop(int(job_id[1:])).set()
+                continue
+            outcome = self.print_job(job_id)
+            if outcome.state is LabelState.FAILED:
+                _log.error("label for job %s not printed: %s", job_id, outcome.message)
+            if self._on_outcome is not None:
+                self._on_outcome(outcome)
+
+    def print_job(self, job_id: str) -> LabelOutcome:
+        """Print the label of one job, if its record says it passed."""
+        try:
+            record = find_record(self.write_log, job_id)
+            if record is None:
+                return LabelOutcome(job_id, LabelState.NO_RECORD)
+            if record.get("result") != "passed":
+                return LabelOutcome(job_id, LabelState.NOT_PASSED)
+            where = self.printer.print_label(fill(self.template, record), label_title(record))
+        except UserError as error:
+            return LabelOutcome(job_id, LabelState.FAILED, str(error))
+        return LabelOutcome(job_id, LabelState.PRINTED, where)
+
+
+def start_label_hook(
+    write_log: Path, settings: Settings, subscribe: Callable[[Callable[[PortEvent], None]], object]
+) -> LabelQueue | None:
+    """The station's label queue when labels are on; a bad template or printer is reported
+    once and labels stay off (the station still writes chips)."""
+    if not settings.label_enabled:
+        return None
+    try:
+        labels = LabelQueue(
+            write_log, load_template(settings.label_template), printer_for(settings.label_printer)
+        )
+    except UserError as error:
+        _log.error("labels are off: %s", error)
+        return None
+    subscribe(labels.on_event)
+    return labels
