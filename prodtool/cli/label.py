@@ -11,8 +11,10 @@ from typing import Any
 from prodtool.cli.common import add_data_dir_option, paths_from
 from prodtool.cli.supervisor import add_pin_option, require_supervisor
 from prodtool.errors import UserError
+from prodtool.labels import printlog
 from prodtool.labels.hook import find_record, label_title
 from prodtool.labels.printers import printer_for
+from prodtool.labels.printlog import entry_for, label_log_path
 from prodtool.labels.render_pdf import save_png
 from prodtool.labels.template import fill, load_template
 from prodtool.paths import StationPaths
@@ -79,9 +81,19 @@ def _print(args: argparse.Namespace) -> int:
     paths = paths_from(args)
     settings = load_settings(paths.settings)
     template = load_template(args.template or settings.label_template)
-    printer = printer_for(args.printer or settings.label_printer)
+    printer_name = args.printer or settings.label_printer
+    printer = printer_for(printer_name)
     record = _passed_record(paths, args.job)
     require_supervisor(args, paths, f"reprint the label of job {args.job}")
-    where = printer.print_label(fill(template, record), label_title(record))
+    log = label_log_path(paths)
+    try:
+        where = printer.print_label(fill(template, record), label_title(record))
+    except UserError as error:
+        entry = entry_for(record, printer_name, reprint=True, state="failed", message=str(error))
+        printlog.append(log, entry)
+        raise
+    printlog.append(
+        log, entry_for(record, printer_name, reprint=True, state="printed", message=where)
+    )
     print(f"label of job {args.job} reprinted: {where}")
     return 0

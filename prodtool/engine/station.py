@@ -168,7 +168,7 @@ class Station:
         self._hotplug_stop = threading.Event()
         self._hotplug: threading.Thread | None = None
         self._closed = False
-        self._labels = start_label_hook(paths.write_log, self.settings, self.subscribe)
+        self._labels = start_label_hook(self.paths, self.settings, self.subscribe)
 
     # -- subscribers ---------------------------------------------------------------------------
     def subscribe(self, fn: Subscriber) -> Callable[[], None]:

@@ -19,8 +19,11 @@ from typing import Any
 from prodtool.engine.writelog import read_records
 from prodtool.errors import UserError
 from prodtool.flash.events import JobFinished, PortEvent
+from prodtool.labels import printlog
 from prodtool.labels.printers import LabelPrinter, printer_for
+from prodtool.labels.printlog import entry_for, label_log_path
 from prodtool.labels.template import LabelTemplate, fill, load_template
+from prodtool.paths import StationPaths
 from prodtool.settings import Settings
 
 _log = logging.getLogger(__name__)
@@ -64,10 +67,15 @@ class LabelQueue:
         template: LabelTemplate,
         printer: LabelPrinter,
         on_outcome: Callable[[LabelOutcome], None] | None = None,
+        *,
+        label_log: Path | None = None,
+        printer_name: str = "",
     ) -> None:
         self.write_log = write_log
         self.template = template
         self.printer = printer
+        self.label_log = label_log
+        self.printer_name = printer_name
         self._on_outcome = on_outcome
         self._queue: queue.Queue[str] = queue.Queue()
         self._markers: dict[int, threading.Event] = {}  # drain() waits on these
@@ -106,7 +114,8 @@ class LabelQueue:
                 self._on_outcome(outcome)
 
     def print_job(self, job_id: str) -> LabelOutcome:
-        """Print the label of one job, if its record says it passed."""
+        """Print the label of one job, if its record says it passed; keep it in the label log."""
+        record: dict[str, Any] | None = None
         try:
             record = find_record(self.write_log, job_id)
             if record is None:
@@ -114,13 +123,25 @@ class LabelQueue:
             if record.get("result") != "passed":
                 return LabelOutcome(job_id, LabelState.NOT_PASSED)
             where = self.printer.print_label(fill(self.template, record), label_title(record))
+            outcome = LabelOutcome(job_id, LabelState.PRINTED, where)
         except UserError as error:
-            return LabelOutcome(job_id, LabelState.FAILED, str(error))
-        return LabelOutcome(job_id, LabelState.PRINTED, where)
+            outcome = LabelOutcome(job_id, LabelState.FAILED, str(error))
+        if record is not None and self.label_log is not None:
+            entry = entry_for(
+                record, self.printer_name, reprint=False, state=outcome.state.value,
+                message=outcome.message,
+            )  # fmt: skip
+            try:
+                printlog.append(self.label_log, entry)
+            except UserError as error:
+                _log.error("label for job %s: %s", job_id, error)
+        return outcome
 
 
 def start_label_hook(
-    write_log: Path, settings: Settings, subscribe: Callable[[Callable[[PortEvent], None]], object]
+    paths: StationPaths,
+    settings: Settings,
+    subscribe: Callable[[Callable[[PortEvent], None]], object],
 ) -> LabelQueue | None:
     """The station's label queue when labels are on; a bad template or printer is reported
     once and labels stay off (the station still writes chips)."""
@@ -128,7 +149,11 @@ def start_label_hook(
         return None
     try:
         labels = LabelQueue(
-            write_log, load_template(settings.label_template), printer_for(settings.label_printer)
+            paths.write_log,
+            load_template(settings.label_template),
+            printer_for(settings.label_printer),
+            label_log=label_log_path(paths),
+            printer_name=settings.label_printer,
         )
     except UserError as error:
         _log.error("labels are off: %s", error)

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from prodtool.cli.main import main
+from prodtool.labels.printlog import entries, label_log_path
 from prodtool.paths import StationPaths
 from prodtool.supervisor_pin import PinGate
 from tests.labels.conftest import CupsPdf, ZplServer, add_record, decode_qr, page_image
@@ -56,6 +57,9 @@ def test_reprint_needs_the_supervisor_pin(
     assert main([*args, "--pin-file", str(right)]) == 0
     assert zpl_server.wait_for(1)
     assert b"SN:PLUG-000042" in zpl_server.labels[0]
+    (entry,) = entries(label_log_path(station))  # the refused PIN printed and logged nothing
+    assert entry["reprint"] is True and entry["state"] == "printed"
+    assert entry["job_id"] == "ok-1" and entry["printer"] == zpl_server.url
 
 
 def test_reprint_to_cups_from_the_write_log(

@@ -9,6 +9,7 @@ import pytest
 from prodtool.flash.events import JobFinished, PortEvent, Reason
 from prodtool.labels.hook import LabelOutcome, LabelQueue, LabelState, start_label_hook
 from prodtool.labels.printers import printer_for
+from prodtool.labels.printlog import entries, label_log_path
 from prodtool.labels.template import LabelContent, load_template
 from prodtool.paths import StationPaths
 from prodtool.settings import Settings
@@ -63,6 +64,24 @@ def test_failures_print_nothing(station: StationPaths, zpl_server: ZplServer) ->
     assert zpl_server.labels == []
 
 
+def test_each_label_is_kept_in_the_label_log(station: StationPaths, zpl_server: ZplServer) -> None:
+    add_record(station, job_id="ok-1")
+    add_record(station, job_id="bad-1", result="failed")
+    log = label_log_path(station)
+    labels = LabelQueue(
+        station.write_log, load_template(None), printer_for(zpl_server.url),
+        label_log=log, printer_name=zpl_server.url,
+    )  # fmt: skip
+    try:
+        labels.on_event(finished("ok-1", passed=True))
+        labels.on_event(finished("bad-1", passed=True))
+        assert labels.drain(10)
+    finally:
+        labels.stop()
+    kept = [(e["job_id"], e["state"], e["serial"], e["reprint"]) for e in entries(log)]
+    assert kept == [("ok-1", "printed", "PLUG-000042", False)]  # no print tried for bad-1
+
+
 class BlockedPrinter:
     """A printer that holds each label until released: a jammed or slow one."""
 
@@ -114,7 +133,7 @@ def test_a_printer_error_is_logged_and_the_next_label_still_prints(
 
 def test_labels_off_subscribe_nothing(station: StationPaths) -> None:
     subscribed: list[Callable[[PortEvent], None]] = []
-    assert start_label_hook(station.write_log, Settings(), subscribed.append) is None
+    assert start_label_hook(station, Settings(), subscribed.append) is None
     assert subscribed == []
 
 
@@ -123,7 +142,7 @@ def test_a_bad_label_setting_leaves_labels_off_with_one_error(
 ) -> None:
     settings = Settings(label_enabled=True, label_printer="")
     subscribed: list[Callable[[PortEvent], None]] = []
-    assert start_label_hook(station.write_log, settings, subscribed.append) is None
+    assert start_label_hook(station, settings, subscribed.append) is None
     assert "labels are off: no label printer is set" in caplog.text
 
 
@@ -134,7 +153,7 @@ def test_the_station_hook_prints_passed_chips_to_cups(
     add_record(station, job_id=job, serial="PLUG-000777")
     subscribed: list[Callable[[PortEvent], None]] = []
     settings = Settings(label_enabled=True, label_printer=cups_pdf.queue)
-    labels = start_label_hook(station.write_log, settings, subscribed.append)
+    labels = start_label_hook(station, settings, subscribed.append)
     assert labels is not None and subscribed == [labels.on_event]
     try:
         labels.on_event(finished(job, passed=True))

@@ -9,6 +9,7 @@ import pytest
 
 from prodtool.engine.station import Station
 from prodtool.engine.writelog import read_records
+from prodtool.labels.printlog import entries, label_log_path
 from prodtool.paths import StationPaths, station_paths
 from prodtool.sim import ChipFarm, parse_fault
 from tests.engine.simhelp import Recorder, fast_settings, package
@@ -31,6 +32,11 @@ def test_a_station_prints_labels_for_passed_chips_only(
             station.subscribe(recorder)
             station.add_ports(farm.urls, start=True)
             assert station.wait_idle(60)
+        authkeys = [
+            station.ledger.authkey(r.license_id)
+            for chip in farm.chips
+            if (held := chip.read_credentials()) and (r := station.ledger.find_uuid(held[0]))
+        ]
     # closing the station printed what was queued
     finished = recorder.finished()
     assert [finished[u].passed for u in farm.urls] == [True, False, True]
@@ -46,3 +52,8 @@ def test_a_station_prints_labels_for_passed_chips_only(
     assert len(zpl_server.labels) == 2
     failed_mac = failed[0]["mac"].encode()
     assert not any(failed_mac in zpl for zpl in zpl_server.labels)
+    kept = list(entries(label_log_path(paths)))
+    assert sorted(e["uuid"] for e in kept) == sorted(passed)
+    assert {e["state"] for e in kept} == {"printed"}
+    everything = label_log_path(paths).read_bytes() + b"".join(zpl_server.labels)
+    assert authkeys and not any(k.encode() in everything for k in authkeys)
