@@ -230,5 +230,13 @@ def fill(template: LabelTemplate, record: Mapping[str, Any]) -> LabelContent:
     return LabelContent(
         template=template,
         qr=template.qr.content.format_map(values),
-        texts=tuple(t.value.format_map(values) for t in template.texts),
+        texts=tuple(_line(t.value, values, template.source) for t in template.texts),
     )
+
+
+def _line(pattern: str, values: Mapping[str, str], source: str) -> str:
+    """A text line; one whose every placeholder is empty is left off ("SN " with no serial)."""
+    names = placeholders_in(pattern, "text", source)
+    if names and not any(values[name] for name in names):
+        return ""
+    return pattern.format_map(values)

@@ -26,6 +26,8 @@ def test_a_record_without_serial_or_code_still_fills() -> None:
     old = {k: v for k, v in PASSED.items() if k not in ("serial", "code")}
     label = fill(load_template(None), old)
     assert label.qr.startswith("UUID:uuid7f3a9c2e1b4d5a6f;SN:;")
+    assert "SN " not in label.texts  # a line with nothing to show is left off
+    assert "" in label.texts and "MAC 24:0A:C4:12:34:56" in label.texts
 
 
 @pytest.mark.parametrize("name", ["authkey", "AuthKey", "auth_key", "password", "license_key"])
