@@ -20,13 +20,29 @@ from prodtool.labels.template import fill, load_template
 from prodtool.paths import StationPaths
 from prodtool.settings import load_settings
 
+SAMPLE_RECORD = {
+    "job_id": "20260101T080000-0a1b2c3d",
+    "uuid": "uuid0123456789abcdef",
+    "mac": "24:0A:C4:12:34:56",
+    "serial": "PLUG-000001",
+    "code": "PCB-000001",
+    "order_number": "ORDER-1",
+    "station_id": "station-1",
+    "port": "/dev/ttyUSB0",
+    "chip_family": "esp32c3",
+    "chip_id": "0",
+    "firmware_version": "1.0.0",
+    "finished_at": "2026-01-01T08:00:30Z",
+    "result": "passed",
+}
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("label", help="preview or reprint a passed unit's label")
     commands = parser.add_subparsers(dest="label_command", metavar="COMMAND", required=True)
 
     preview = commands.add_parser("preview", help="draw a job's label to a PNG file")
-    _common(preview)
+    _common(preview, sample=True)
     preview.add_argument("--out", required=True, help="the PNG file to write")
     preview.set_defaults(func=_preview)
 
@@ -39,11 +55,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     reprint.set_defaults(func=_print)
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, *, sample: bool = False) -> None:
     add_data_dir_option(parser)
-    parser.add_argument(
-        "--job", required=True, metavar="JOB_ID", help="the job, as in the write log"
-    )
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--job", metavar="JOB_ID", help="the job, as in the write log")
+    if sample:
+        which.add_argument(
+            "--sample", action="store_true", help="made-up values: to try a template out"
+        )
     parser.add_argument(
         "--template", help="a label template file (default: the label_template setting)"
     )
@@ -70,10 +89,10 @@ def _preview(args: argparse.Namespace) -> int:
     paths = paths_from(args)
     settings = load_settings(paths.settings)
     template = load_template(args.template or settings.label_template)
-    record = _passed_record(paths, args.job)
+    record = SAMPLE_RECORD if args.sample else _passed_record(paths, args.job)
     out = Path(args.out)
     save_png(fill(template, record), out)
-    print(f"label of job {args.job} drawn to {out}")
+    print(f"label of {'a made-up unit' if args.sample else 'job ' + args.job} drawn to {out}")
     return 0
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from prodtool.cli.main import main
 from prodtool.labels.printlog import entries, label_log_path
+from prodtool.labels.template import DEFAULT_TEMPLATE
 from prodtool.paths import StationPaths
 from prodtool.supervisor_pin import PinGate
 from tests.labels.conftest import CupsPdf, ZplServer, add_record, decode_qr, page_image
@@ -25,6 +26,16 @@ def test_preview_draws_the_jobs_label(station: StationPaths, tmp_path: Path) -> 
                  "--out", str(out)]) == 0  # fmt: skip
     (text,) = decode_qr(out)
     assert "UUID:uuid7f3a9c2e1b4d5a6f;SN:PLUG-000042" in text
+
+
+def test_a_template_is_tried_out_on_made_up_values(station: StationPaths, tmp_path: Path) -> None:
+    template = tmp_path / "t.toml"
+    template.write_text(DEFAULT_TEMPLATE.replace("UUID:{uuid}", "{order_number}/{uuid}"))
+    out = tmp_path / "sample.png"
+    assert main(["label", "preview", "--data-dir", str(station.root), "--sample",
+                 "--template", str(template), "--out", str(out)]) == 0  # fmt: skip
+    (text,) = decode_qr(out)
+    assert text.startswith("ORDER-1/uuid0123456789abcdef;SN:PLUG-000001")
 
 
 def test_no_label_for_a_failed_or_unknown_job(
