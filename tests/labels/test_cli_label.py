@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -76,7 +77,7 @@ def test_reprint_needs_the_supervisor_pin(
 def test_reprint_to_cups_from_the_write_log(
     station: StationPaths, tmp_path: Path, cups_pdf: CupsPdf
 ) -> None:
-    job = f"reprint-{tmp_path.name}"
+    job = f"reprint-{uuid.uuid4().hex}"  # new each run: an old PDF cannot pass
     add_record(station, job_id=job, serial="PLUG-000900")
     pin = _pin(station, tmp_path)
     assert main(["label", "print", "--data-dir", str(station.root), "--job", job,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -149,7 +150,7 @@ def test_a_bad_label_setting_leaves_labels_off_with_one_error(
 def test_the_station_hook_prints_passed_chips_to_cups(
     station: StationPaths, cups_pdf: CupsPdf, tmp_path: Path
 ) -> None:
-    job = f"hook-{tmp_path.name}"
+    job = f"hook-{uuid.uuid4().hex}"  # new each run: an old PDF cannot pass
     add_record(station, job_id=job, serial="PLUG-000777")
     subscribed: list[Callable[[PortEvent], None]] = []
     settings = Settings(label_enabled=True, label_printer=cups_pdf.queue)

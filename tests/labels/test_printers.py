@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,7 @@ def test_cups_refusal_is_one_line(cups_pdf: CupsPdf) -> None:
 def test_a_label_printed_through_cups_decodes_to_uuid_and_serial(
     cups_pdf: CupsPdf, tmp_path: Path
 ) -> None:
-    title = f"label-{tmp_path.name}"
+    title = f"label-{uuid.uuid4().hex}"  # new each run: an old PDF cannot pass
     where = CupsPrinter(cups_pdf.queue).print_label(fill(load_template(None), PASSED), title)
     assert "request id is PDF-" in where
     pdf = cups_pdf.wait_for_pdf(title)
