@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from prodtool.flash.events import JobFinished, PortEvent, Reason
-from prodtool.labels.hook import LabelOutcome, LabelQueue, LabelState, start_label_hook
+from prodtool.labels import hook
+from prodtool.labels.hook import (
+    LabelOutcome,
+    LabelQueue,
+    LabelState,
+    find_record,
+    start_label_hook,
+)
 from prodtool.labels.printers import printer_for
 from prodtool.labels.printlog import entries, label_log_path
 from prodtool.labels.template import LabelContent, load_template
@@ -163,3 +170,22 @@ def test_the_station_hook_prints_passed_chips_to_cups(
         labels.stop()
     (text,) = decode_qr(page_image(pdf, tmp_path))
     assert "UUID:uuid7f3a9c2e1b4d5a6f;SN:PLUG-000777" in text
+
+
+def test_find_record_finds_recent_and_old_jobs_and_the_last_of_a_repeat(
+    station: StationPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hook, "TAIL_BYTES", 2000)  # a few records: "old" is beyond the tail
+    add_record(station, job_id="old", serial="S-OLD")
+    for n in range(20):
+        add_record(station, job_id=f"filler-{n}")
+    add_record(station, job_id="again", serial="S-1")
+    add_record(station, job_id="again", serial="S-2")
+    with station.write_log.open("a", encoding="utf-8") as log:
+        log.write('{"job_id": "torn", "ser')  # a crash mid-append
+    assert station.write_log.stat().st_size > 3 * hook.TAIL_BYTES
+    old, again = find_record(station.write_log, "old"), find_record(station.write_log, "again")
+    assert old is not None and old["serial"] == "S-OLD"
+    assert again is not None and again["serial"] == "S-2"
+    assert find_record(station.write_log, "torn") is None
+    assert find_record(station.write_log, "never") is None
