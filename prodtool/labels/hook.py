@@ -115,6 +115,7 @@ class LabelQueue:
         self._on_outcome = on_outcome
         self._queue: queue.Queue[str] = queue.Queue()
         self._markers: dict[int, threading.Event] = {}  # drain() waits on these
+        self._printed: set[str] = set()  # job ids already taken (only the queue's thread)
         self._thread = threading.Thread(target=self._run, name="label-printer", daemon=True)
         self._thread.start()
 
@@ -143,6 +144,9 @@ class LabelQueue:
             if job_id.startswith("\0"):
                 self._markers.pop(int(job_id[1:])).set()
                 continue
+            if job_id in self._printed:
+                continue  # one label per job: a repeated event is not a reprint
+            self._printed.add(job_id)
             outcome = self.print_job(job_id)
             if outcome.state is LabelState.FAILED:
                 _log.error("label for job %s not printed: %s", job_id, outcome.message)

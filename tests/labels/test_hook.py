@@ -44,6 +44,7 @@ def test_only_passed_chips_get_a_label(station: StationPaths, zpl_server: ZplSer
         labels.on_event(finished("bad-1", passed=False))
         labels.on_event(finished("bad-1", passed=True))  # an event that lies: the record rules
         labels.on_event(finished("ok-2", passed=True))
+        labels.on_event(finished("ok-1", passed=True))  # the same job again: no second label
         assert labels.drain(10)
     finally:
         labels.stop()
