@@ -40,7 +40,7 @@ def report_crash(
     where = "(no log folder)"
     if _log_folder is not None:
         try:
-            _log_folder.mkdir(parents=True, exist_ok=True)
+            _log_folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
             path = _log_folder / f"crash-{stamp}-{os.getpid()}.txt"
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

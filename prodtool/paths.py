@@ -6,6 +6,7 @@ test or a second station on the same computer keeps its own files and never touc
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,7 @@ class StationPaths:
         A folder that cannot be made or entered is a `StorageError`: one clear line for the
         person at the station, not a crash.
         """
+        loose_transcripts = _is_loose(self.transcripts)
         for folder in (self.root, self.logs, self.transcripts, self.keys, self.trust_store):
             try:
                 folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -67,7 +69,34 @@ class StationPaths:
                     hint="check that the disk is mounted and the folder belongs to this user",
                     code="data_dir",
                 ) from None
+            _owner_only(folder, 0o700)  # mkdir's mode counts only for a folder it creates
+        ledger_files = [self.ledger.with_name(self.ledger.name + s) for s in ("-wal", "-shm")]
+        for file in (self.ledger, *ledger_files, self.write_log):
+            _owner_only(file, 0o600)
+        if loose_transcripts:  # made by an older version: its files are as loose (once)
+            for transcript in self.transcripts.glob("*.jsonl"):
+                _owner_only(transcript, 0o600)
+        # SQLite creates a new ledger 0644 (and its -wal and -shm like it): create it ourselves.
+        with contextlib.suppress(OSError):
+            os.close(os.open(self.ledger, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         return self
+
+
+def _is_loose(path: Path) -> bool:
+    try:
+        return os.name == "posix" and bool(path.stat().st_mode & 0o077)
+    except OSError:
+        return False
+
+
+def _owner_only(path: Path, mode: int) -> None:
+    """Take group and other access away from an existing file or folder (the owner keeps it).
+    A folder this user may not change is left as it is: opening it then says what is wrong."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        if path.stat().st_mode & 0o077:
+            path.chmod(mode)
 
 
 def station_paths(data_dir: str | os.PathLike[str] | None = None) -> StationPaths:

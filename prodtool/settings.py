@@ -54,6 +54,8 @@ class Settings:
     job_timeout_s: float = 600.0  # watchdog: no job runs longer than this
     shell_timeout_s: float = 8.0  # how long the TuyaOpen shell may take to answer
     auto_start: bool = True
+    # After a pass, watch the port for the next module (a jig: the adapter stays plugged in).
+    jig_watch: bool = True
     # Worker processes that run port jobs, 8 ports each before the next one starts (0: jobs run
     # as threads of the station's own process). Each has its own GIL: 32 ports stay responsive.
     job_processes: int = 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from prodtool.cli.common import add_data_dir_option, paths_from
+from prodtool.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,6 +35,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace) -> int:
+    from prodtool.ui.platform_check import window_problem  # noqa: PLC0415 - imports no Qt
+
+    problem = window_problem()
+    if problem:  # Qt would abort the process with a message naming the wrong library
+        raise UserError(problem, hint="or run `prodtool demo --headless`", code="no_window")
     from prodtool.ui.app import GuiOptions, run  # noqa: PLC0415 - keep Qt out of other commands
 
     options = GuiOptions(

@@ -1,4 +1,5 @@
-"""`prodtool log export|verify`: the signed write log for upload, and checking such a file."""
+"""`prodtool log export|verify|audit`: the signed write log for upload, checking such a file,
+and the station's write log against its ledger."""
 
 from __future__ import annotations
 
@@ -6,8 +7,18 @@ import argparse
 from pathlib import Path
 
 from prodtool.cli.common import add_data_dir_option, paths_from
-from prodtool.engine.export import KEY_FILE, export_log, sig_path, station_key, verify_export
+from prodtool.engine.export import (
+    KEY_FILE,
+    export_log,
+    log_sealer,
+    sig_path,
+    station_key,
+    verify_export,
+)
+from prodtool.engine.logaudit import audit
+from prodtool.engine.writelog import read_records, verify_chain, verify_seals
 from prodtool.errors import UserError
+from prodtool.license.ledger import Ledger
 from prodtool.settings import load_settings
 
 
@@ -26,6 +37,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_data_dir_option(verify)
     verify.set_defaults(func=verify_command)
+    check = commands.add_parser(
+        "audit", help="cross-check the write log with the ledger: name what either lacks"
+    )
+    add_data_dir_option(check)
+    check.set_defaults(func=audit_command)
     add_data_dir_option(sub)
 
 
@@ -50,3 +66,27 @@ def verify_command(args: argparse.Namespace) -> int:
         print(f"  {problem.text}")
     print("OK: the file is intact" if report.ok else "FAILED: the file was changed")
     return 0 if report.ok else 1
+
+
+def audit_command(args: argparse.Namespace) -> int:
+    paths = paths_from(args)
+    records = list(read_records(paths.write_log))
+    problems = verify_chain(records)
+    if (paths.keys / KEY_FILE).exists():
+        problems += verify_seals(records, log_sealer(paths))
+    else:
+        print("  no station key: the seals cannot be checked")
+    with Ledger.for_station(paths) as ledger:
+        events = ledger.job_events()
+    findings = audit(records, events)
+    jobs = len({(e["job_id"], e["uuid"]) for e in events})
+    print(f"write log: {len(records)} records; ledger: {jobs} jobs with a license")
+    for problem in problems:
+        print(f"  {problem.text}")
+    for finding in findings:
+        print(f"  {finding.text}")
+    if problems or findings:
+        print(f"FAILED: {len(problems)} breaks in the write log, {len(findings)} jobs on one side")
+        return 1
+    print("OK: the write log and the ledger agree")
+    return 0

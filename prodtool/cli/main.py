@@ -1,9 +1,11 @@
-"""`prodtool` entry point: finds the command modules, parses, and turns errors into one clear line.
+"""`prodtool` entry point: registers the commands, parses, and turns errors into one clear line.
 
-Each module in this package (other than this one and `common`) that defines
-`register(subparsers)` adds its commands; a handler returns the exit code. A `UserError` becomes
-one line on stderr and exit code 2; anything else is a bug and goes to the crash handler, which
-writes the traceback to the station's log folder and prints where it is.
+Each command module defines `register(subparsers)`; a handler returns the exit code. The groups
+are listed here by name (`COMMANDS`), so a command line never comes up empty, even where the
+package folder cannot be listed (a user who may import but not read the checkout's folders);
+a module added to the package but not yet to the list is still found by listing the folder.
+A `UserError` becomes one line on stderr and exit code 2; anything else is a bug and goes to the
+crash handler, which writes the traceback to the station's log folder and prints where it is.
 """
 
 from __future__ import annotations
@@ -17,11 +19,43 @@ from collections.abc import Sequence
 
 import prodtool.cli
 from prodtool import __version__
+from prodtool.cli import (
+    check,
+    demo,
+    families,
+    gui,
+    label,
+    ledger,
+    ledger_fix,
+    log,
+    package,
+    pool,
+    run,
+    sim,
+    supervisor,
+    support,
+)
 from prodtool.cli.common import add_data_dir_option
 from prodtool.crash import install_crash_handlers, report_crash
 from prodtool.errors import UserError
 
 _NOT_COMMANDS = {"main", "common"}
+COMMANDS = (
+    check,
+    demo,
+    families,
+    gui,
+    label,
+    ledger,
+    ledger_fix,
+    log,
+    package,
+    pool,
+    run,
+    sim,
+    supervisor,
+    support,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,10 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"prodtool {__version__}")
     add_data_dir_option(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_info in sorted(pkgutil.iter_modules(prodtool.cli.__path__), key=lambda m: m.name):
-        if module_info.name in _NOT_COMMANDS or module_info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"prodtool.cli.{module_info.name}")
+    modules = {m.__name__.rsplit(".", 1)[-1]: m for m in COMMANDS}
+    for module_info in pkgutil.iter_modules(prodtool.cli.__path__):
+        name = module_info.name
+        if name not in modules and name not in _NOT_COMMANDS and not name.startswith("_"):
+            modules[name] = importlib.import_module(f"prodtool.cli.{name}")
+    for _, module in sorted(modules.items()):
         register = getattr(module, "register", None)
         if callable(register):
             register(subparsers)

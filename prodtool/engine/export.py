@@ -20,16 +20,21 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from prodtool.engine.writelog import (
     GENESIS,
     RECORD_FIELDS,
+    SEAL,
     ChainProblem,
+    Sealer,
+    WriteLog,
     _as_text,
     read_records,
     verify_chain,
+    verify_seals,
 )
 from prodtool.errors import StorageError, UserError
 from prodtool.paths import StationPaths
@@ -37,6 +42,7 @@ from prodtool.paths import StationPaths
 SIG_FORMAT = "prodtool-writelog-signature/1"
 EXPORT_FORMAT = "prodtool-writelog/1"
 KEY_FILE = "station-ed25519.pem"
+SEALED_MARKER = "writelog.sealed"
 
 
 class ExportError(UserError):
@@ -73,6 +79,15 @@ def station_key(paths: StationPaths) -> Ed25519PrivateKey:
     return loaded
 
 
+def log_sealer(paths: StationPaths) -> Sealer:
+    """The write log's seal key, derived from the station's signing key (one key to back up)."""
+    private = station_key(paths).private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"prodtool writelog seal/1")
+    return Sealer(key.derive(private), paths.keys / SEALED_MARKER)
+
+
 def _raw(public: Ed25519PublicKey) -> bytes:
     return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
@@ -92,10 +107,23 @@ def render(records: list[dict[str, Any]], fmt: str, station_id: str) -> bytes:
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(RECORD_FIELDS)
         for record in records:
-            writer.writerow([_as_text(record.get(name, "")) for name in RECORD_FIELDS])
+            writer.writerow([_cell(_as_text(record.get(name, ""))) for name in RECORD_FIELDS])
         return buffer.getvalue().encode("utf-8")
     document = {"format": EXPORT_FORMAT, "station_id": station_id, "records": records}
     return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that starts like a formula gets a leading
+    apostrophe (so does one starting with an apostrophe, so that `_uncell` is exact)."""
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def _uncell(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA) else text
 
 
 def parse(data: bytes, fmt: str) -> list[dict[str, Any]]:
@@ -108,7 +136,7 @@ def parse(data: bytes, fmt: str) -> list[dict[str, Any]]:
                     raise ExportError(
                         f"line {number} of the export does not match its header: it was changed"
                     )
-            return rows
+            return [{k: _uncell(v) for k, v in row.items()} for row in rows]
         document = json.loads(data)
         records = document["records"]
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
@@ -128,13 +156,22 @@ def format_of(path: Path) -> str:
 def export_log(paths: StationPaths, out: Path, *, station_id: str) -> int:
     """Write the export and its `.sig`; returns the number of records."""
     fmt = format_of(out)
+    if _torn_tail(paths.write_log):
+        raise ExportError(
+            "the station's write log ends in an incomplete record (the disk was full)",
+            hint="free disk space and start the station: it repairs the log before exporting",
+        )
+    sealer = log_sealer(paths)
+    if not sealer.marker.exists():
+        WriteLog(paths.write_log, sealer).head()  # a log from before seals: seal it once
     records = list(read_records(paths.write_log))
-    problems = verify_chain(records)
+    problems = verify_chain(records) or verify_seals(records, sealer)
     if problems:
         raise ExportError(
             f"the station's write log is damaged: {problems[0].text}",
             hint="do not upload it; call a supervisor",
         )
+    records = [{k: v for k, v in r.items() if k != SEAL} for r in records]
     data = render(records, fmt, station_id)
     head = str(records[-1]["hash"]) if records else GENESIS
     key = station_key(paths)
@@ -156,6 +193,20 @@ def export_log(paths: StationPaths, out: Path, *, station_id: str) -> int:
     except OSError as error:
         raise StorageError(f"cannot write {out}: {error.strerror}") from None
     return len(records)
+
+
+def _torn_tail(path: Path) -> bool:
+    """Whether the file ends inside a record (a full disk or a crash cut its last write)."""
+    try:
+        with path.open("rb") as f:
+            if f.seek(0, os.SEEK_END) == 0:
+                return False
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) != b"\n"
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise StorageError(f"cannot read the write log {path}: {error.strerror}") from None
 
 
 def sig_path(path: Path) -> Path:

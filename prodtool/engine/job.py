@@ -55,7 +55,7 @@ from prodtool.flash.transcript import RecordingSerial, Transcript
 from prodtool.license.authrecord import AuthRecord, build_nvs_record, parse_nvs_record
 from prodtool.license.errors import ChipBusy, LicenseQuarantined, NoLicensesLeft
 from prodtool.license.ledger import ChipIdentity, LicenseRecord, Reservation
-from prodtool.license.model import AuthMethod, DeliveryMode, Manifest
+from prodtool.license.model import AuthMethod, DeliveryMode, LicenseState, Manifest
 from prodtool.redact import fingerprint
 from prodtool.settings import QuarantinePolicy, Settings
 
@@ -73,6 +73,7 @@ _NEXT: dict[JobState, frozenset[JobState]] = {
 }
 _FINAL = frozenset({JobState.PASSED, JobState.FAILED, JobState.CANCELLED})
 _RETRY_REASONS = frozenset({Reason.LINK_ERRORS})
+_ON_CHIP = frozenset({LicenseState.VERIFIED, LicenseState.WRITTEN})
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class JobConfig:
 
     settings: Settings = field(default_factory=Settings)
     transcripts: Path | None = None
+    overwrite_by: str = ""  # a supervisor chose to overwrite a finished device on this port
 
 
 @dataclass
@@ -160,6 +162,8 @@ class JobLedger(Protocol):
     def licenses_for_chip(
         self, chip: ChipIdentity, package_id: str | None = None
     ) -> list[LicenseRecord]: ...
+    def authkey(self, license_id: int) -> str: ...
+    def manifest(self, package_id: str) -> Manifest: ...
 
 
 class JobLog(Protocol):
@@ -341,6 +345,8 @@ class PortJob:
         self.family = plan.chip_family
         self._rates = config.settings.baud_rates or self.family.baud_rates  # () = the family's
         self._baud = self._rates[0]
+        self._stub_baud = 0  # after a failed attempt: the rate its flasher stub may still use
+        self._overwritten = ""  # the finished device's license a supervisor chose to overwrite
         self._times: dict[str, float] = {}
         self._last_progress = -1.0
         self._transcript = GuardedTranscript(
@@ -431,15 +437,25 @@ class PortJob:
 
     def _run_states(self) -> None:
         attempts = max(1, min(self.settings.retries + 1, len(self._rates)))
+        first: DriverError | None = None  # what made the job retry: the cause to report
         for attempt in range(attempts):
             self._baud = self._rates[attempt]
             try:
                 driver = self._connect_and_identify()
+                if self._sent.reservation is None and self._probe_finished(driver):
+                    driver = self._connect_and_identify()  # the shell answered: back to the ROM
                 self._check(driver)
                 if self.plan.manifest.delivery_mode is DeliveryMode.CREDENTIAL:
                     self._write_firmware(driver)
                 break
             except DriverError as error:
+                if first is not None and error.reason is Reason.NO_ANSWER:
+                    # The retry could not reach the chip at all: say why the job retried.
+                    raise DriverError(
+                        first.reason,
+                        f"{first.detail or first.reason.value}; then no answer at"
+                        f" {self._baud} baud",
+                    ) from None
                 if (
                     error.reason not in _RETRY_REASONS
                     or attempt == attempts - 1
@@ -447,6 +463,8 @@ class PortJob:
                     or self.cancel.cancelled
                 ):
                     raise
+                first = error
+                self._stub_baud = self._baud  # a stub may be left at this rate
                 self._log(
                     f"{error.detail or error.reason.value}; retrying at "
                     f"{self._rates[attempt + 1]} baud",
@@ -470,6 +488,7 @@ class PortJob:
             baud=self._baud,
             connect_attempts=self.settings.connect_attempts,
             cancel=self.cancel,
+            stub_baud=self._stub_baud,
         )
         self._enter(JobState.IDENTIFYING, "reading the chip's identity")
         wanted = self.family.name
@@ -539,6 +558,83 @@ class PortJob:
                 held = None
             self._judge_held(Credentials(held.uuid, held.authkey) if held else None)
 
+    # -- finished devices (another package's verified license, bound to this chip) -------------
+    def _finished_record(self) -> LicenseRecord | None:
+        """A license of another package or list that the ledger binds to this chip as on it."""
+        for record in self.ledger.licenses_for_chip(self._identity()):
+            if record.package_id != self.plan.package_id and record.state in _ON_CHIP:
+                return record
+        return None
+
+    def _probe_finished(self, driver: ChipDriver) -> bool:
+        """Before anything is reserved or flashed: a chip the ledger knows as finished under
+        another package is read first (its partition from the bootloader; its shell when that
+        package used the shell). Fails ALREADY_WRITTEN when it holds that license; True when
+        the shell was started (the caller goes back to the bootloader)."""
+        record = self._finished_record()
+        if record is None:
+            return False
+        manifest = self.ledger.manifest(record.package_id)
+        self._log(f"the ledger knows this chip: license {record.uuid} of {record.package_id}")
+        if manifest.auth_method is AuthMethod.ESP_IDF_NVS and manifest.nvs is not None:
+            data = driver.read(manifest.nvs.offset, manifest.nvs.size)
+            try:
+                parsed = parse_nvs_record(data, namespace=manifest.nvs.namespace)
+            except ValueError:
+                parsed = None
+            self._refuse_finished(Credentials(parsed.uuid, parsed.authkey) if parsed else None)
+            return False
+        self.family.start_app(driver, self._serial)
+        self._transcript.set_text_mode(True)
+        shell = TuyaShell(self._serial, timeout=self.settings.shell_timeout_s, cancel=self.cancel)
+        try:
+            shell.wait_prompt()
+            held = shell.auth_read()
+        except DriverError as error:
+            if error.reason is not Reason.NO_SHELL:
+                raise
+            held = None  # no application answers: nothing to protect on it
+        self._refuse_finished(held)
+        self._close_port()
+        return True
+
+    def _refuse_finished(self, held: Credentials | None) -> bool:
+        """Fail ALREADY_WRITTEN when `held` is a license the ledger binds to this very chip,
+        with its own AuthKey; quarantine nothing. A supervisor's overwrite is logged instead
+        (True: that license is quarantined and the chip may be written)."""
+        if held is None:
+            return False
+        if held.uuid == self._overwritten:
+            return True  # quarantined by this job's overwrite, before the firmware was written
+        record = self.ledger.find_uuid(held.uuid)
+        if record is None or record.state not in _ON_CHIP or not self._bound_here(record):
+            return False
+        if not hmac.compare_digest(held.authkey, self.ledger.authkey(record.license_id)):
+            return False
+        order = self.ledger.manifest(record.package_id).order_number or record.package_id
+        if self.config.overwrite_by:
+            self._log(
+                f"supervisor {self.config.overwrite_by} chose to overwrite this finished device"
+                f" (order {order}, uuid {record.uuid}): that license is quarantined",
+                "warning",
+            )
+            self.ledger.quarantine(
+                record.license_id,
+                reason=f"overwritten on {self.port} by supervisor {self.config.overwrite_by}",
+            )
+            self._overwritten = record.uuid
+            return True
+        raise DriverError(
+            Reason.ALREADY_WRITTEN, f"already written for order {order}, uuid {record.uuid}"
+        )
+
+    def _bound_here(self, record: LicenseRecord) -> bool:
+        chip = self._identity()
+        return bool(
+            (chip.mac and record.chip_mac == chip.mac)
+            or (chip.chip_id and record.chip_id == chip.chip_id)
+        )
+
     def _judge_held(self, held: Credentials | None) -> bool:
         """True when the chip already holds our license; fails when it holds another."""
         reservation = self._sent.reservation
@@ -551,6 +647,8 @@ class PortJob:
                 return False
             self._log(f"the chip already holds license {held.uuid}")
             return True
+        if self._refuse_finished(held):  # a finished device: refused, nothing quarantined
+            return False  # unless a supervisor chose to overwrite it: write ours
         other = self.ledger.find_uuid(held.uuid)
         if self.settings.quarantine_policy is QuarantinePolicy.QUARANTINE and other is not None:
             self.ledger.quarantine(other.license_id, reason=f"found on another chip {self.port}")
@@ -761,7 +859,9 @@ def record_result(
 ) -> JobResult:
     """The one end of every job, run by the station: append the write log's record, then
     announce `JobFinished`. The same for a job that finished (here or in a worker process) and
-    for one whose worker died. A record the disk refuses fails a job that had passed (STORAGE).
+    for one whose worker died. A job that passed but whose record the disk refuses does not say
+    PASSED: its license is on the chip and verified in the ledger, so it ends NOT_RECORDED, and
+    the station writes the record from the ledger once the disk takes it again.
     """
     try:
         writelog.append(write_record(plan, config, result))
@@ -770,8 +870,8 @@ def record_result(
         if result.passed:
             result.state, result.reason, result.detail = (
                 JobState.FAILED,
-                Reason.STORAGE,
-                error.message,
+                Reason.NOT_RECORDED,
+                f"written to the chip, not yet recorded: {error.message}",
             )
     emit(result.finished_event())
     return result

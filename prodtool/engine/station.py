@@ -8,6 +8,12 @@ window marshals to its own thread). After a job ends the port shows REMOVE_CHIP:
 is never written twice by accident. A hot-plugged port returns to WAITING when it disappears and
 starts a new job when it reappears (with auto-start on); an explicit URL port starts again only
 on `start`/`retry`.
+
+On a jig the adapter never leaves: after a pass the station watches the port (`engine.jig`: the
+plan's family probes it with no reset, the passed chip is not disturbed) until a module with
+another MAC answers, then starts it (auto-start on) or says it waits for Start; a family that
+cannot probe leaves the port waiting for Start. With no license left, nothing starts: the port
+waits without touching the chip, and the waiting ports start when a new package is loaded.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from typing import Any, Protocol
 from serial.tools import list_ports
 
 from prodtool.crash import report_crash
+from prodtool.engine import jig
+from prodtool.engine.export import log_sealer
 from prodtool.engine.fleetlog import Outbox
 from prodtool.engine.job import (
     ActiveChips,
@@ -34,11 +42,14 @@ from prodtool.engine.job import (
     open_port,
     record_result,
 )
+from prodtool.engine.logaudit import recover
+from prodtool.engine.stationlock import StationLock
 from prodtool.engine.workers import Services, WorkerPool
 from prodtool.engine.writelog import WriteLog
-from prodtool.errors import UserError
+from prodtool.errors import StorageError, UserError
 from prodtool.families import registry
 from prodtool.families.driver import CancelToken, Region
+from prodtool.families.family import ChipFamily
 from prodtool.flash.events import (
     JobState,
     PortAdded,
@@ -109,6 +120,10 @@ class _Slot:
     cancel: CancelToken | None = None
     job_id: str = ""
     last: JobResult | None = None
+    location: str = ""  # the USB path (hub and port), when the system knows it
+    watch_stop: threading.Event | None = None  # set: stop watching for the next module
+    watcher: threading.Thread | None = None
+    paused: bool = False  # waits for licenses: starts when a package is loaded
 
 
 def port_matches(name: str, vid: int | None, pid: int | None, settings: Settings) -> bool:
@@ -135,6 +150,20 @@ class Station:
         comports: Callable[[], Iterable[Any]] = list_ports.comports,
     ) -> None:
         self.paths = paths.ensure()
+        self._station_lock = StationLock(self.paths.root).acquire()  # one process per folder
+        try:
+            self._open(paths, settings, opener, comports)
+        except BaseException:
+            self._station_lock.release()
+            raise
+
+    def _open(
+        self,
+        paths: StationPaths,
+        settings: Settings | None,
+        opener: Callable[[str], Any],
+        comports: Callable[[], Iterable[Any]],
+    ) -> None:
         self.settings = settings if settings is not None else load_settings(paths.settings)
         self._opener = opener
         self._comports = comports
@@ -145,7 +174,10 @@ class Station:
         self._auto_start = self.settings.auto_start
         self._active = ActiveChips()
         self._ledger = Ledger.for_station(paths)  # thread-safe: one lock, short transactions
-        self._writelog = WriteLog(paths.write_log)
+        self._writelog = WriteLog(
+            paths.write_log, log_sealer(self.paths), station_id=self.settings.station_id
+        )
+        self._record_missing()
         self._outbox = (  # a pool's stations ship their write log to it
             Outbox(paths.write_log, self._ledger, self.settings.station_id)
             if isinstance(self._ledger, PgLedger)
@@ -168,7 +200,18 @@ class Station:
         self._hotplug_stop = threading.Event()
         self._hotplug: threading.Thread | None = None
         self._closed = False
+        self._overwrite: dict[str, str] = {}  # port -> supervisor, for the next start only
+        self.jig_interval = 1.0  # seconds between two looks for the next module on a jig port
         self._labels = start_label_hook(self.paths, self.settings, self.subscribe)
+
+    def _record_missing(self) -> None:
+        """Store what the write log lacks: records the disk refused (space has returned), and
+        jobs the ledger saw verified whose record a full disk or a crash took."""
+        try:
+            self._writelog.flush()
+            recover(self._writelog, self._ledger, station_id=self.settings.station_id)
+        except StorageError:
+            pass  # still full: the next job's record tries again, and says so on its tile
 
     # -- subscribers ---------------------------------------------------------------------------
     def subscribe(self, fn: Subscriber) -> Callable[[], None]:
@@ -244,8 +287,18 @@ class Station:
             self._plan = plan
             self._plan_id = new_job_id()
             ports = len(self._slots)
+            paused = [s.port for s in self._slots.values() if s.paused]
         if self._pool is not None:
             self._pool.warm(ports)  # workers start now, while the operator plugs in chips
+        for port in paused:  # they waited for licenses: this package has some
+            with self._lock:
+                slot = self._slots.get(port)
+                if slot is not None:
+                    slot.paused = False
+            if self._auto_start:
+                self.start(port)
+            else:
+                self._publish(StateChanged(port=port, state=JobState.WAITING, step=""))
 
     @property
     def manifest(self) -> Manifest | None:
@@ -281,17 +334,24 @@ class Station:
             for url in urls:
                 self.start(url)
 
-    def _add(self, port: str, description: str, *, explicit: bool) -> bool:
+    def _add(self, port: str, description: str, *, explicit: bool, location: str = "") -> bool:
         with self._lock:
             if port in self._slots:
                 return False
-            self._slots[port] = _Slot(port, description, explicit)
+            self._slots[port] = _Slot(port, description, explicit, location=location)
         self._publish(PortAdded(port=port, description=description))
         return True
+
+    def location(self, port: str) -> str:
+        """The port's USB path (hub and port, e.g. `1-1.4:1.0`), or "" when unknown."""
+        with self._lock:
+            slot = self._slots.get(port)
+            return slot.location if slot else ""
 
     def remove_port(self, port: str) -> None:
         """Forget a port (cancelling its job first)."""
         self.cancel(port)
+        self._stop_watch(port)
         with self._lock:
             slot = self._slots.get(port)
             thread = slot.thread if slot else None
@@ -319,8 +379,50 @@ class Station:
         return self._auto_start
 
     # -- jobs ----------------------------------------------------------------------------------
+    def why_not_start(self, port: str) -> str:
+        """Why `start(port)` would do nothing, in words; "" when it would start."""
+        with self._lock:
+            slot = self._slots.get(port)
+            plan = self._plan
+            if self._closed:
+                return "the station is closing"
+            if slot is None:
+                return f"no port {port}"
+            if plan is None:
+                return "no package is loaded: load one first"
+            if slot.state.is_busy or (slot.thread is not None and slot.thread.is_alive()):
+                return "this port is busy"
+        if self.licenses_left() == 0:
+            return "no licenses left in this package: load the next package"
+        return ""
+
+    def licenses_left(self) -> int | None:
+        """Licenses of the loaded package not yet reserved by any job (None: no package)."""
+        plan = self._plan
+        if plan is None:
+            return None
+        counts = self._ledger.counts(plan.package_id).get(plan.package_id, {})
+        return counts.get(LicenseState.AVAILABLE, 0)
+
     def start(self, port: str) -> bool:
-        """Start a job on `port`; False when it is busy, unknown, or no package is loaded."""
+        """Start a job on `port`; False when it is busy, unknown, no package is loaded or no
+        license is left (then the port waits, untouched, and says so)."""
+        self._stop_watch(port)
+        if self._plan is not None and self.licenses_left() == 0:
+            with self._lock:
+                slot = self._slots.get(port)
+                idle = slot is not None and not slot.state.is_busy and not slot.paused
+                if idle and slot is not None:
+                    slot.paused = True
+            if idle:
+                self._publish(
+                    StateChanged(
+                        port=port,
+                        state=JobState.WAITING,
+                        step="no licenses left: load the next package",
+                    )
+                )
+            return False
         with self._lock:
             slot = self._slots.get(port)
             plan = self._plan
@@ -328,6 +430,7 @@ class Station:
                 return False
             if slot.thread is not None and slot.thread.is_alive():
                 return False
+            slot.paused = False
             cancel = CancelToken()
             job: _Runnable
             if self._pool is not None:
@@ -335,7 +438,7 @@ class Station:
                     port=port,
                     plan=plan,
                     plan_id=self._plan_id,
-                    config=self._job_config(),
+                    config=self._job_config(self._overwrite.get(port, "")),
                     cancel=cancel,
                 )
             else:
@@ -343,7 +446,7 @@ class Station:
                     port=port,
                     plan=plan,
                     ledger=self._ledger,
-                    config=self._job_config(),
+                    config=self._job_config(self._overwrite.get(port, "")),
                     emit=self._publish,
                     active=self._active,
                     cancel=cancel,
@@ -370,9 +473,18 @@ class Station:
         """The live worker processes (for benchmarks and support: their memory and CPU)."""
         return self._pool.pids() if self._pool is not None else []
 
-    def retry(self, port: str) -> bool:
-        """Run the port again (after a failure, or to re-check a chip that stayed plugged in)."""
-        return self.start(port)
+    def retry(self, port: str, *, overwrite_by: str = "") -> bool:
+        """Run the port again (after a failure, or to re-check a chip that stayed plugged in).
+
+        `overwrite_by` (a supervisor's name): the chip is a finished device of another package
+        or list (ALREADY_WRITTEN) and the supervisor chose to write it anyway; the job logs that
+        and quarantines the license the chip held."""
+        with self._lock:
+            if overwrite_by:
+                self._overwrite[port] = overwrite_by
+            started = self.start(port)
+            self._overwrite.pop(port, None)
+            return started
 
     def cancel(self, port: str) -> None:
         with self._lock:
@@ -381,8 +493,10 @@ class Station:
         if cancel is not None:
             cancel.cancel(Reason.CANCELLED)
 
-    def _job_config(self) -> JobConfig:
-        return JobConfig(settings=self.settings, transcripts=self.paths.transcripts)
+    def _job_config(self, overwrite_by: str = "") -> JobConfig:
+        return JobConfig(
+            settings=self.settings, transcripts=self.paths.transcripts, overwrite_by=overwrite_by
+        )
 
     def _work(self, slot: _Slot, job: _Runnable) -> None:
         result = record_result(job.run(), job.plan, job.config, self._writelog, self._publish)
@@ -394,16 +508,85 @@ class Station:
             elif result.reason is not Reason.CANCELLED:
                 self._failed += 1
                 self._reasons[result.reason.value] = self._reasons.get(result.reason.value, 0) + 1
+        watch = (
+            result.passed
+            and self.settings.jig_watch
+            and jig.can_probe(job.plan.chip_family)
+            and not self._closed
+        )
         self._publish(
             StateChanged(
                 port=slot.port,
                 job_id=job.job_id,
                 state=JobState.REMOVE_CHIP,
-                step="remove the chip",
+                step="put in the next module" if watch else "remove the chip",
             )
         )
         with self._lock:
+            if watch and self._slots.get(slot.port) is slot and not self._closed:
+                self._watch_next(slot, job.plan, result.chip.mac if result.chip else "")
             self._idle.notify_all()
+
+    # -- the next module on a jig --------------------------------------------------------------
+    def _watch_next(self, slot: _Slot, plan: JobPlan, last_mac: str) -> None:
+        """(Lock held.) Look at the port now and then until a module with another MAC answers;
+        the plan's family does the asking (`ChipFamily.probe_identity`)."""
+        stop = threading.Event()
+        slot.watch_stop = stop
+        slot.watcher = threading.Thread(
+            target=self._watch_port,
+            args=(slot.port, plan.chip_family, last_mac, stop),
+            name=f"jig-{slot.port}",
+            daemon=True,
+        )
+        slot.watcher.start()
+
+    def _watch_port(
+        self, port: str, family: ChipFamily, last_mac: str, stop: threading.Event
+    ) -> None:
+        try:
+            while not stop.wait(self.jig_interval):
+                mac = jig.probe(port, self._opener, family)
+                if mac is None or mac == last_mac or stop.is_set():
+                    continue
+                with self._lock:
+                    slot = self._slots.get(port)
+                    if slot is None or slot.watch_stop is not stop:
+                        return
+                    slot.watch_stop = slot.watcher = None
+                if self._auto_start:
+                    if self.start(port):
+                        return
+                    if self.licenses_left() == 0:
+                        return  # start() said so on the tile
+                self._publish(
+                    StateChanged(
+                        port=port,
+                        state=JobState.WAITING,
+                        step=f"a new module ({mac}) is in: press Start",
+                    )
+                )
+                return
+        except Exception as error:  # noqa: BLE001 - a bug here must not end the station
+            report_crash(type(error), error, error.__traceback__)
+
+    def _stop_watch(self, port: str) -> None:
+        """Stop looking for the next module on `port` (and wait, unless called from there)."""
+        with self._lock:
+            slot = self._slots.get(port)
+            if slot is None or slot.watch_stop is None:
+                return
+            stop, watcher = slot.watch_stop, slot.watcher
+            slot.watch_stop = slot.watcher = None
+        stop.set()
+        if watcher is not None and watcher is not threading.current_thread():
+            watcher.join()
+
+    def watching(self, port: str) -> bool:
+        """True while the port waits for the next module on a jig."""
+        with self._lock:
+            slot = self._slots.get(port)
+            return slot is not None and slot.watch_stop is not None
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no job runs; False on timeout."""
@@ -453,13 +636,15 @@ class Station:
     def scan_ports(self) -> None:
         """One hot-plug pass: add new matching ports (and start them), retire vanished ones."""
         found: dict[str, str] = {}
+        locations: dict[str, str] = {}
         for info in self._comports():
             if port_matches(info.device, info.vid, info.pid, self.settings):
                 found[info.device] = info.description or info.device
+                locations[info.device] = str(getattr(info, "location", "") or "")
         with self._lock:
             known = {p for p, s in self._slots.items() if not s.explicit}
         for port in sorted(set(found) - known):
-            self._add(port, found[port], explicit=False)
+            self._add(port, found[port], explicit=False, location=locations[port])
             if self._auto_start:
                 self.start(port)
         for port in sorted(known - set(found)):
@@ -468,6 +653,7 @@ class Station:
     def _vanished(self, port: str) -> None:
         """The adapter was unplugged: a running job ends now (CABLE_PULLED: its port is closed,
         its license settled) rather than at esptool's next timeout; a finished port is freed."""
+        self._stop_watch(port)
         with self._lock:
             slot = self._slots.get(port)
             if slot is None:
@@ -489,10 +675,7 @@ class Station:
             running = sum(1 for s in self._slots.values() if s.state.is_busy)
             passed, failed, reasons = self._passed, self._failed, dict(self._reasons)
             plan = self._plan
-        left = None
-        if plan is not None:
-            counts = self._ledger.counts(plan.package_id).get(plan.package_id, {})
-            left = counts.get(LicenseState.AVAILABLE, 0)
+        left = self.licenses_left() if plan is not None else None
         per_hour = passed / (elapsed / 3600) if elapsed > 0 else 0.0
         return Summary(
             passed=passed,
@@ -516,6 +699,8 @@ class Station:
         if watcher is not None:
             watcher.join()
         for slot in slots:
+            self._stop_watch(slot.port)
+        for slot in slots:
             if slot.cancel is not None:
                 slot.cancel.cancel(Reason.CANCELLED)
         for slot in slots:
@@ -523,15 +708,19 @@ class Station:
                 slot.thread.join()
         if self._pool is not None:
             self._pool.close()
+        self._record_missing()
 
     def close(self) -> None:
-        """Stop, then close the ledger."""
-        self.stop()
-        if self._labels is not None:
-            self._labels.stop()  # the labels of jobs that passed before the close still print
-        if self._outbox is not None:
-            self._outbox.stop()
-        self._ledger.close()
+        """Stop, then close the ledger and let the station folder go."""
+        try:
+            self.stop()
+            if self._labels is not None:
+                self._labels.stop()  # the labels of jobs that passed before the close still print
+            if self._outbox is not None:
+                self._outbox.stop()
+            self._ledger.close()
+        finally:
+            self._station_lock.release()
 
     def __enter__(self) -> Station:
         return self

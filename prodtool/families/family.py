@@ -1,12 +1,13 @@
 """A chip family as data: names, USB hints, baud rates, flash layout, image format, wiring, hints.
 
 One `ChipFamily` per chip the station can write (`esp32c3`, `esp32`, `bk7231n`...). Most of it
-is plain data; four hooks are code, overridden by the family's subclass:
+is plain data; the hooks are code, overridden by the family's subclass:
 
 - `open_driver` gives the job a `ChipDriver` on an already-open serial object;
 - `read_image` checks a firmware image of this family (and says why one is refused);
 - `make_image` builds an image simulated chips of this family boot (`prodtool sim image`);
-- `sim_chip` builds one simulated chip of this family for a `ChipFarm`.
+- `sim_chip` builds one simulated chip of this family for a `ChipFarm`;
+- `probe_identity` (optional) says who is on a port without a reset (the jig watch).
 
 The engine reads only this class and `ChipDriver`: a family whose ROM speaks another protocol,
 resets through other lines or answers at another baud rate fits without touching the engine.
@@ -125,8 +126,13 @@ class ChipFamily:
         baud: int,
         connect_attempts: int = 3,
         cancel: CancelToken | None = None,
+        stub_baud: int = 0,
     ) -> ChipDriver:
-        """A driver for the chip on the open `serial` object; `baud` is the rate to write at."""
+        """A driver for the chip on the open `serial` object; `baud` is the rate to write at.
+
+        `stub_baud` (0: none) is the rate an earlier attempt left the family's flasher stub at:
+        on a port without reset lines the driver may find the stub still listening there.
+        """
         raise NotImplementedError(f"{self.name} has no driver")
 
     def log_route(self, sink: DriverSink) -> contextlib.AbstractContextManager[None]:
@@ -164,6 +170,12 @@ class ChipFamily:
 
     def image_version(self, head: bytes) -> str | None:
         """The version of the app whose first `version_probe` bytes are `head` (None: no app)."""
+        return None
+
+    def probe_identity(self, serial: Any) -> str | None:
+        """Who is on the open `serial` port now (a MAC), asked without a reset; None when
+        nothing answers. The station's jig watch calls it after a pass to see a new module
+        come in; the default None means this family cannot probe: the port waits for Start."""
         return None
 
     def make_image(self, *, version: str, size: int | None = None) -> bytes:

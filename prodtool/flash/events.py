@@ -63,8 +63,10 @@ class Reason(StrEnum):
     GARBLED_REPLY = "garbled_reply"
     HOLDS_OTHER_LICENSE = "holds_other_license"
     DUPLICATE_CHIP = "duplicate_chip"
+    ALREADY_WRITTEN = "already_written"  # a finished device of another package or list
     NO_LICENSES_LEFT = "no_licenses_left"
     STORAGE = "storage"
+    NOT_RECORDED = "not_recorded"  # the chip holds its license; the write log could not store it
     TIMEOUT = "timeout"
     CANCELLED = "cancelled"
     INTERNAL = "internal"
@@ -129,10 +131,18 @@ REASON_TEXT: dict[Reason, tuple[str, str]] = {
         "Another chip reports the same identity",
         "set both modules aside for a supervisor: two chips must never share a license",
     ),
+    Reason.ALREADY_WRITTEN: (
+        "This chip is a finished device of another order",
+        "set it aside; only a supervisor may choose to overwrite it",
+    ),
     Reason.NO_LICENSES_LEFT: ("No licenses left in this package", "load the next package"),
     Reason.STORAGE: (
         "The station cannot record the write",
         "the disk may be full or read-only: call a supervisor",
+    ),
+    Reason.NOT_RECORDED: (
+        "Written to the chip, not yet recorded",
+        "the disk is full: free space; the station records it as soon as it can",
     ),
     Reason.TIMEOUT: ("The chip stopped answering", "unplug it, plug it in again and retry"),
     Reason.CANCELLED: ("Stopped by the operator", ""),

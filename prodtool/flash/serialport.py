@@ -65,4 +65,9 @@ def open_serial(url: str) -> Any:
         port.port = url
         port.open()
         return port
+    if url.lower().startswith("rfc2217://"):
+        # pyserial's RFC 2217 client refuses any write_timeout (NotImplementedError); its
+        # writes go to a socket, and the job's watchdog closes the port if one hangs.
+        options = {k: v for k, v in _OPTIONS.items() if k != "write_timeout"}
+        return serial.serial_for_url(url, **options)
     return serial.serial_for_url(url, **_OPTIONS)

@@ -15,6 +15,7 @@ inside binary data (an NVS partition) `opaque()` records only byte counts.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -46,8 +47,9 @@ class Transcript:
         self._binary: tuple[str, float, bytearray] | None = None
         self._out: IO[str] | None = None
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._out = path.open("a", encoding="utf-8")
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)  # owner-only
+            self._out = os.fdopen(fd, "a", encoding="utf-8")
         self._emit({"dir": "header", "job_id": job_id, "port": port, "started": time.time()})
 
     def add_secret(self, secret: str) -> None:

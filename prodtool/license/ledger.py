@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from prodtool.license.model import LicenseState, Manifest
 
@@ -229,6 +229,16 @@ class Ledger(abc.ABC):
 
     @abc.abstractmethod
     def history(self, license_id: int) -> list[dict[str, object]]: ...
+
+    # the history events a job's moves write (Move values and "reserve"): what `job_events` reads
+    JOB_EVENTS = ("reserve", "sending", "written", "verified", "release", "needs-check")
+
+    @abc.abstractmethod
+    def job_events(self) -> list[dict[str, Any]]:
+        """Every move this station's jobs made (reserve ... verified, release, needs-check),
+        oldest first: `at, event, to_state, job_id, port, chip_mac, chip_id, uuid, package_id`.
+        What `log audit` and the write log's recovery compare with the write log's records; in
+        a pool, only the moves of this station (the others' are in their own write logs)."""
 
     @abc.abstractmethod
     def check_invariants(self) -> None:

@@ -209,6 +209,11 @@ class PgLedger(SqlLedger):
     def __repr__(self) -> str:
         return f"PgLedger({self._where!r}, station={self.station!r})"
 
+    def _own_events(self) -> str:
+        # Every station of the pool writes into one events table; an event's owner is the
+        # reservation's holder, "<station>/<host>/<token>" (see __init__).
+        return f"{self.station}/"
+
     # ------------------------------------------------------------------ opening and closing
 
     @classmethod

@@ -7,12 +7,18 @@ violations, syntax errors and the like are bugs and propagate unchanged.
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from prodtool.errors import StorageError
+
+if sys.platform != "win32":
+    import resource
 
 # Primary result codes (https://sqlite.org/rescode.html) -> (what happened, what to do).
 _KNOWN: dict[int, tuple[str, str]] = {
@@ -41,8 +47,31 @@ def storage_error(error: sqlite3.Error, path: Path) -> StorageError | None:
         )
     if code is None or (code & 0xFF) not in _KNOWN:
         return None
+    if code & 0xFF == _IOERR and _disk_full(path):
+        code = _FULL  # SQLite reports many writes a full disk refused as I/O errors
     what, hint = _KNOWN[code & 0xFF]
     return StorageError(f"{what}: {path}", hint=hint)
+
+
+_IOERR, _FULL = 10, 13
+FULL_BELOW = 1 << 20  # free bytes under which an I/O error is taken for a full disk
+
+
+def _disk_full(path: Path) -> bool:
+    """Whether the ledger's disk is (nearly) full, or this process may not grow its files."""
+    with contextlib.suppress(OSError):
+        if shutil.disk_usage(path.parent).free < FULL_BELOW:
+            return True
+    if sys.platform == "win32":  # pragma: no cover - no resource limits there
+        return False
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    if limit == resource.RLIM_INFINITY:
+        return False
+    sizes = [0]
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            sizes.append(path.with_name(path.name + suffix).stat().st_size)
+    return max(sizes) + FULL_BELOW >= limit
 
 
 _BY_TEXT = {

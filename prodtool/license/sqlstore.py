@@ -868,6 +868,31 @@ class SqlLedger(Ledger):
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    def job_events(self) -> list[dict[str, Any]]:
+        marks = ", ".join("?" * len(self.JOB_EVENTS))
+        mine = self._own_events()
+        with self._read() as tx:
+            cursor = tx.execute(
+                f"""SELECT e.at, e.event, e.to_state, e.job_id, e.port, e.chip_mac, e.chip_id,
+                       l.uuid, p.package_id, e.owner
+                    FROM events e JOIN licenses l ON l.id = e.license_id
+                    JOIN packages p ON p.id = e.package
+                    WHERE e.job_id IS NOT NULL AND e.event IN ({marks})
+                    ORDER BY e.id""",
+                self.JOB_EVENTS,
+            )
+            names = [d[0] for d in cursor.description][:-1]
+            rows = cursor.fetchall()
+        return [
+            dict(zip(names, row[:-1], strict=True))
+            for row in rows
+            if str(row[-1] or "").startswith(mine)
+        ]
+
+    def _own_events(self) -> str:
+        """The owner prefix of this station's events ("": every event in the store is)."""
+        return ""
+
     def snapshot(self) -> list[tuple[object, ...]]:
         with self._read() as tx:
             rows = [

@@ -7,11 +7,20 @@ so the rest of the command line never loads Qt.
 from __future__ import annotations
 
 import logging
+import signal
+import socket
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import (
+    QMessageLogContext,
+    QSocketNotifier,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -62,6 +71,48 @@ def application() -> QApplication:
     return app
 
 
+# SIGHUP: the terminal or the session went away (a logout); Windows has none.
+QUIT_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def quit_on_signals(window: StationWindow) -> Callable[[], None]:
+    """SIGINT (Ctrl+C), SIGTERM and SIGHUP (logout) stop the window as Quit does, minus the
+    question: jobs stop at a safe point, licenses are settled, the process exits 0.
+
+    Qt's event loop runs no Python code while it waits, so a Python signal handler alone would
+    run only at the next event. The C-level handler writes the signal's number to a socket
+    (`signal.set_wakeup_fd`) that a QSocketNotifier watches, which wakes the loop at once.
+    Returns a function that puts the previous handlers back."""
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    previous = {number: signal.signal(number, lambda *_: None) for number in QUIT_SIGNALS}
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, window)
+
+    def woken() -> None:
+        try:
+            data = reader.recv(64)
+        except BlockingIOError:
+            return
+        if any(number in data for number in QUIT_SIGNALS):
+            window.quit_now()
+
+    notifier.activated.connect(woken)
+
+    def restore() -> None:
+        notifier.setEnabled(False)
+        signal.set_wakeup_fd(previous_fd)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        reader.close()
+        writer.close()
+
+    return restore
+
+
 def build_window(
     paths: StationPaths, settings: Settings | None = None, language: str | None = None
 ) -> StationWindow:
@@ -94,7 +145,10 @@ def run(paths: StationPaths, options: GuiOptions) -> int:
             stack.callback(window.shutdown)  # runs first: stops the jobs, then the ledger closes
             window.attach(station)
             station.watch_hotplug()
-        window.show()
+        stack.callback(quit_on_signals(window))
+        app.commitDataRequest.connect(lambda _manager: window.quit_now())  # the session ends
+        window.show_where_left()
+        print(f"prodtool gui: window open ({app.platformName()})", flush=True)
         if not options.demo and not options.self_test:  # whoever installs sets the PIN
             QTimer.singleShot(0, lambda: window.supervisor.first_start(window))
         if options.self_test:

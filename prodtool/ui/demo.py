@@ -54,6 +54,7 @@ def start_demo(
         manifest, package = result
         window.show_package(from_manifest(manifest, package.name))
         station.add_ports(urls, start=window.auto_start_action.isChecked())
+        print(f"prodtool gui: {len(urls)} simulated chip(s) plugged in", flush=True)
 
     window.run_task("demo", load, loaded)
     return farm

@@ -34,12 +34,16 @@ class LogPanel(QWidget):
         self.filter_label = QLabel()
         self.port_filter = QComboBox()
         self.port_filter.setMinimumWidth(220)
+        # A short scrolling list next to the box, not the style's popup centred on the current
+        # item (with 32 ports that one ran off the window, and off a 768-line screen).
+        self.port_filter.setStyleSheet("QComboBox { combobox-popup: 0; }")
+        self.port_filter.setMaxVisibleItems(12)
         self.port_filter.addItem("", ALL_PORTS)
         self.port_filter.currentIndexChanged.connect(self._refilter)
         self.view = QPlainTextEdit()
         self.view.setReadOnly(True)
         self.view.setMaximumBlockCount(MAX_LINES)
-        self.view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)  # a reason reads whole
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font.setStyleHint(QFont.StyleHint.Monospace)
         self.view.setFont(font)

@@ -54,10 +54,16 @@ EXTRACTED: tuple[object, ...] = (
         "Reason",
         "set both modules aside for a supervisor: two chips must never share a license",
     ),
+    QT_TRANSLATE_NOOP("Reason", "This chip is a finished device of another order"),
+    QT_TRANSLATE_NOOP("Reason", "set it aside; only a supervisor may choose to overwrite it"),
     QT_TRANSLATE_NOOP("Reason", "No licenses left in this package"),
     QT_TRANSLATE_NOOP("Reason", "load the next package"),
     QT_TRANSLATE_NOOP("Reason", "The station cannot record the write"),
     QT_TRANSLATE_NOOP("Reason", "the disk may be full or read-only: call a supervisor"),
+    QT_TRANSLATE_NOOP("Reason", "Written to the chip, not yet recorded"),
+    QT_TRANSLATE_NOOP(
+        "Reason", "the disk is full: free space; the station records it as soon as it can"
+    ),
     QT_TRANSLATE_NOOP("Reason", "The chip stopped answering"),
     QT_TRANSLATE_NOOP("Reason", "unplug it, plug it in again and retry"),
     QT_TRANSLATE_NOOP("Reason", "Stopped by the operator"),

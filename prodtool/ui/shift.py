@@ -1,15 +1,22 @@
 """The shift's numbers, counted from finished jobs: passed, failed, yield, devices per hour.
 
+Passed and failed count devices, not attempts: a module that fails and then passes on a retry
+is one pass (its MAC is the key; a chip that never answered is keyed by its port). Devices per
+hour is the passes over the time since the shift's first job. The numbers are saved to a small
+JSON file (`save`/`load`) so a restart of the station keeps the shift's counters.
+
 Qt-free and clock-injected so tests can check the arithmetic without waiting for an hour.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-RATE_WINDOW_SECONDS = 3600.0
 LOW_LICENSES_FRACTION = 0.10
 LOW_LICENSES_COUNT = 20
 
@@ -18,23 +25,71 @@ LOW_LICENSES_COUNT = 20
 class ShiftStats:
     clock: Callable[[], float] = time.time
     started: float = 0.0
-    passes: list[float] = field(default_factory=list)
+    passes: list[float] = field(default_factory=list)  # every attempt's end (the chart)
     failures: list[float] = field(default_factory=list)
+    outcomes: dict[str, bool] = field(default_factory=dict)  # device -> its last result
+    first_job: float | None = None
 
     def __post_init__(self) -> None:
         if not self.started:
             self.started = self.clock()
 
-    def record(self, passed: bool, at: float | None = None) -> None:
-        (self.passes if passed else self.failures).append(self.clock() if at is None else at)
+    def record(self, passed: bool, at: float | None = None, device: str = "") -> None:
+        when = self.clock() if at is None else at
+        (self.passes if passed else self.failures).append(when)
+        self.outcomes[device or f"#{len(self.outcomes)}"] = passed
+        if self.first_job is None or when < self.first_job:
+            self.first_job = when
+
+    def job_started(self, at: float) -> None:
+        """The shift's rate counts from its first job's start."""
+        if self.first_job is None or at < self.first_job:
+            self.first_job = at
 
     @property
     def passed(self) -> int:
-        return len(self.passes)
+        return sum(1 for ok in self.outcomes.values() if ok)
 
     @property
     def failed(self) -> int:
-        return len(self.failures)
+        return sum(1 for ok in self.outcomes.values() if not ok)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "started": self.started,
+            "first_job": self.first_job,
+            "passes": self.passes,
+            "failures": self.failures,
+            "outcomes": self.outcomes,
+        }
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.to_json()), encoding="utf-8")
+        tmp.replace(path)
+
+    def load(self, path: Path) -> bool:
+        """Take over a saved shift; False (and nothing changed) when there is none or it is
+        unreadable."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            passes = [float(v) for v in data["passes"]]
+            failures = [float(v) for v in data["failures"]]
+            outcomes = {str(k): bool(v) for k, v in data["outcomes"].items()}
+            started = float(data["started"])
+            first = data.get("first_job")
+            first_job = None if first is None else float(first)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return False
+        self.passes, self.failures, self.outcomes = passes, failures, outcomes
+        self.started, self.first_job = started, first_job
+        return True
+
+    def reset(self) -> None:
+        """A new shift."""
+        self.passes, self.failures, self.outcomes = [], [], {}
+        self.started, self.first_job = self.clock(), None
 
     @property
     def yield_percent(self) -> float | None:
@@ -43,13 +98,12 @@ class ShiftStats:
         return None if total == 0 else 100.0 * self.passed / total
 
     def devices_per_hour(self) -> float:
-        """Passed devices in the last hour, scaled up while the shift is younger than that."""
+        """Passed devices over the time since the first job started (a minute at least: no
+        "3600 per hour" after one chip)."""
         now = self.clock()
-        first = min([*self.passes, *self.failures], default=now)
-        window = min(RATE_WINDOW_SECONDS, now - min(first, now))
-        window = max(window, 60.0)  # too early to say: no "3600 per hour" after one chip
-        recent = sum(1 for at in self.passes if at >= now - RATE_WINDOW_SECONDS)
-        return recent * 3600.0 / window
+        first = self.first_job if self.first_job is not None else now
+        elapsed = max(60.0, now - min(first, now))
+        return self.passed * 3600.0 / elapsed
 
     def buckets(self, count: int) -> tuple[float, list[int], list[int]]:
         """The shift cut into at most `count` equal slices: (slice seconds, passes, failures)."""

@@ -3,21 +3,32 @@
 All engine events arrive through one `StationBridge` (GUI thread). Anything that waits on a disk
 or a CPU-heavy key derivation (loading a package, exporting, saving settings) runs as a `Task`
 and reports back by signal, so the window never freezes in front of the technician.
+
+Slots have fixed numbers bound to the adapter's USB path (`engine.slots`); the keyboard picks a
+slot by its number and Space starts it. Quitting or stopping while chips are written asks first
+and offers to let them finish; a signal (Ctrl+C, SIGTERM, logout) stops them at a safe point
+without asking (`quit_now`).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QInputDialog,
+    QLabel,
     QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -26,11 +37,13 @@ from PySide6.QtWidgets import (
 
 from prodtool.engine.export import export_log
 from prodtool.engine.port_names import BadPortNameError, HiddenPort, check_port_name, ignored_ports
+from prodtool.engine.slots import SlotBook, SlotError, slot_key
 from prodtool.engine.support import build_bundle, default_bundle_name
 from prodtool.errors import UserError
 from prodtool.flash.events import (
     JobFinished,
     JobState,
+    LicenseAssigned,
     LogLine,
     PortAdded,
     PortEvent,
@@ -70,6 +83,16 @@ if TYPE_CHECKING:  # the engine is imported by whoever builds the Station
     from prodtool.engine.station import Station, Summary
 
 TICK_MS = 1000
+MIN_SIZE = (1024, 640)
+SLOT_KEY_MS = 900  # digits typed within this time make one slot number ("1", "2": slot 12)
+
+
+class Running(Enum):
+    """What to do with chips being written when the operator quits or presses Stop."""
+
+    FINISH = "finish"  # let them finish, then quit (or: let this one finish)
+    STOP = "stop"  # stop now: the modules are left half-written
+    STAY = "stay"  # changed my mind
 
 
 class StationWindow(QMainWindow):
@@ -96,14 +119,34 @@ class StationWindow(QMainWindow):
         self.supervisor = Supervisor(
             lambda: self.settings, self._store_settings, attempts_path(paths)
         )
+        self._quit_when_idle = False
+        self._quitting_now = False
+        self._slot_digits = ""
+        self._slot_digits_timer = QTimer(self)
+        self._slot_digits_timer.setSingleShot(True)
+        self._slot_digits_timer.setInterval(SLOT_KEY_MS)
+        self._slot_digits_timer.timeout.connect(self._pick_typed_slot)
         self.setWindowIcon(QIcon(str(icon_path())))
 
         self.bridge = StationBridge(self)
         self.stats = ShiftStats()
+        self._shift_file = paths.root / "shift.json"
+        self._last_package_file = paths.root / "last-package"
+        self._shift_dirty = False
+        self.stats.load(self._shift_file)  # a restart keeps the shift's counters
         self.notice = Notice()
         self.package_panel = PackagePanel()
         self.counters = CountersPanel(self.stats)
         self.grid = PortGrid()
+        self.attention = QLabel()
+        self.attention.setObjectName("attention")
+        self.attention.setFixedHeight(26)
+        self.slot_book: SlotBook | None = None
+        try:
+            self.slot_book = SlotBook(paths.root / "slots.json")
+        except SlotError as error:
+            self.notice.say(error.message + (f"\n{error.hint}" if error.hint else ""), "error")
+        self.grid.numbering = self._slot_of
         self.log_panel = LogPanel()
         self._build_layout()
         self._build_actions()
@@ -114,6 +157,7 @@ class StationWindow(QMainWindow):
         self._timer.start()
         self.pool_ui = install_pool_ui(self)  # the license pool's page and fleet panel
         self.retranslate()
+        self.setMinimumSize(*MIN_SIZE)
         self.resize(1400, 900)
 
     # ------------------------------------------------------------------ construction
@@ -122,21 +166,21 @@ class StationWindow(QMainWindow):
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
         middle_layout.addWidget(self.counters)
+        middle_layout.addWidget(self.attention)
         middle_layout.addWidget(self.grid, 1)
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.package_panel)
         top.addWidget(middle)
         top.setStretchFactor(1, 1)
-        top.setSizes([300, 1100])
+        top.setSizes([260, 1140])
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.log_panel)
         self.splitter.setStretchFactor(0, 1)
-        self.splitter.setSizes([720, 150])
+        self.splitter.setSizes([760, 120])
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.addWidget(self.notice)
+        layout.setContentsMargins(6, 4, 6, 4)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
@@ -150,6 +194,16 @@ class StationWindow(QMainWindow):
         self.auto_start_action.setCheckable(True)
         self.auto_start_action.setChecked(self.settings.auto_start)
         self.auto_start_action.toggled.connect(self.set_auto_start)
+        self.start_all_action = QAction(self)
+        self.start_all_action.triggered.connect(self.start_all_waiting)
+        self.retry_failed_action = QAction(self)
+        self.retry_failed_action.triggered.connect(self.retry_all_failed)
+        self.notices_action = QAction(self)
+        self.notices_action.triggered.connect(self.show_notices)
+        self.new_shift_action = QAction(self)
+        self.new_shift_action.triggered.connect(self.new_shift)
+        self.reload_action = QAction(self)
+        self.reload_action.triggered.connect(self.reload_last_package)
         self.settings_action = QAction(self)
         self.settings_action.triggered.connect(self.edit_settings)
         self.qa_action = QAction(self)
@@ -181,16 +235,33 @@ class StationWindow(QMainWindow):
         self.toolbar.setObjectName("main")
         self.toolbar.setMovable(False)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for action in (self.load_action, self.auto_start_action, self.export_action):
+        for action in (
+            self.load_action,
+            self.auto_start_action,
+            self.start_all_action,
+            self.retry_failed_action,
+            self.export_action,
+        ):
             self.toolbar.addAction(action)
+        self.toolbar.addSeparator()
+        self.notice_action = self.toolbar.addWidget(self.notice)
+        self.notice.on_visible = self.notice_action.setVisible
+        self.notice_action.setVisible(False)
+        self.toolbar.setFixedHeight(40)  # the same with or without a notice: nothing moves
         self.addToolBar(self.toolbar)
+        self._style_auto_start()
         bar = self.menuBar()
         self.station_menu = bar.addMenu("")
         for action in (self.load_action, self.export_action, self.auto_start_action):
             self.station_menu.addAction(action)
+        self.station_menu.addAction(self.reload_action)
+        self.station_menu.addAction(self.new_shift_action)
+        self.station_menu.addAction(self.start_all_action)
+        self.station_menu.addAction(self.retry_failed_action)
         self.station_menu.addAction(self.qa_action)
         self.station_menu.addAction(self.operator_action)
         self.station_menu.addAction(self.add_port_action)
+        self.station_menu.addAction(self.notices_action)
         self.station_menu.addSeparator()
         self.station_menu.addAction(self.quit_action)
         self.supervisor_menu = bar.addMenu("")
@@ -208,8 +279,10 @@ class StationWindow(QMainWindow):
         grid.support_requested.connect(self.choose_bundle)
         grid.start_requested.connect(lambda port: self._on_station("start", port))
         grid.retry_requested.connect(lambda port: self._on_station("retry", port))
-        grid.cancel_requested.connect(lambda port: self._on_station("cancel", port))
-        self.slot_menu = SlotMenu(grid, self.open_qa)  # right-click a tile: "QA this slot…"
+        grid.cancel_requested.connect(self.stop_port)
+        # right-click a tile: "QA this slot…", "Rename or renumber this slot…" (supervisor)
+        self.slot_menu = SlotMenu(grid, self.open_qa, self.edit_slot)
+        grid.slot_menu_requested.connect(self.slot_menu.open_for)
         self.package_panel.load_requested.connect(self.choose_package)
         self.package_panel.file_dropped.connect(lambda path: self.load_file(Path(path)))
 
@@ -227,16 +300,144 @@ class StationWindow(QMainWindow):
         self.grid.apply(known)
         if station.manifest is not None:
             self.show_package(from_manifest(station.manifest, station.manifest.package_id))
+        else:
+            QTimer.singleShot(0, self._offer_last_package)
         self._summary_due = True
         self.say_hidden_ports()
 
     def _on_station(self, verb: str, port: str) -> None:
         if self.station is None:
+            self.notice.say(self.tr("No station is running."), "warn")
             return
+        if self._quit_when_idle:
+            return  # finishing the running chips before quitting: nothing new starts
+        station = self.station
         try:
-            getattr(self.station, verb)(port)
+            started = getattr(station, verb)(port)
         except UserError as error:
             self.show_error(error)
+            return
+        if verb in {"start", "retry"} and not started:
+            why = station.why_not_start(port)
+            if why:
+                self.notice.say(self.tr("Nothing started: %1.").replace("%1", why), "warn")
+
+    # ------------------------------------------------------------------ slots
+    def _slot_of(self, port: str) -> tuple[int, str]:
+        """The slot number and name bound to where `port`'s adapter is plugged in."""
+        if self.slot_book is None:
+            return 0, ""
+        location = self.station.location(port) if self.station is not None else ""
+        try:
+            entry = self.slot_book.slot_for(slot_key(port, location))
+        except SlotError as error:
+            self.show_error(error)
+            return 0, ""
+        return entry.number, entry.name
+
+    def edit_slot(self, port: str) -> None:
+        """Supervisor: rename a slot or give it another number (the other slot swaps)."""
+        tile = self.grid.tiles.get(port)
+        if tile is None or self.slot_book is None or self.station is None:
+            return
+        if not self.supervisor.authorize(self, self.tr("Changing a slot")):
+            self.notice.say(self.tr("Wrong PIN: the slot was not changed."), "error")
+            return
+        key = slot_key(port, self.station.location(port))
+        name, ok = QInputDialog.getText(
+            self,
+            self.tr("Slot %1").replace("%1", str(tile.number)),
+            self.tr("Name:"),
+            text=tile.slot_name,
+        )
+        if not ok:
+            return
+        number, ok = QInputDialog.getInt(
+            self,
+            self.tr("Slot %1").replace("%1", str(tile.number)),
+            self.tr("Number:"),
+            tile.number,
+            1,
+            999,
+        )
+        if not ok:
+            return
+        self.assign_slot(key, number, name)
+
+    def assign_slot(self, key: str, number: int, name: str) -> None:
+        if self.slot_book is None:
+            return
+        try:
+            self.slot_book.rename(key, name)
+            self.slot_book.renumber(key, number)
+        except SlotError as error:
+            self.show_error(error)
+            return
+        self.grid.renumber()
+
+    def start_all_waiting(self) -> None:
+        for port in self.grid.ports_in_order():
+            if self.grid.tiles[port].waiting_for_start:
+                self._on_station("start", port)
+
+    def retry_all_failed(self) -> None:
+        for tile in self.grid.failed_tiles():
+            self._on_station("retry", tile.port)
+
+    def focus_slot(self, number: int) -> bool:
+        tile = self.grid.tile_for_slot(number)
+        if tile is None:
+            return False
+        tile.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.grid.ensureWidgetVisible(tile)
+        return True
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Digits pick a slot by its number; Space starts the slot that has the focus."""
+        text = event.text()
+        if text.isdigit() and len(text) == 1:
+            self._slot_digits += text
+            self._slot_digits_timer.start()
+            if not self.focus_slot(int(self._slot_digits)):
+                self._slot_digits = text
+                self.focus_slot(int(text))
+            return
+        if event.key() == Qt.Key.Key_Space:
+            focused = self.focusWidget()
+            for tile in self.grid.tiles.values():
+                if focused is tile:
+                    tile.activate()
+                    return
+        super().keyPressEvent(event)
+
+    def _pick_typed_slot(self) -> None:
+        self._slot_digits = ""
+
+    def _show_attention(self) -> None:
+        failed = self.grid.failed_tiles()
+        if not failed:
+            self.attention.setText(self.tr("All slots fine.") if self.grid.tiles else "")
+            self.attention.setStyleSheet("color: #546e7a; padding-left: 4px;")
+            return
+        names = ", ".join(str(tile.number) for tile in failed)
+        self.attention.setText(self.tr("Needs attention: slot %1").replace("%1", names))
+        self.attention.setStyleSheet(
+            "color: #b71c1c; font-weight: bold; background: #ffebee;"
+            " border: 1px solid #c62828; border-radius: 4px; padding-left: 4px;"
+        )
+
+    def show_notices(self) -> None:
+        dialog = QDialog(self)
+        dialog.setWindowTitle(self.tr("Notices"))
+        view = QPlainTextEdit(self.notice.history_text() or self.tr("Nothing yet."))
+        view.setReadOnly(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(view)
+        layout.addWidget(buttons)
+        dialog.resize(700, 400)
+        dialog.open()
 
     def apply_batch(self, batch: EventBatch) -> None:
         """Everything the engine said since the last batch: the tiles redraw once each, the log
@@ -247,14 +448,20 @@ class StationWindow(QMainWindow):
             if isinstance(event, LogLine):
                 lines.append(event)
             elif isinstance(event, StateChanged):
+                if event.state == JobState.CONNECTING:
+                    self.stats.job_started(event.at)
                 if event.state.is_busy or event.state == JobState.WAITING:
                     text = f"{state_word(event.state)}: {event.step or state_step(event.state)}"
                     lines.append(LogLine(port=event.port, level="info", text=text, at=event.at))
             elif isinstance(event, JobFinished):
                 lines.append(self._finished_line(event))
                 if event.reason != Reason.CANCELLED:  # stopping a job is not a failed module
-                    self.stats.record(event.passed, event.at)
+                    self.stats.record(event.passed, event.at, device=event.mac or event.port)
                 finished = True
+            elif isinstance(event, LicenseAssigned) and not event.reused:
+                left = self.counters.licenses_left
+                if left:  # the ledger's figure follows; the counter must not lag behind
+                    self.set_licenses_left(left - 1)
             elif isinstance(event, PortAdded):
                 self.log_panel.add_port(event.port)
         self.grid.apply(batch.events)
@@ -264,6 +471,10 @@ class StationWindow(QMainWindow):
         if finished:
             self.counters.refresh_counts()  # the rate and the chart follow on the next tick
             self._summary_due = True  # the ledger is asked on the next tick, in the background
+            self._shift_dirty = True  # saved on the next tick
+            self._show_attention()
+            if self._quit_when_idle and not self.writing_ports():
+                QTimer.singleShot(0, self.quit_now)
 
     def _finished_line(self, event: JobFinished) -> LogLine:
         """The job's end in the log too, so the port's history reads as one story."""
@@ -282,10 +493,38 @@ class StationWindow(QMainWindow):
     def set_auto_start(self, enabled: bool) -> None:
         if self.station is not None:
             self.station.set_auto_start(enabled)
+        self._style_auto_start()
+
+    def _style_auto_start(self) -> None:
+        """Auto-start on is green and says ON; off is grey and says OFF: seen from a step away."""
+        on = self.auto_start_action.isChecked()
+        button: QWidget | None = self.toolbar.widgetForAction(self.auto_start_action)
+        if button is None:
+            return
+        if on:
+            button.setStyleSheet(
+                "QToolButton { background: #2e7d32; color: white; font-weight: bold;"
+                " border-radius: 4px; padding: 3px 10px; }"
+            )
+        else:
+            button.setStyleSheet(
+                "QToolButton { background: #eceff1; color: #37474f; border: 1px solid #90a4ae;"
+                " border-radius: 4px; padding: 3px 10px; }"
+            )
+        self.retranslate_auto_start()
+
+    def retranslate_auto_start(self) -> None:
+        on = self.auto_start_action.isChecked()
+        self.auto_start_action.setText(
+            self.tr("Auto-start: ON") if on else self.tr("Auto-start: OFF")
+        )
 
     def _tick(self) -> None:
         self.grid.tick()
         self.counters.refresh()
+        if self._shift_dirty:
+            self._shift_dirty = False
+            self._save_shift()
         if self._summary_due and self.station is not None and not self._running("summary"):
             self._summary_due = False
             station = self.station
@@ -357,8 +596,51 @@ class StationWindow(QMainWindow):
         """Check, ask, unlock and load (see `PackageLoader`)."""
         self.loader.load(path)
 
+    def _save_shift(self) -> None:
+        try:
+            self.stats.save(self._shift_file)
+        except OSError as error:
+            self.notice.say(
+                self.tr("Cannot save the shift's counters: %1").replace("%1", str(error)), "warn"
+            )
+
+    def new_shift(self) -> None:
+        """Counters back to zero (the write log and the ledger keep everything)."""
+        self.stats.reset()
+        self._save_shift()
+        self.counters.refresh()
+
+    def last_package(self) -> Path | None:
+        """The package loaded last (before a restart), if it is still there."""
+        try:
+            path = Path(self._last_package_file.read_text(encoding="utf-8").strip())
+        except OSError:
+            return None
+        return path if path.is_file() else None
+
+    def reload_last_package(self) -> None:
+        path = self.last_package()
+        if path is None:
+            self.notice.say(self.tr("No package was loaded before."), "warn")
+            return
+        self.load_file(path)  # asks the password again: it is never stored
+
+    def _offer_last_package(self) -> None:
+        path = self.last_package()
+        if path is not None and self.package is None:
+            self.notice.say(
+                self.tr(
+                    "Last package: %1. Station ▸ Load the last package again (the password"
+                    " is asked)."
+                ).replace("%1", path.name),
+                "info",
+            )
+
     def _package_loaded(self, manifest: Manifest, path: Path) -> None:
         self.load_action.setEnabled(True)
+        if not self.demo_mode:
+            with contextlib.suppress(OSError):  # only a convenience for the next start
+                self._last_package_file.write_text(str(path.resolve()), encoding="utf-8")
         self.show_package(from_manifest(manifest, path.name))
         self.notice.say(self.tr("Loaded %1.").replace("%1", path.name), "good")
         self._summary_due = True
@@ -604,7 +886,13 @@ class StationWindow(QMainWindow):
         self.setWindowTitle(title)
         self.load_action.setText(self.tr("Load package…"))
         self.export_action.setText(self.tr("Export write log…"))
-        self.auto_start_action.setText(self.tr("Auto-start"))
+        self.retranslate_auto_start()
+        self.start_all_action.setText(self.tr("Start all waiting"))
+        self.retry_failed_action.setText(self.tr("Retry all failed"))
+        self.notices_action.setText(self.tr("Notices…"))
+        self.new_shift_action.setText(self.tr("New shift (counters to zero)"))
+        self.reload_action.setText(self.tr("Load the last package again…"))
+        self._show_attention()
         self.auto_start_action.setToolTip(
             self.tr("Start writing as soon as a module is plugged in")
         )
@@ -625,7 +913,63 @@ class StationWindow(QMainWindow):
             self.retranslate()
         super().changeEvent(event)
 
-    # ------------------------------------------------------------------ closing
+    # ------------------------------------------------------------------ stopping and closing
+    def writing_ports(self) -> list[str]:
+        """Ports whose chip is being worked on now (as the window last heard from the engine)."""
+        return [port for port, tile in self.grid.tiles.items() if tile.state.is_busy]
+
+    def ask_running(self, count: int, *, quitting: bool) -> Running:
+        """Ask what to do with chips being written: finish them, stop them, or carry on."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        if quitting:
+            box.setWindowTitle(self.tr("Quit"))
+            box.setText(
+                self.tr("%n module(s) are being written.", "", count)
+                + "\n"
+                + self.tr("Stopping now leaves them half-written.")
+            )
+            finish = box.addButton(
+                self.tr("Finish them, then quit"), QMessageBox.ButtonRole.AcceptRole
+            )
+            stop = box.addButton(self.tr("Stop now"), QMessageBox.ButtonRole.DestructiveRole)
+        else:
+            box.setWindowTitle(self.tr("Stop"))
+            box.setText(self.tr("Stopping now leaves this module half-written."))
+            finish = box.addButton(self.tr("Let it finish"), QMessageBox.ButtonRole.AcceptRole)
+            stop = box.addButton(self.tr("Stop now"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(finish)
+        box.exec()
+        clicked = box.clickedButton()
+        box.deleteLater()
+        if clicked is stop:
+            return Running.STOP
+        if clicked is finish:
+            return Running.FINISH
+        return Running.STAY
+
+    def stop_port(self, port: str) -> None:
+        """The tile's Stop: a chip in the middle of a write is only stopped if the operator says
+        so (it stays half-written); before anything is written it stops at once."""
+        tile = self.grid.tiles.get(port)
+        writing = tile is not None and tile.state in {
+            JobState.WRITING_FIRMWARE,
+            JobState.VERIFYING_FIRMWARE,
+            JobState.WRITING_AUTH,
+            JobState.VERIFYING_AUTH,
+        }
+        if writing and self.ask_running(1, quitting=False) is not Running.STOP:
+            return
+        if self.station is not None:
+            self.station.cancel(port)
+
+    def quit_now(self) -> None:
+        """Quit without asking (a signal, a logout, or the chips the operator let finish):
+        running jobs stop at their next safe point and their licenses are settled."""
+        self._quitting_now = True
+        self.close()
+
     def shutdown(self) -> None:
         """Stop the engine and wait for background work, so no thread outlives the window."""
         self._timer.stop()
@@ -636,6 +980,43 @@ class StationWindow(QMainWindow):
             task.wait(10.0)
         self.bridge.stop()
 
+    def show_where_left(self) -> None:
+        """Open where the window was left (size, place, maximised), or maximised the first
+        time: every slot should be in view."""
+        stored = self.paths.root / "window-geometry"
+        try:
+            data = stored.read_bytes()
+        except OSError:
+            data = b""
+        if data and self.restoreGeometry(QByteArray(data)):
+            self.show()
+        else:
+            self.showMaximized()
+
+    def _remember_geometry(self) -> None:
+        # a window that opens maximised next time is no reason to stop quitting
+        with contextlib.suppress(OSError):
+            (self.paths.root / "window-geometry").write_bytes(bytes(self.saveGeometry().data()))
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        writing = self.writing_ports() if self.station is not None else []
+        if writing and not self._quitting_now:
+            choice = self.ask_running(len(writing), quitting=True)
+            if choice is Running.STAY:
+                event.ignore()
+                return
+            if choice is Running.FINISH:
+                event.ignore()
+                self._finish_then_quit(len(writing))
+                return
+        self._remember_geometry()
         self.shutdown()
         super().closeEvent(event)
+
+    def _finish_then_quit(self, count: int) -> None:
+        """Nothing new starts; the window quits when the last running chip is done."""
+        self._quit_when_idle = True
+        if self.station is not None:
+            self.station.set_auto_start(False)
+            self.station.settings = self.station.settings.replace(jig_watch=False)
+        self.notice.say(self.tr("Finishing %n module(s), then quitting.", "", count), "warn")

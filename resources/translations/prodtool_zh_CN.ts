@@ -35,6 +35,15 @@
     </message>
 </context>
 <context>
+    <name>EmptySlot</name>
+    <message>
+        <source>Slot %1
+no adapter</source>
+        <translation>槽位 %1
+无适配器</translation>
+    </message>
+</context>
+<context>
     <name>FleetPanel</name>
     <message>
         <source>Station</source>
@@ -524,10 +533,6 @@
         <translation>PIN 码 错误。</translation>
     </message>
     <message>
-        <source>The PIN needs at least %1 characters.</source>
-        <translation>PIN 码 至少需要 %1 个字符。</translation>
-    </message>
-    <message>
         <source>The two new PINs differ.</source>
         <translation>两次输入的新 PIN 码 不一致。</translation>
     </message>
@@ -538,6 +543,10 @@
     <message>
         <source>The PIN could not be checked.</source>
         <translation>无法校验 PIN 码。</translation>
+    </message>
+    <message>
+        <source>The PIN needs at least %1 characters.</source>
+        <translation>PIN 码至少需要 %1 位。</translation>
     </message>
 </context>
 <context>
@@ -638,8 +647,36 @@ Plug one in: its tile appears here.</source>
         <translation>UUID：%1</translation>
     </message>
     <message>
-        <source>Support bundle…</source>
-        <translation>支持包…</translation>
+        <source>Put in the next module</source>
+        <translation>放入下一个模块</translation>
+    </message>
+    <message>
+        <source>Stopped mid-write: the module is half-written</source>
+        <translation>写入中途停止：模块只写了一半</translation>
+    </message>
+    <message>
+        <source>Retry to write it in full</source>
+        <translation>请重试以完整写入</translation>
+    </message>
+    <message>
+        <source>Stopped before anything was written</source>
+        <translation>在写入任何内容之前已停止</translation>
+    </message>
+    <message>
+        <source>(found %1)</source>
+        <translation>（检测到 %1）</translation>
+    </message>
+    <message>
+        <source>Holds: %1</source>
+        <translation>已有授权：%1</translation>
+    </message>
+    <message>
+        <source>Bundle…</source>
+        <translation>诊断包…</translation>
+    </message>
+    <message>
+        <source>Save a support bundle of the last failure</source>
+        <translation>保存上一次失败的诊断包</translation>
     </message>
     <message>
         <source>Stop</source>
@@ -648,6 +685,10 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Retry</source>
         <translation>重试</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>下一个</translation>
     </message>
     <message>
         <source>Start</source>
@@ -672,18 +713,6 @@ Plug one in: its tile appears here.</source>
         <translation>请选择端口和授权包。</translation>
     </message>
     <message>
-        <source>Checking %1…</source>
-        <translation>正在检查 %1…</translation>
-    </message>
-    <message>
-        <source>PASS</source>
-        <translation>合格</translation>
-    </message>
-    <message>
-        <source>FAIL</source>
-        <translation>不合格</translation>
-    </message>
-    <message>
         <source>Port %1 · chip %2 · license %3</source>
         <translation>端口 %1 · 芯片 %2 · 授权 %3</translation>
     </message>
@@ -702,10 +731,6 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>%1 result(s) saved to %2.</source>
         <translation>已将 %1 条结果保存到 %2。</translation>
-    </message>
-    <message>
-        <source>QA check</source>
-        <translation>质检</translation>
     </message>
     <message>
         <source>Port:</source>
@@ -740,10 +765,6 @@ Plug one in: its tile appears here.</source>
         <translation>时间</translation>
     </message>
     <message>
-        <source>Port</source>
-        <translation>端口</translation>
-    </message>
-    <message>
         <source>Chip MAC</source>
         <translation>芯片 MAC</translation>
     </message>
@@ -754,6 +775,26 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Why</source>
         <translation>原因</translation>
+    </message>
+    <message>
+        <source>Checking %1…</source>
+        <translation>正在检查 %1…</translation>
+    </message>
+    <message>
+        <source>PASS</source>
+        <translation>合格</translation>
+    </message>
+    <message>
+        <source>FAIL</source>
+        <translation>不合格</translation>
+    </message>
+    <message>
+        <source>QA check</source>
+        <translation>质检</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>端口</translation>
     </message>
     <message>
         <source>Check</source>
@@ -1014,6 +1055,14 @@ Plug one in: its tile appears here.</source>
         <translation>请将两个模组都交给主管：两颗芯片绝不能共用一个授权</translation>
     </message>
     <message>
+        <source>This chip is a finished device of another order</source>
+        <translation>此芯片是另一订单的成品</translation>
+    </message>
+    <message>
+        <source>set it aside; only a supervisor may choose to overwrite it</source>
+        <translation>请放到一边；只有主管可以选择覆盖</translation>
+    </message>
+    <message>
         <source>No licenses left in this package</source>
         <translation>此授权包已无剩余授权</translation>
     </message>
@@ -1028,6 +1077,14 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>the disk may be full or read-only: call a supervisor</source>
         <translation>磁盘可能已满或只读：请联系主管</translation>
+    </message>
+    <message>
+        <source>Written to the chip, not yet recorded</source>
+        <translation>已写入芯片，尚未记录</translation>
+    </message>
+    <message>
+        <source>the disk is full: free space; the station records it as soon as it can</source>
+        <translation>磁盘已满：请释放空间；工作站会尽快补记</translation>
     </message>
     <message>
         <source>The chip stopped answering</source>
@@ -1060,36 +1117,16 @@ Plug one in: its tile appears here.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <source>Station settings</source>
-        <translation>工位设置</translation>
-    </message>
-    <message>
-        <source>Station ID:</source>
-        <translation>工位编号：</translation>
-    </message>
-    <message>
         <source>How this station is named in the write log and exports.</source>
         <translation>本工位在写入日志和导出文件中的名称。</translation>
-    </message>
-    <message>
-        <source>Language:</source>
-        <translation>语言：</translation>
     </message>
     <message>
         <source>The window&apos;s language; the system&apos;s by default.</source>
         <translation>窗口使用的语言；默认跟随系统。</translation>
     </message>
     <message>
-        <source>Auto-start:</source>
-        <translation>自动开始：</translation>
-    </message>
-    <message>
         <source>Start writing as soon as a module is plugged in.</source>
         <translation>模块一插上就开始写入。</translation>
-    </message>
-    <message>
-        <source>Baud rates:</source>
-        <translation>波特率：</translation>
     </message>
     <message>
         <source>The rates the chip family speaks. A job starts at the fastest ticked rate and tries the next slower one after a link error.</source>
@@ -1102,10 +1139,6 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>How often to knock on the chip&apos;s boot loader at each rate.</source>
         <translation>在每个波特率下尝试连接芯片引导程序的次数。</translation>
-    </message>
-    <message>
-        <source>Retries:</source>
-        <translation>重试次数：</translation>
     </message>
     <message>
         <source>Whole-job retries after link errors, each one a rate slower.</source>
@@ -1194,12 +1227,36 @@ Plug one in: its tile appears here.</source>
         <translation>%1 不是 USB ID：请以十六进制 VID:PID 填写，例如 1a86:55d3。</translation>
     </message>
     <message>
-        <source>Only these ports:</source>
-        <translation>仅用这些端口：</translation>
-    </message>
-    <message>
         <source>Port name patterns such as /dev/ttyUSB* or COM1*; empty: all.</source>
         <translation>端口名称模式，例如 /dev/ttyUSB* 或 COM1*；留空表示全部。</translation>
+    </message>
+    <message>
+        <source>Station settings</source>
+        <translation>工位设置</translation>
+    </message>
+    <message>
+        <source>Station ID:</source>
+        <translation>工位编号：</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>语言：</translation>
+    </message>
+    <message>
+        <source>Auto-start:</source>
+        <translation>自动开始：</translation>
+    </message>
+    <message>
+        <source>Baud rates:</source>
+        <translation>波特率：</translation>
+    </message>
+    <message>
+        <source>Retries:</source>
+        <translation>重试次数：</translation>
+    </message>
+    <message>
+        <source>Only these ports:</source>
+        <translation>仅用这些端口：</translation>
     </message>
     <message>
         <source>Never these ports:</source>
@@ -1223,6 +1280,10 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>QA this slot…</source>
         <translation>质检此端口…</translation>
+    </message>
+    <message>
+        <source>Rename or renumber this slot…</source>
+        <translation>重命名或重新编号此槽位…</translation>
     </message>
 </context>
 <context>
@@ -1323,50 +1384,6 @@ Plug one in: its tile appears here.</source>
 <context>
     <name>StationWindow</name>
     <message>
-        <source>PASSED in %1 s, license %2</source>
-        <translation>通过，用时 %1 秒，授权 %2</translation>
-    </message>
-    <message>
-        <source>Load a credential package or License List</source>
-        <translation>加载授权包或授权清单</translation>
-    </message>
-    <message>
-        <source>Packages and License Lists (*.prodpkg *.csv *.xlsx);;All files (*)</source>
-        <translation>授权包和授权清单 (*.prodpkg *.csv *.xlsx);;所有文件 (*)</translation>
-    </message>
-    <message>
-        <source>Loaded %1.</source>
-        <translation>已加载 %1。</translation>
-    </message>
-    <message>
-        <source>Export the write log</source>
-        <translation>导出烧录记录</translation>
-    </message>
-    <message>
-        <source>CSV (*.csv);;JSON (*.json)</source>
-        <translation>CSV (*.csv);;JSON (*.json)</translation>
-    </message>
-    <message>
-        <source>Exported %1 record(s) to %2, signed (%3).</source>
-        <translation>已导出 %1 条记录到 %2，并已签名（%3）。</translation>
-    </message>
-    <message>
-        <source>Save a support bundle</source>
-        <translation>保存支持包</translation>
-    </message>
-    <message>
-        <source>Support bundle saved to %1.</source>
-        <translation>支持包已保存到 %1。</translation>
-    </message>
-    <message>
-        <source>Changing the settings</source>
-        <translation>修改设置</translation>
-    </message>
-    <message>
-        <source>Settings saved.</source>
-        <translation>设置已保存。</translation>
-    </message>
-    <message>
         <source>Changing the trusted issuer keys</source>
         <translation>修改受信任的签发方密钥</translation>
     </message>
@@ -1421,6 +1438,126 @@ Plug one in: its tile appears here.</source>
         <translation>您的姓名（记录在写入日志中）：</translation>
     </message>
     <message>
+        <source>Change the supervisor PIN…</source>
+        <translation>修改主管 PIN 码…</translation>
+    </message>
+    <message>
+        <source>Operator…</source>
+        <translation>操作员…</translation>
+    </message>
+    <message>
+        <source>Add port…</source>
+        <translation>添加端口…</translation>
+    </message>
+    <message>
+        <source>No station is running.</source>
+        <translation>工位未运行。</translation>
+    </message>
+    <message>
+        <source>Nothing started: %1.</source>
+        <translation>未开始：%1。</translation>
+    </message>
+    <message>
+        <source>Changing a slot</source>
+        <translation>修改槽位</translation>
+    </message>
+    <message>
+        <source>Wrong PIN: the slot was not changed.</source>
+        <translation>PIN 错误：槽位未修改。</translation>
+    </message>
+    <message>
+        <source>Slot %1</source>
+        <translation>槽位 %1</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <source>Number:</source>
+        <translation>编号：</translation>
+    </message>
+    <message>
+        <source>All slots fine.</source>
+        <translation>所有槽位正常。</translation>
+    </message>
+    <message>
+        <source>Needs attention: slot %1</source>
+        <translation>需要处理：槽位 %1</translation>
+    </message>
+    <message>
+        <source>Notices</source>
+        <translation>通知</translation>
+    </message>
+    <message>
+        <source>Nothing yet.</source>
+        <translation>暂无。</translation>
+    </message>
+    <message>
+        <source>PASSED in %1 s, license %2</source>
+        <translation>通过，用时 %1 秒，授权 %2</translation>
+    </message>
+    <message>
+        <source>Auto-start: ON</source>
+        <translation>自动开始：开</translation>
+    </message>
+    <message>
+        <source>Auto-start: OFF</source>
+        <translation>自动开始：关</translation>
+    </message>
+    <message>
+        <source>Load a credential package or License List</source>
+        <translation>加载授权包或授权清单</translation>
+    </message>
+    <message>
+        <source>Packages and License Lists (*.prodpkg *.csv *.xlsx);;All files (*)</source>
+        <translation>授权包和授权清单 (*.prodpkg *.csv *.xlsx);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Cannot save the shift&apos;s counters: %1</source>
+        <translation>无法保存本班次计数：%1</translation>
+    </message>
+    <message>
+        <source>No package was loaded before.</source>
+        <translation>之前没有加载过授权包。</translation>
+    </message>
+    <message>
+        <source>Last package: %1. Station ▸ Load the last package again (the password is asked).</source>
+        <translation>上次的授权包：%1。工位 ▸ 重新加载上次的授权包（需再次输入密码）。</translation>
+    </message>
+    <message>
+        <source>Loaded %1.</source>
+        <translation>已加载 %1。</translation>
+    </message>
+    <message>
+        <source>Export the write log</source>
+        <translation>导出烧录记录</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv);;JSON (*.json)</source>
+        <translation>CSV (*.csv);;JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Exported %1 record(s) to %2, signed (%3).</source>
+        <translation>已导出 %1 条记录到 %2，并已签名（%3）。</translation>
+    </message>
+    <message>
+        <source>Save a support bundle</source>
+        <translation>保存支持包</translation>
+    </message>
+    <message>
+        <source>Support bundle saved to %1.</source>
+        <translation>支持包已保存到 %1。</translation>
+    </message>
+    <message>
+        <source>Changing the settings</source>
+        <translation>修改设置</translation>
+    </message>
+    <message>
+        <source>Settings saved.</source>
+        <translation>设置已保存。</translation>
+    </message>
+    <message>
         <source>prodtool station %1</source>
         <translation>prodtool 工位 %1</translation>
     </message>
@@ -1437,8 +1574,60 @@ Plug one in: its tile appears here.</source>
         <translation>导出烧录记录…</translation>
     </message>
     <message>
-        <source>Auto-start</source>
-        <translation>自动开始</translation>
+        <source>Start all waiting</source>
+        <translation>开始所有等待中的</translation>
+    </message>
+    <message>
+        <source>Retry all failed</source>
+        <translation>重试所有失败的</translation>
+    </message>
+    <message>
+        <source>Notices…</source>
+        <translation>通知…</translation>
+    </message>
+    <message>
+        <source>New shift (counters to zero)</source>
+        <translation>新班次（计数清零）</translation>
+    </message>
+    <message>
+        <source>Load the last package again…</source>
+        <translation>重新加载上次的授权包…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n module(s) are being written.</source>
+        <translation>
+            <numerusform>%n 个模块正在写入。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Stopping now leaves them half-written.</source>
+        <translation>现在停止会使它们只写了一半。</translation>
+    </message>
+    <message>
+        <source>Finish them, then quit</source>
+        <translation>写完后再退出</translation>
+    </message>
+    <message>
+        <source>Stop now</source>
+        <translation>立即停止</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Stopping now leaves this module half-written.</source>
+        <translation>现在停止会使该模块只写了一半。</translation>
+    </message>
+    <message>
+        <source>Let it finish</source>
+        <translation>让它写完</translation>
+    </message>
+    <message numerus="yes">
+        <source>Finishing %n module(s), then quitting.</source>
+        <translation>
+            <numerusform>正在写完 %n 个模块，然后退出。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Start writing as soon as a module is plugged in</source>
@@ -1451,18 +1640,6 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>QA check…</source>
         <translation>质检…</translation>
-    </message>
-    <message>
-        <source>Change the supervisor PIN…</source>
-        <translation>修改主管 PIN 码…</translation>
-    </message>
-    <message>
-        <source>Operator…</source>
-        <translation>操作员…</translation>
-    </message>
-    <message>
-        <source>Add port…</source>
-        <translation>添加端口…</translation>
     </message>
     <message>
         <source>Quit</source>

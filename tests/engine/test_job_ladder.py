@@ -93,6 +93,7 @@ class FakeFamily(ChipFamily):
         baud: int,
         connect_attempts: int = 3,
         cancel: CancelToken | None = None,
+        stub_baud: int = 0,  # no flasher stub in this family: nothing is left at a fast rate
     ) -> ChipDriver:
         script: Script = serial.script  # through the job's RecordingSerial
         return FakeDriver(script, cancel)
@@ -146,6 +147,13 @@ class FakeLedger:
         self, chip: ChipIdentity, package_id: str | None = None
     ) -> list[LicenseRecord]:
         return []
+
+    # asked only about a license of another package bound to the chip: this ledger has none
+    def authkey(self, license_id: int) -> str:
+        raise AssertionError("no license of another package is bound to this chip")
+
+    def manifest(self, package_id: str) -> Manifest:
+        raise AssertionError("no license of another package is bound to this chip")
 
 
 class FakeLog:
@@ -312,10 +320,10 @@ class FullDisk(FakeLog):
         raise StorageError("the disk is full")
 
 
-def test_a_record_the_disk_refuses_fails_a_passed_job_as_storage() -> None:
+def test_a_record_the_disk_refuses_fails_a_passed_job_as_not_recorded() -> None:
     job, ledger, log = run_job(Script(), log=FullDisk())
     assert (job.state, ledger.calls[-1]) == (JobState.PASSED, "mark_verified")  # on the chip
-    assert log.finished == [Reason.STORAGE]  # yet not recorded: the job does not say PASSED
+    assert log.finished == [Reason.NOT_RECORDED]  # yet not recorded: the job does not say PASSED
 
 
 def test_the_watchdog_ends_a_stuck_write_as_timeout() -> None:

@@ -469,3 +469,33 @@ def test_ledger_status_check_opens_every_authkey(
     assert main(["ledger", "status", "--check", "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert [b["uuid"] for b in report["authkeys_not_opening"]] == [bad.uuid]
+
+
+def test_job_events_are_each_job_s_moves_with_its_license(ledger: Ledger, tmp_path: Path) -> None:
+    """What `log audit` and the write log's recovery read (issue 15 items 3, 9), on both stores."""
+    pid = _load(ledger, tmp_path)
+    r = ledger.reserve(pid, chip(1), job_id="j1", port="COM3")
+    ledger.mark_sending(r.license_id, job_id="j1")
+    ledger.mark_written(r.license_id, job_id="j1")
+    ledger.mark_verified(r.license_id, job_id="j1")
+    other = ledger.reserve(pid, chip(2), job_id="j2", port="COM4")
+    ledger.release(other.license_id, job_id="j2", reason="no_answer")
+    ledger.quarantine(other.license_id, reason="a supervisor's move, not a job's")
+    events = ledger.job_events()
+    assert [(e["job_id"], e["event"], e["uuid"], e["package_id"]) for e in events] == [
+        ("j1", "reserve", r.uuid, pid),
+        ("j1", "sending", r.uuid, pid),
+        ("j1", "written", r.uuid, pid),
+        ("j1", "verified", r.uuid, pid),
+        ("j2", "reserve", other.uuid, pid),
+        ("j2", "release", other.uuid, pid),
+    ]
+    verified = events[3]
+    assert (verified["port"], verified["chip_mac"], verified["chip_id"]) == (
+        "COM3",
+        chip(1).mac,
+        chip(1).chip_id,
+    )
+    assert verified["to_state"] == "verified"
+    assert verified["at"] == str(verified["at"]) and "T" in verified["at"]  # ISO text
+    assert not any(r.authkey in str(e) for e in events)

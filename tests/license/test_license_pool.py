@@ -21,9 +21,10 @@ from prodtool.license import pg_schema
 from prodtool.license.errors import ChipBusy
 from prodtool.license.model import LicenseState
 from prodtool.license.pg_store import PgLedger, init_pool, where
-from prodtool.license.testing import chip, loaded_package, make_package
+from prodtool.license.testing import chip, loaded_package
 from prodtool.paths import station_paths
 from prodtool.settings import Settings, save_settings
+from tests.license.flashable import flashable_package
 from tests.pgserver import open_pool
 
 S = LicenseState
@@ -161,7 +162,7 @@ def test_cli_pool_init_status_and_ledger_by_url(
     assert f"created at schema {pg_schema.LATEST}" in capsys.readouterr().out
     assert main(["pool", "init", pool_url]) == 0
     assert f"is already at schema {pg_schema.LATEST}" in capsys.readouterr().out
-    pkg = make_package(tmp_path / "p.prodpkg", count=5)
+    pkg = flashable_package(tmp_path / "p.prodpkg", count=5)
     pw = tmp_path / "pw"
     pw.write_text("correct horse battery staple")
     assert (
@@ -234,8 +235,8 @@ def test_a_station_set_up_for_the_pool_loads_no_pool_package_into_its_own_ledger
     paths = station_paths().ensure()
     save_settings(Settings(ledger_url=pool_url), paths.settings)
     assert main(["pool", "init", pool_url]) == 0
-    pkg = make_package(tmp_path / "p.prodpkg", count=3)
-    other = make_package(tmp_path / "q.prodpkg", count=2, seed=2)
+    pkg = flashable_package(tmp_path / "p.prodpkg", count=3)
+    other = flashable_package(tmp_path / "q.prodpkg", count=2, seed=2)
     pw = tmp_path / "pw"
     pw.write_text("correct horse battery staple")
     assert main(["package", "load", str(pkg), "--password-file", str(pw)]) == 0  # the pool
@@ -297,7 +298,7 @@ def test_two_stations_loading_one_package_at_once_load_it_once(
 def test_a_station_started_with_the_pool_unreachable_says_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pkg = make_package(tmp_path / "p.prodpkg", count=2)
+    pkg = flashable_package(tmp_path / "p.prodpkg", count=2)
     pw = tmp_path / "pw"
     pw.write_text("correct horse battery staple")
     url = f"postgresql://prod@/nodb?host={tmp_path}&port=1"
@@ -305,3 +306,22 @@ def test_a_station_started_with_the_pool_unreachable_says_one_line(
     assert main([*args, "--ledger", url]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "license pool" in err and "unreachable" in err
+
+
+def test_job_events_on_a_pool_are_the_station_s_own(pool_url: str, tmp_path: Path) -> None:
+    """Every station writes into the pool's one events table; `log audit` and the write log's
+    recovery of a station must not take another station's jobs for its own (issue 15 item 9)."""
+    a = open_pool(pool_url, tmp_path, station="a")
+    b = open_pool(pool_url, tmp_path, station="a-b")  # a name that starts like the other's
+    try:
+        pid = a.load_package(loaded_package(tmp_path, 4))
+        for ledger, n in ((a, 1), (b, 2)):
+            r = ledger.reserve(pid, chip(n), job_id=f"job-{n}", port=f"p{n}")
+            ledger.mark_sending(r.license_id, job_id=f"job-{n}")
+            ledger.mark_verified(r.license_id, job_id=f"job-{n}")
+        assert {e["job_id"] for e in a.job_events()} == {"job-1"}
+        assert {e["job_id"] for e in b.job_events()} == {"job-2"}
+        assert [e["event"] for e in a.job_events()] == ["reserve", "sending", "verified"]
+    finally:
+        a.close()
+        b.close()

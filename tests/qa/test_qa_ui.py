@@ -65,7 +65,7 @@ def test_qa_page_and_support_bundle_from_a_failed_tile(
         )
         good, bad = (window.grid.tiles[u] for u in farm.urls)
         assert not good.support_button.isVisible()
-        assert bad.support_button.isVisible() and bad.support_button.text() == "Support bundle…"
+        assert bad.support_button.isVisible() and bad.support_button.text() == "Bundle…"
 
         out = tmp_path / "from-tile.zip"
         monkeypatch.setattr(

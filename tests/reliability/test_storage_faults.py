@@ -108,6 +108,7 @@ def test_full_disk_during_a_run(written: tuple[StationPaths, Path, Path]) -> Non
         assert [c.read_credentials() for c in farm.chips] == [None, None]
     assert code in {1, 2}, output
     assert "Traceback" not in output, output
+    assert "the disk failed" not in output, output  # a full disk is called full (item 20)
     if code == 1:  # the run started: each job ended with a reason
         assert output.count("storage") >= 2, output
     else:

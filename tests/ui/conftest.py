@@ -12,11 +12,16 @@ from pytestqt.qtbot import QtBot
 from prodtool.paths import station_paths
 from prodtool.settings import Settings
 from prodtool.ui.app import build_window
-from prodtool.ui.window import StationWindow
+from prodtool.ui.window import Running, StationWindow
 
 
 @pytest.fixture
-def window(qtbot: QtBot, data_dir: Path) -> Iterator[StationWindow]:
+def window(
+    qtbot: QtBot, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[StationWindow]:
+    # pytest-qt closes the window before this fixture ends: a question box would wait forever.
+    # Tests of the question replace this answer.
+    monkeypatch.setattr(StationWindow, "ask_running", lambda *_a, **_k: Running.STOP)
     paths = station_paths(data_dir).ensure()
     win = build_window(paths, Settings(), language="en")
     qtbot.addWidget(win)

@@ -83,3 +83,15 @@ def test_qa_this_slot_from_a_tile(
     window.slot_menu.qa_action.trigger()
     assert window.qa_page.port_box.currentText() == "socket://127.0.0.1:7002"
     window.qa_page.close()
+    # the same menu renames or renumbers the slot, behind the supervisor's PIN
+    assert window.slot_menu.edit_action.text() == "Rename or renumber this slot…"
+    asked: list[str] = []
+
+    def refuse(_parent: object, why: str) -> bool:
+        asked.append(why)
+        return False
+
+    monkeypatch.setattr(window.supervisor, "authorize", refuse)
+    window.slot_menu.edit_action.trigger()
+    assert asked == ["Changing a slot"]
+    assert "Wrong PIN" in window.notice.history_text()

@@ -217,6 +217,9 @@ class FakeStation:
     def stop(self) -> None:
         pass
 
+    def location(self, port: str) -> str:
+        return ""
+
 
 def test_counters_count_per_batch_and_the_rest_waits_for_the_timer(
     qtbot: QtBot, window: StationWindow, monkeypatch: pytest.MonkeyPatch
@@ -229,9 +232,12 @@ def test_counters_count_per_batch_and_the_rest_waits_for_the_timer(
     window._timer.stop()  # the once-a-second tick runs when the test says so
     window._summary_due = False
     finished: list[PortEvent] = []
-    for _ in range(3):
-        for port in PORTS:
-            finished.append(JobFinished(port=port, passed=True, reason=Reason.OK, seconds=4))
+    for round_ in range(3):
+        for index, port in enumerate(PORTS):
+            mac = f"84:f7:03:00:{round_:02x}:{index:02x}"  # twelve devices
+            finished.append(
+                JobFinished(port=port, passed=True, reason=Reason.OK, seconds=4, mac=mac)
+            )
     finished.append(JobFinished(port=PORTS[0], passed=False, reason=Reason.CABLE_PULLED, seconds=1))
     post_from_worker(window.bridge, finished)
     qtbot.waitUntil(lambda: window.counters.passed.value.text() == "12")

@@ -93,7 +93,7 @@ _RULES: list[tuple[re.Pattern[str], Reason]] = [
     (
         re.compile(
             r"checksum|0107|C100|Invalid head of packet|Corrupt|Packet content transfer "
-            r"stopped|unexpected byte|Invalid SLIP",
+            r"stopped|unexpected byte|Invalid SLIP|0105|format of the received data",
             re.I,
         ),
         Reason.LINK_ERRORS,
@@ -113,6 +113,8 @@ _RULES: list[tuple[re.Pattern[str], Reason]] = [
         Reason.NO_ANSWER,
     ),
 ]
+_READER_DIED = re.compile(r"No more data to read", re.I)
+_UNEXPECTED_ID = re.compile(r"Unexpected chip (ID|magic)", re.I)
 _DEFAULTS = {
     Phase.CONNECT: Reason.NO_ANSWER,
     Phase.WRITE: Reason.FLASH_WRITE_FAILED,
@@ -245,9 +247,11 @@ class EspDriver(ChipDriver):
         baud: int = 921600,
         connect_attempts: int = 3,
         cancel: CancelToken | None = None,
+        stub_baud: int = 0,
     ) -> None:
         super().__init__(baud=baud, cancel=cancel)
         self._port = port
+        self._stub_baud = stub_baud  # where an earlier attempt's stub may still listen
         self._attempts = connect_attempts
         self._esp: Any = None
         self._security = Security()
@@ -265,14 +269,15 @@ class EspDriver(ChipDriver):
         self._cancel.check()
         switched = False  # after a baud change, silence means the link, not the chip
         try:
-            esp = cmds.detect_chip(port=self._port, baud=ROM_BAUD, connect_attempts=self._attempts)
+            esp, resumed = self._detect()
             self._esp = esp
             family = family_of(esp.CHIP_NAME)
             if expect_family is not None and family != expect_family:
                 raise DriverError(
                     Reason.WRONG_CHIP, f"this chip is {esp.CHIP_NAME}, not {expect_family}"
                 )
-            fast = self._baud != ROM_BAUD
+            fast = self._baud != ROM_BAUD and not resumed
+            switched = resumed
             if fast and esp.CHIP_NAME in ROM_BAUD_FIRST:
                 esp.change_baud(self._baud)
                 fast, switched = False, True
@@ -291,7 +296,7 @@ class EspDriver(ChipDriver):
             self._security = read_security(esp)
         except (FatalError, serial.SerialException, OSError) as error:
             self._cancel.check()
-            mapped = map_error(error, Phase.CONNECT)
+            mapped = self._map(error, Phase.CONNECT)
             if switched and mapped.reason is Reason.NO_ANSWER:
                 # The chip answered at 115200 and went quiet at the new rate: the adapter or
                 # the chip cannot keep up. LINK_ERRORS makes the station retry one rate lower.
@@ -307,6 +312,70 @@ class EspDriver(ChipDriver):
             description=description,
         )
         return self.info
+
+    def _map(self, error: BaseException, phase: Phase) -> DriverError:
+        """`map_error`, then a look at the port when esptool says "No more data to read": its
+        SLIP reader died on an earlier error it swallowed, which may be line noise as well as
+        an unplug. A port that still reads is noise (LINK_ERRORS); one that fails is gone."""
+        mapped = map_error(error, phase)
+        if mapped.reason is not Reason.CABLE_PULLED or not _READER_DIED.search(str(error)):
+            return mapped
+        port = self._esp._port if self._esp is not None else self._port
+        if isinstance(port, str):
+            return mapped
+        try:
+            if not port.is_open:
+                port.open()  # esptool closes it after a failed connect
+            port.read(1)
+        except (serial.SerialException, OSError, ValueError, AttributeError, TypeError):
+            return mapped
+        return DriverError(Reason.LINK_ERRORS, f"the link stopped making sense: {mapped.detail}")
+
+    def _detect(self) -> tuple[Any, bool]:
+        """Sync with the ROM; failing that, with a flasher stub an interrupted run left running
+        at the fast rate (a port without reset lines cannot send it back to the ROM). Returns
+        the loader and whether it is such a stub; the ROM's failure when neither answers."""
+        try:
+            esp = cmds.detect_chip(port=self._port, baud=ROM_BAUD, connect_attempts=self._attempts)
+            return esp, False
+        except (FatalError, serial.SerialException, OSError) as error:
+            self._cancel.check()
+            if _UNEXPECTED_ID.search(str(error)):
+                return self._detect_again(error), False
+            if self._baud == ROM_BAUD or map_error(error, Phase.CONNECT).reason is not (
+                Reason.NO_ANSWER
+            ):
+                raise
+            first = error
+        for baud in dict.fromkeys(b for b in (self._baud, self._stub_baud) if b):
+            try:
+                if not isinstance(self._port, str) and not self._port.is_open:
+                    self._port.open()  # esptool closed it after the failed connect
+                esp = cmds.detect_chip(port=self._port, baud=baud, connect_attempts=1)
+            except (FatalError, serial.SerialException, OSError):
+                self._cancel.check()
+                continue
+            stub = bool(esp.IS_STUB or getattr(esp, "sync_stub_detected", False))
+            if stub and baud != self._baud:
+                esp.change_baud(self._baud)  # the stub follows to the rate this attempt wants
+            return esp, stub
+        raise first
+
+    def _detect_again(self, error: BaseException) -> Any:
+        """An unknown chip id: a chip esptool does not know reads the same twice; line noise
+        that garbled the id register's answer does not (LINK_ERRORS then, not WRONG_CHIP)."""
+        try:
+            if not isinstance(self._port, str) and not self._port.is_open:
+                self._port.open()
+            return cmds.detect_chip(port=self._port, baud=ROM_BAUD, connect_attempts=1)
+        except (FatalError, serial.SerialException, OSError) as again:
+            self._cancel.check()
+            if str(again) == str(error):
+                raise
+            first = str(error).splitlines()[0]
+            raise DriverError(
+                Reason.LINK_ERRORS, f"the chip's identity read differently twice: {first}"
+            ) from None
 
     def _need(self) -> Any:
         if self._esp is None:
@@ -337,7 +406,7 @@ class EspDriver(ChipDriver):
                     self._write(esp, region, report)
             except (FatalError, serial.SerialException, OSError) as error:
                 self._cancel.check()
-                raise map_error(error, Phase.WRITE) from None
+                raise self._map(error, Phase.WRITE) from None
             base += size
             progress(base, total)
 
@@ -368,7 +437,7 @@ class EspDriver(ChipDriver):
             cmds._validate_image_compatibility(esp, images)
         except (FatalError, serial.SerialException, OSError) as error:
             self._cancel.check()
-            raise map_error(error, Phase.WRITE) from None
+            raise self._map(error, Phase.WRITE) from None
 
     def _write(self, esp: Any, region: Region, report: Callable[[int], None]) -> None:
         """One region: FLASH_DEFL_* through the stub when compression shrinks it, else FLASH_*."""
@@ -415,7 +484,7 @@ class EspDriver(ChipDriver):
                 flash_md5 = esp.flash_md5sum(region.offset, len(region.data))
             except (FatalError, serial.SerialException, OSError) as error:
                 self._cancel.check()
-                raise map_error(error, Phase.VERIFY) from None
+                raise self._map(error, Phase.VERIFY) from None
             if flash_md5 != hashlib.md5(region.data).hexdigest():  # noqa: S324 - the chip's hash
                 raise DriverError(
                     Reason.FIRMWARE_VERIFY_FAILED,
@@ -428,7 +497,7 @@ class EspDriver(ChipDriver):
             return bytes(esp.read_flash(offset, length))
         except (FatalError, serial.SerialException, OSError) as error:
             self._cancel.check()
-            raise map_error(error, Phase.READ) from None
+            raise self._map(error, Phase.READ) from None
 
     def reset_to_app(self) -> None:
         """Hard reset over RTS; a no-op on transports without modem lines."""
@@ -441,7 +510,7 @@ class EspDriver(ChipDriver):
             esp.hard_reset()
         except (FatalError, serial.SerialException, OSError, ValueError) as error:
             self._cancel.check()
-            raise map_error(error, Phase.WRITE) from None
+            raise self._map(error, Phase.WRITE) from None
 
     def close(self) -> None:
         """Close the port if this driver opened it; a caller's serial object stays open."""

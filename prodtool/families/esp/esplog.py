@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 from esp_pylib.logger import EspLog, EspLogBase
+from esptool.reset import ResetStrategy
 
 from prodtool.redact import redact_text
 
@@ -98,6 +99,17 @@ class ThreadRoutedLog(EspLogBase):
             sink.esptool_progress(cur_iter, total_iters)
 
 
+class _RoutedNote:
+    """esptool's reset strategies warn through `PrintOnce(log.warn)`, bound when esptool is
+    imported: to its default logger (the terminal), and once per process. This one goes through
+    the routed logger on every call, so each port's transcript notes its own reset."""
+
+    def __call__(self, text: str) -> None:
+        router = _installed
+        if router is not None:
+            router.note(text)
+
+
 _installed: ThreadRoutedLog | None = None
 _install_lock = threading.Lock()
 
@@ -109,6 +121,7 @@ def install() -> ThreadRoutedLog:
         if _installed is None or EspLog.instance is not _installed:
             _installed = _installed or ThreadRoutedLog()
             EspLog.set_logger(_installed)
+            ResetStrategy.print_once = _RoutedNote()  # "Chip was NOT reset" on ptys
         return _installed
 
 

@@ -78,10 +78,17 @@ class EspFamily(ChipFamily):
         baud: int,
         connect_attempts: int = 3,
         cancel: CancelToken | None = None,
+        stub_baud: int = 0,
     ) -> ChipDriver:
         from prodtool.families.esp.driver import EspDriver  # noqa: PLC0415 - esptool is heavy
 
-        return EspDriver(serial, baud=baud, connect_attempts=connect_attempts, cancel=cancel)
+        return EspDriver(
+            serial,
+            baud=baud,
+            connect_attempts=connect_attempts,
+            cancel=cancel,
+            stub_baud=stub_baud,
+        )
 
     def log_route(self, sink: DriverSink) -> contextlib.AbstractContextManager[None]:
         from prodtool.families.esp import esplog  # noqa: PLC0415 - esptool is heavy
@@ -134,6 +141,12 @@ class EspFamily(ChipFamily):
     def image_version(self, head: bytes) -> str | None:
         descriptor = appimage.read_app_descriptor(head)
         return descriptor.version if descriptor else None
+
+    def probe_identity(self, serial: Any) -> str | None:
+        """The MAC of a module answering the ROM loader's SYNC, sent without DTR/RTS."""
+        from prodtool.families.esp.probe import read_mac_no_reset  # noqa: PLC0415 - esptool
+
+        return read_mac_no_reset(serial, baud=self.rom_baud)
 
     def make_image(self, *, version: str, size: int | None = None) -> bytes:
         try:

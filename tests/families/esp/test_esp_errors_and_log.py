@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -46,6 +47,14 @@ from prodtool.flash.events import Reason
         ),
         (OSError(5, "Input/output error"), Phase.WRITE, Reason.CABLE_PULLED),
         (FatalError("something new"), Phase.WRITE, Reason.FLASH_WRITE_FAILED),
+        (  # line noise garbled a packet (issue 15 item 20): the link, not the flash
+            FatalError(
+                "Failed to write to target RAM (result was 0105: The format of the received"
+                " data is invalid)"
+            ),
+            Phase.CONNECT,
+            Reason.LINK_ERRORS,
+        ),
     ],
 )
 def test_map_error(error: BaseException, phase: Phase, reason: Reason) -> None:
@@ -91,3 +100,95 @@ def test_each_thread_gets_its_own_output() -> None:
     for i, sink in enumerate(sinks):
         assert sink.messages == [f"port {i} step {s}" for s in range(50)]
         assert sink.progress == [(s, 50) for s in range(50)]
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pty")
+def test_the_no_reset_warning_on_a_pty_goes_to_each_port(capfd: pytest.CaptureFixture[str]) -> None:
+    """esptool's "Chip was NOT reset" (a port without modem lines) is the port's, every time,
+    never the terminal's (issue 15 item 24)."""
+    from esptool.reset import ClassicReset
+
+    masters, sinks = [], [_Sink(), _Sink()]
+    try:
+        for sink in sinks:
+            master, slave = os.openpty()
+            masters.append(master)
+            port = serial.Serial(os.ttyname(slave), timeout=0.1)
+            os.close(slave)
+            try:
+                with esplog.route(sink):
+                    ClassicReset(port, reset_delay=0)()
+            finally:
+                port.close()
+    finally:
+        for master in masters:
+            os.close(master)
+    out, err = capfd.readouterr()
+    assert "NOT reset" not in out + err
+    for sink in sinks:
+        assert any("Chip was NOT reset" in m for m in sink.messages), sink.messages
+
+
+class _OpenPort:
+    is_open = True
+
+
+@pytest.mark.parametrize(
+    ("answers", "reason"),
+    [
+        (["Unexpected chip ID value 517.", "Unexpected chip ID value 262149."], Reason.LINK_ERRORS),
+        (["Unexpected chip ID value 517.", "Unexpected chip ID value 517."], Reason.WRONG_CHIP),
+    ],
+)
+def test_an_unknown_chip_id_is_read_twice(
+    monkeypatch: pytest.MonkeyPatch, answers: list[str], reason: Reason
+) -> None:
+    """Line noise in the id register's answer is not a wrong chip (issue 15 item 20); a chip
+    that reads the same unknown id twice is."""
+    from esptool import cmds
+
+    from prodtool.families.driver import DriverError
+    from prodtool.families.esp.driver import EspDriver
+
+    pending = [FatalError(f"{text} Failed to autodetect chip type.") for text in answers]
+
+    def detect_chip(**_: object) -> None:
+        raise pending.pop(0)
+
+    monkeypatch.setattr(cmds, "detect_chip", detect_chip)
+    with pytest.raises(DriverError) as caught:
+        EspDriver(_OpenPort()).identify()
+    assert caught.value.reason is reason and not pending
+
+
+class _Port:
+    def __init__(self, gone: bool) -> None:
+        self.gone = gone
+        self.is_open = True
+
+    def read(self, size: int = 1) -> bytes:
+        if self.gone:
+            raise OSError(5, "Input/output error")
+        return b""
+
+
+@pytest.mark.parametrize(
+    ("gone", "reason"), [(False, Reason.LINK_ERRORS), (True, Reason.CABLE_PULLED)]
+)
+def test_a_dead_slip_reader_is_noise_unless_the_port_is_gone(
+    monkeypatch: pytest.MonkeyPatch, gone: bool, reason: Reason
+) -> None:
+    """esptool's "No more data to read" follows any error it swallowed: line noise was called
+    "unplugged" (issue 15 item 20). The port decides: still readable, it is the link."""
+    from esptool import cmds
+
+    from prodtool.families.driver import DriverError
+    from prodtool.families.esp.driver import EspDriver
+
+    def detect_chip(**_: object) -> None:
+        raise FatalError("No more data to read from the serial port. This can have many causes")
+
+    monkeypatch.setattr(cmds, "detect_chip", detect_chip)
+    with pytest.raises(DriverError) as caught:
+        EspDriver(_Port(gone)).identify()
+    assert caught.value.reason is reason

@@ -170,6 +170,7 @@ class ToyFamily(ChipFamily):
         baud: int,
         connect_attempts: int = 3,
         cancel: CancelToken | None = None,
+        stub_baud: int = 0,  # no flasher stub in this family: nothing is left at a fast rate
     ) -> ChipDriver:
         return ToyDriver(serial, baud=baud, attempts=connect_attempts, cancel=cancel)
 
