@@ -67,6 +67,11 @@ class Settings:
     # The license pool several stations share (postgresql://user@host/db, no password: that is
     # kept in keys/pgpass, 0600); empty: the station folder's own SQLite ledger.
     ledger_url: str = ""
+    # Labels on PASS (docs/labels.md): a TOML template (empty: the built-in one) and a printer,
+    # a CUPS queue name or zpl://host:port for a Zebra's raw port.
+    label_enabled: bool = False
+    label_template: str = ""
+    label_printer: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # unknown keys, kept
 
     def replace(self, **changes: Any) -> Settings:

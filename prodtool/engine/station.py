@@ -58,6 +58,7 @@ from prodtool.flash.events import (
     Reason,
     StateChanged,
 )
+from prodtool.labels.hook import start_label_hook
 from prodtool.license.errors import PackageIdClash
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState, Manifest
@@ -201,6 +202,7 @@ class Station:
         self._closed = False
         self._overwrite: dict[str, str] = {}  # port -> supervisor, for the next start only
         self.jig_interval = 1.0  # seconds between two looks for the next module on a jig port
+        self._labels = start_label_hook(self.paths, self.settings, self.subscribe)
 
     def _record_missing(self) -> None:
         """Store what the write log lacks: records the disk refused (space has returned), and
@@ -712,6 +714,8 @@ class Station:
         """Stop, then close the ledger and let the station folder go."""
         try:
             self.stop()
+            if self._labels is not None:
+                self._labels.stop()  # the labels of jobs that passed before the close still print
             if self._outbox is not None:
                 self._outbox.stop()
             self._ledger.close()
