@@ -1,4 +1,8 @@
-"""`prodtool log export|verify`: the signed write log for upload, and checking such a file."""
+"""`prodtool log export|verify`: the signed write log for upload, and checking such a file.
+
+With a license pool (`--ledger`, $PRODTOOL_LEDGER or the settings) `export` writes the whole
+fleet's log (`--station` for one station's, `--local` for this station's own file).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,9 @@ import argparse
 from pathlib import Path
 
 from prodtool.cli.common import add_data_dir_option, paths_from
+from prodtool.cli.pool import export_fleet_command, pool_url
 from prodtool.engine.export import KEY_FILE, export_log, sig_path, station_key, verify_export
+from prodtool.engine.fleetlog import is_fleet_export, verify_fleet
 from prodtool.errors import UserError
 from prodtool.settings import load_settings
 
@@ -16,6 +22,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     commands = sub.add_subparsers(dest="log_command", metavar="ACTION", required=True)
     export = commands.add_parser("export", help="write the log as signed CSV or JSON for upload")
     export.add_argument("--out", type=Path, required=True, help="FILE.csv or FILE.json")
+    export.add_argument(
+        "--station", help="with a license pool: only this station's records (default: the fleet)"
+    )
+    export.add_argument(
+        "--local", action="store_true", help="with a license pool: this station's own log only"
+    )
     add_data_dir_option(export)
     export.set_defaults(func=export_command)
     verify = commands.add_parser("verify", help="check an exported file and its .sig")
@@ -32,6 +44,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def export_command(args: argparse.Namespace) -> int:
     paths = paths_from(args)
     settings = load_settings(paths.settings)
+    if not args.local and pool_url(paths) is not None:
+        return export_fleet_command(args)  # the pool: the whole fleet's log
+    if args.station:
+        raise UserError("--station needs a license pool", hint="give --ledger postgresql://...")
     count = export_log(paths, args.out, station_id=settings.station_id)
     print(f"exported {count} records to {args.out} (signature {args.out.name}.sig)")
     return 0
@@ -42,7 +58,8 @@ def verify_command(args: argparse.Namespace) -> int:
     if sig_path(args.file).is_dir():
         raise UserError(f"{sig_path(args.file)} is a folder, not the export's signature file")
     trusted = station_key(paths).public_key() if (paths.keys / KEY_FILE).exists() else None
-    report = verify_export(args.file, trusted=trusted, expect_fingerprint=args.key_fingerprint)
+    verify = verify_fleet if is_fleet_export(args.file) else verify_export
+    report = verify(args.file, trusted=trusted, expect_fingerprint=args.key_fingerprint)
     print(f"{args.file}: {report.records} records, signed by key {report.key_fingerprint or '?'}")
     for note in report.notes:
         print(f"  {note}")

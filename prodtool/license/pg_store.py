@@ -14,6 +14,7 @@ a file every station of the pool holds (`keys/pool.key`); the server never sees 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -83,6 +84,11 @@ def pool_errors(place: str) -> Iterator[None]:
         ) from None
 
 
+class StaleConnectionError(StorageError):
+    """A pooled connection was dead (the server restarted, the network dropped) before the move
+    sent anything that could commit: the move is tried again on a fresh connection."""
+
+
 def _clean(text: str) -> str:
     """libpq's message with anything that looks like a password removed."""
     return " ".join(w for w in text.split() if "password=" not in w)[:160]
@@ -94,10 +100,12 @@ def _pg_sql(sql: str) -> str:
 
 
 class _PgTx:
-    """A transaction in the shared SQL's dialect: `?` placeholders become `%s`."""
+    """A transaction in the shared SQL's dialect: `?` placeholders become `%s`. `committing`
+    is set once the move's body is done: before it, nothing can have been committed."""
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
+        self.committing = False
 
     def execute(self, sql: str, params: Sequence[Any] = (), /) -> Any:
         return self.conn.execute(_pg_sql(sql), params)
@@ -134,7 +142,6 @@ def connect(
         max_size=max_size,
         kwargs=kwargs,
         timeout=timeout,
-        check=ConnectionPool.check_connection,  # a server restart costs no move
         open=False,
         name="prodtool-pool",
     )
@@ -284,16 +291,47 @@ class PgLedger(SqlLedger):
     # ------------------------------------------------------------------ plumbing
 
     @contextmanager
-    def _write(self, *, durable: bool = True) -> Iterator[Tx]:
-        with pool_errors(self._where), self._pool.connection() as conn, conn.transaction():
-            if not durable:
-                conn.execute("SET LOCAL synchronous_commit = off")
-            yield _PgTx(conn)
+    def _write(self, *, durable: bool = True, bulk: bool = False) -> Iterator[Tx]:
+        """One move in pipeline mode (not a `bulk` load: COPY does not pipeline): BEGIN goes
+        with the first read, and the writes whose results nobody reads go with the COMMIT, so
+        a move is two or three round trips. No
+        connection is checked before use; one found dead before the COMMIT was sent is
+        `StaleConnectionError` (tried again), and the idle connections are checked then."""
+        with pool_errors(self._where), self._pool.connection() as conn:
+            tx = _PgTx(conn)
+            try:
+                with (
+                    contextlib.nullcontext() if bulk else conn.pipeline(),
+                    conn.transaction(),
+                ):
+                    if not durable:
+                        conn.execute("SET LOCAL synchronous_commit = off")
+                    yield tx
+                    tx.committing = True
+            except psycopg.OperationalError as error:
+                if tx.committing or not conn.broken:
+                    raise
+                self._stale(error)
+
+    def _stale(self, error: psycopg.OperationalError) -> None:
+        """A dead connection before anything committed: check the idle ones, try again."""
+        self._pool.check()
+        first = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
+        raise StaleConnectionError(
+            f"the license pool {self._where} dropped the connection ({_clean(first)})",
+            hint="check the network and the server; the line resumes when it is back",
+            code="pool_unreachable",
+        ) from None
 
     @contextmanager
     def _read(self) -> Iterator[Tx]:
         with pool_errors(self._where), self._pool.connection() as conn:
-            yield _PgTx(conn)
+            try:
+                yield _PgTx(conn)
+            except psycopg.OperationalError as error:
+                if not conn.broken:
+                    raise
+                self._stale(error)
 
     def _insert_licenses(self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes]) -> None:
         assert isinstance(tx, _PgTx)
@@ -307,9 +345,14 @@ class PgLedger(SqlLedger):
         return isinstance(error, psycopg.errors.UniqueViolation)
 
     def _is_transient(self, error: Exception) -> bool:
-        """A deadlock or serialization failure, or two stations binding one chip at once (the
+        """A deadlock or serialization failure, a connection found dead before anything was
+        committed, or two stations binding one chip at once (the
         unique chip index decides; tried again, the second finds the first's reservation)."""
-        transient = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+        transient = (
+            psycopg.errors.DeadlockDetected,
+            psycopg.errors.SerializationFailure,
+            StaleConnectionError,
+        )
         if isinstance(error, transient):
             return True
         return isinstance(error, psycopg.errors.UniqueViolation) and "chip" in str(
@@ -344,9 +387,9 @@ class PgLedger(SqlLedger):
         with self._write() as tx:
             renewed = tx.execute(
                 "UPDATE leases SET renewed_at = now(),"
-                " expires_at = now() + make_interval(secs => ?) WHERE owner = ?",
+                " expires_at = now() + make_interval(secs => ?) WHERE owner = ? RETURNING owner",
                 (self.lease_s, self._owner),
-            ).rowcount
+            ).fetchone()
         if not renewed:
             self._take_lease()
         return bool(renewed)

@@ -95,7 +95,7 @@ class SqliteLedger(SqlLedger):
             self._conn.close()
 
     @contextmanager
-    def _write(self, *, durable: bool = True) -> Iterator[Tx]:
+    def _write(self, *, durable: bool = True, bulk: bool = False) -> Iterator[Tx]:
         """One `BEGIN IMMEDIATE` transaction: committed whole, or rolled back whole.
 
         `durable=False` commits without an fsync (WAL, `synchronous=NORMAL`): safe against a
@@ -105,6 +105,7 @@ class SqliteLedger(SqlLedger):
         itself, so they are durable by then; lost before it, a reservation whose key never
         left simply returns, and `written` reads as `sending`, which settles the same way.
         """
+        del bulk  # one writer holds the file: a load is a transaction like any other
         with self._lock, storage_errors(self.path):
             conn = self._conn
             relaxed = not durable and self._sync_level > 1

@@ -24,7 +24,7 @@ from prodtool.license.pg_store import PgLedger, init_pool, where
 from prodtool.license.testing import chip, loaded_package, make_package
 from prodtool.paths import station_paths
 from prodtool.settings import Settings, save_settings
-from tests.pgserver import open_pool
+from tests.pgserver import Server, open_pool
 
 S = LicenseState
 ROOT = Path(__file__).resolve().parents[2]
@@ -305,3 +305,23 @@ def test_a_station_started_with_the_pool_unreachable_says_one_line(
     assert main([*args, "--ledger", url]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "license pool" in err and "unreachable" in err
+
+
+def test_a_server_restart_between_moves_costs_no_move(
+    pg_server: Server, pool_url: str, tmp_path: Path
+) -> None:
+    """No connection is checked before a move; the pooled ones the restart killed are found
+    dead on the first statement (nothing committed) and the move runs again on a fresh one."""
+    if pg_server.cluster is None:
+        pytest.skip("the restart needs the tests' own server (PRODTOOL_TEST_PG is set)")
+    with open_pool(pool_url, tmp_path, station="a", connections=4) as a:
+        pid = a.load_package(loaded_package(tmp_path, 4))
+        first = a.reserve(pid, chip(1), job_id="j1", port="p1")
+        a.mark_sending(first.license_id, job_id="j1")
+        pg_server.cluster.restart()
+        a.mark_verified(first.license_id, job_id="j1")  # its connection died with the server
+        second = a.reserve(pid, chip(2), job_id="j2", port="p2")
+        a.release(second.license_id, job_id="j2", reason="test")
+        assert a.record(first.license_id).state is S.VERIFIED
+        assert a.counts(pid)[pid][S.AVAILABLE] == 3
+        a.check_invariants()
