@@ -257,6 +257,7 @@ class PgLedger(SqlLedger):
             ledger = cls(pool, url, key, station=station, lease_s=lease_s)
             ledger._take_lease()
             ledger.reconcile()
+            ledger._fill_authkey_tags()
             if keeper:
                 ledger._start_keeper()
             return ledger
@@ -333,13 +334,15 @@ class PgLedger(SqlLedger):
                     raise
                 self._stale(error)
 
-    def _insert_licenses(self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes]) -> None:
+    def _insert_licenses(
+        self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes], tags: list[bytes]
+    ) -> None:
         assert isinstance(tx, _PgTx)
         with tx.conn.cursor().copy(
-            "COPY licenses (package, uuid, authkey, state) FROM STDIN"
+            "COPY licenses (package, uuid, authkey, state, authkey_tag) FROM STDIN"
         ) as copy:
-            for uuid, blob in zip(uuids, sealed, strict=True):
-                copy.write_row((package, uuid, blob, "available"))
+            for uuid, blob, tag in zip(uuids, sealed, tags, strict=True):
+                copy.write_row((package, uuid, blob, "available", tag))
 
     def _is_duplicate(self, error: Exception) -> bool:
         return isinstance(error, psycopg.errors.UniqueViolation)

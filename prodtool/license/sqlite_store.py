@@ -84,6 +84,7 @@ class SqliteLedger(SqlLedger):
                     )
             ledger = cls(conn, path, key, current_owner())
             ledger._recover_dead_owners()
+            ledger._fill_authkey_tags()
             return ledger
         except BaseException:
             if conn is not None:
@@ -129,10 +130,13 @@ class SqliteLedger(SqlLedger):
         with self._lock, storage_errors(self.path):
             yield self._conn
 
-    def _insert_licenses(self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes]) -> None:
+    def _insert_licenses(
+        self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes], tags: list[bytes]
+    ) -> None:
         self._conn.executemany(
-            "INSERT INTO licenses (package, uuid, authkey, state) VALUES (?, ?, ?, 'available')",
-            zip(repeat(package), uuids, sealed),
+            "INSERT INTO licenses (package, uuid, authkey, state, authkey_tag)"
+            " VALUES (?, ?, ?, 'available', ?)",
+            zip(repeat(package), uuids, sealed, tags),
         )
 
     def _is_duplicate(self, error: Exception) -> bool:

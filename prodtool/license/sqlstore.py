@@ -171,8 +171,11 @@ class SqlLedger(Ledger):
         """A connection for queries."""
 
     @abc.abstractmethod
-    def _insert_licenses(self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes]) -> None:
-        """Insert a package's licenses (all 'available') inside the load's transaction."""
+    def _insert_licenses(
+        self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes], tags: list[bytes]
+    ) -> None:
+        """Insert a package's licenses (all 'available', with their AuthKey tags) inside the
+        load's transaction."""
 
     @abc.abstractmethod
     def _is_duplicate(self, error: Exception) -> bool:
@@ -218,6 +221,36 @@ class SqlLedger(Ledger):
                     owner=owner,
                 )
         return released, checked
+
+    def _fill_authkey_tags(self) -> int:
+        """Tag the AuthKeys of licenses loaded before tags were kept (the schema cannot: only a
+        station holds the key). An AuthKey already tagged on another license is left untagged
+        and logged: a supervisor quarantines one of the two. Returns how many were tagged."""
+        with self._read() as tx:
+            rows = tx.execute(
+                "SELECT l.id, l.uuid, l.authkey, p.package_id FROM licenses l"
+                " JOIN packages p ON p.id = l.package WHERE l.authkey_tag IS NULL ORDER BY l.id"
+            ).fetchall()
+        done = 0
+        for start in range(0, len(rows), _SEAL_BLOCK):
+            tagged: list[tuple[int, str, bytes]] = []
+            for lid, uuid, sealed, package_id in rows[start : start + _SEAL_BLOCK]:
+                try:
+                    authkey = self._key.open(bytes(sealed), package_id=package_id, uuid=uuid)
+                except StorageError:
+                    continue  # `check_authkeys` names it; nothing to tag
+                tagged.append((lid, uuid, self._key.tag_many([authkey])[0]))
+            with self._write(bulk=True) as tx:
+                for lid, uuid, tag in tagged:
+                    twin = tx.execute(
+                        "SELECT uuid FROM licenses WHERE authkey_tag = ?", (tag,)
+                    ).fetchone()
+                    if twin is not None:
+                        log.error("license %s has the AuthKey of license %s", uuid, twin[0])
+                        continue
+                    tx.execute("UPDATE licenses SET authkey_tag = ? WHERE id = ?", (tag, lid))
+                    done += 1
+        return done
 
     # ------------------------------------------------------------------ packages
 
@@ -385,7 +418,7 @@ class SqlLedger(Ledger):
                     some = [uuids[i] for i in block]
                     keys = [authkeys[i] for i in block]
                     sealed = self._key.seal_many(some, keys, package_id=package_id)
-                    self._insert_licenses(tx, pkg, some, sealed)
+                    self._insert_licenses(tx, pkg, some, sealed, self._key.tag_many(keys))
                 for s in LicenseState:
                     tx.execute(
                         f"INSERT INTO {self._counts_table} (package, state, n) VALUES (?, ?, ?)",
@@ -405,12 +438,54 @@ class SqlLedger(Ledger):
                 return
             known = self._known_uuids(uuids)
             if not known:
+                self._refuse_shared_authkeys(uuids, authkeys, source)
                 raise
             sample = ", ".join(sorted(known)[:5])
             raise DuplicateLicenses(
                 f"{len(known)} license(s) of {source} are already in the ledger"
                 f" (UUID {sample}{', ...' if len(known) > 5 else ''}): nothing was loaded",
                 hint="a license may be loaded only once",
+            ) from None
+
+    def _refuse_shared_authkeys(
+        self, uuids: Sequence[str], authkeys: Sequence[str], source: str
+    ) -> None:
+        """A load refused by the AuthKey tag index: say which UUID's AuthKey is already in the
+        ledger under another UUID, or appears twice in the package (never the AuthKey)."""
+        tags = self._key.tag_many(authkeys)
+        clashes: list[str] = []
+        with self._read() as tx:
+            for start in range(0, len(tags), 500):
+                chunk = tags[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                held = {
+                    bytes(k): v
+                    for k, v in (
+                    tx.execute(
+                        "SELECT authkey_tag, uuid FROM licenses"
+                        f" WHERE authkey_tag IN ({marks})",
+                        chunk,
+                    ).fetchall()
+                    )
+                }
+                clashes += [
+                    f"{uuids[start + i]} (as {held[bytes(t)]})"
+                    for i, t in enumerate(chunk)
+                    if bytes(t) in held
+                ]
+        if not clashes:
+            first: dict[bytes, str] = {}
+            for uuid, tag in zip(uuids, tags, strict=True):
+                if tag in first:
+                    clashes.append(f"{uuid} (as {first[tag]})")
+                first.setdefault(tag, uuid)
+        if clashes:
+            sample = ", ".join(clashes[:5])
+            raise DuplicateLicenses(
+                f"{len(clashes)} license(s) of {source} carry an AuthKey already in the ledger"
+                f" under another UUID: {sample}{', ...' if len(clashes) > 5 else ''}:"
+                " nothing was loaded",
+                hint="one AuthKey is one license; ask the issuer for a corrected package",
             ) from None
 
     def packages(self) -> list[Manifest]:

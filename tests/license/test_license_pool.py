@@ -254,12 +254,13 @@ def test_an_older_pool_is_refused_until_pool_init_migrates_it(
     with psycopg.connect(pool_url, autocommit=True) as conn:  # as prodtool's schema 2 left it
         conn.execute("DROP INDEX licenses_uuid_nocase")
         conn.execute("ALTER TABLE packages DROP COLUMN content_digest")
-        conn.execute("DELETE FROM schema_version WHERE version = 3")
-    with pytest.raises(StorageError, match="at schema 2, this prodtool needs 3"):
+        conn.execute("ALTER TABLE licenses DROP COLUMN authkey_tag")  # its indexes go with it
+        conn.execute("DELETE FROM schema_version WHERE version > 2")
+    with pytest.raises(StorageError, match=f"at schema 2, this prodtool needs {pg_schema.LATEST}"):
         PgLedger.join(pool_url, key_file=key, station="a")
     shutil.copy(key, station_paths().ensure().keys / "pool.key")
     assert main(["pool", "init", pool_url]) == 0
-    assert "migrated at schema 3" in capsys.readouterr().out
+    assert f"migrated at schema {pg_schema.LATEST}" in capsys.readouterr().out
     with PgLedger.join(pool_url, key_file=key, station="a") as pool:
         assert pool.shipped("a") == -1
 
