@@ -65,6 +65,9 @@ class Settings:
     # The license pool several stations share (postgresql://user@host/db, no password: that is
     # kept in keys/pgpass, 0600); empty: the station folder's own SQLite ledger.
     ledger_url: str = ""
+    # Licenses a pool station holds ahead for a network outage (0: twice its ports, at least 16;
+    # -1: none). See docs/pool.md, "Outages".
+    pool_block: int = 0
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # unknown keys, kept
 
     def replace(self, **changes: Any) -> Settings:

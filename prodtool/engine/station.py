@@ -51,6 +51,7 @@ from prodtool.license.errors import PackageIdClash
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState, Manifest
 from prodtool.license.package import open_package, read_firmware
+from prodtool.license.pg_block import BlockPgLedger
 from prodtool.license.pg_store import PgLedger
 from prodtool.license.trust import TrustStore
 from prodtool.paths import StationPaths
@@ -284,6 +285,9 @@ class Station:
             if port in self._slots:
                 return False
             self._slots[port] = _Slot(port, description, explicit)
+            ports = len(self._slots)
+        if isinstance(self._ledger, BlockPgLedger) and self.settings.pool_block == 0:
+            self._ledger.block_size = 2 * ports  # an outage's block: twice the station's ports
         self._publish(PortAdded(port=port, description=description))
         return True
 

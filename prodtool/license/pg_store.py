@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import psycopg
 import psycopg.errors
@@ -38,7 +38,7 @@ from prodtool.license.model import LicenseState
 from prodtool.license.owner import OwnerToken, current_owner, is_dead
 from prodtool.license.pg_schema import COMPACT_COUNTS, LATEST, migrate, schema_version
 from prodtool.license.pgpass import PG_LOGIN_FILE
-from prodtool.license.sqlstore import SqlLedger, Tx
+from prodtool.license.sqlstore import BLOCK_JOB, SqlLedger, Tx
 from prodtool.license.stationkey import StationKey
 from prodtool.paths import StationPaths
 from prodtool.settings import load_settings
@@ -229,7 +229,7 @@ class PgLedger(SqlLedger):
         connections: int = 8,
         keeper: bool = True,
         passfile: Path | None = None,
-    ) -> PgLedger:
+    ) -> Self:
         """Join the pool: check the schema and the pool key, take a lease, reconcile lapsed
         leases. `keeper` renews the lease in a thread (off only in tests that drive it)."""
         place = where(url)
@@ -266,7 +266,7 @@ class PgLedger(SqlLedger):
             raise
 
     @classmethod
-    def join_station(cls, url: str, paths: StationPaths, station: str = "") -> PgLedger:
+    def join_station(cls, url: str, paths: StationPaths, station: str = "") -> Self:
         """Join the pool as the station in `paths` (its key file, its settings' name)."""
         name = station or load_settings(paths.settings).station_id
         return cls.join(
@@ -420,7 +420,9 @@ class PgLedger(SqlLedger):
                 for r in tx.execute(
                     "SELECT DISTINCT l.owner FROM licenses l LEFT JOIN leases s"
                     " ON s.owner = l.owner WHERE l.state = 'reserved' AND l.owner IS NOT NULL"
-                    " AND (s.owner IS NULL OR s.expires_at < now())"
+                    " AND coalesce(l.job_id, '') NOT LIKE ?"
+                    " AND (s.owner IS NULL OR s.expires_at < now())",
+                    (f"{BLOCK_JOB}%",),
                 ).fetchall()
             ]
         released = checked = 0
@@ -437,6 +439,12 @@ class PgLedger(SqlLedger):
             )
         return released, checked
 
+    def _keep_once(self) -> None:
+        """The keeper's round: renew the lease, reconcile lapsed ones, fold the counts."""
+        self.renew()
+        self.reconcile()
+        self.compact_counts()
+
     def _start_keeper(self) -> None:
         self._keeper = threading.Thread(
             target=self._keep, name=f"pool-lease-{self.station}", daemon=True
@@ -446,9 +454,7 @@ class PgLedger(SqlLedger):
     def _keep(self) -> None:
         while not self._stop.wait(self.lease_s / 3):
             try:
-                self.renew()
-                self.reconcile()
-                self.compact_counts()
+                self._keep_once()
                 self.lease_lost.clear()
             except StorageError as error:
                 self.lease_lost.set()

@@ -59,6 +59,9 @@ class Tx(Protocol):
 
 
 _SEAL_BLOCK = 8192  # AuthKeys sealed and inserted per block while loading
+# The job id of a license a pool station holds ahead for an outage (`pg_block`): reserved, on no
+# chip, never recovered when the station's lease lapses (its journal may hold moves for it).
+BLOCK_JOB = "block:"
 
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
@@ -117,16 +120,17 @@ class Row:
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
+_L = TypeVar("_L", bound="SqlLedger")
 
 
 def _retried(
-    move: Callable[Concatenate[SqlLedger, _P], _T],
-) -> Callable[Concatenate[SqlLedger, _P], _T]:
+    move: Callable[Concatenate[_L, _P], _T],
+) -> Callable[Concatenate[_L, _P], _T]:
     """Run a move again (twice at most) when the store says its failure was transient: the
     transaction was rolled back whole, so trying again is safe."""
 
     @functools.wraps(move)
-    def attempt(self: SqlLedger, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    def attempt(self: _L, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
         for n in range(3):
             try:
                 return move(self, *args, **kwargs)
@@ -199,8 +203,8 @@ class SqlLedger(Ledger):
                 Row.of(r)
                 for r in tx.execute(
                     f"SELECT {Row.COLUMNS} FROM licenses WHERE state = 'reserved' AND owner = ?"
-                    f" ORDER BY id{self._lock_rows}",
-                    (owner,),
+                    f" AND coalesce(job_id, '') NOT LIKE ? ORDER BY id{self._lock_rows}",
+                    (owner, f"{BLOCK_JOB}%"),
                 ).fetchall()
             ]
             for lic in rows:
@@ -1035,9 +1039,10 @@ _CHECKS = {
     "an available license has a chip, an owner or was sent": """SELECT uuid
         FROM licenses WHERE state = 'available' AND (chip_mac IS NOT NULL
         OR chip_id IS NOT NULL OR owner IS NOT NULL OR sent != 0)""",
-    "a reserved license has no owner, job or chip": """SELECT uuid FROM licenses
+    "a reserved license has no owner, job or chip": f"""SELECT uuid FROM licenses
         WHERE state = 'reserved' AND (owner IS NULL OR job_id IS NULL
-        OR (chip_mac IS NULL AND chip_id IS NULL))""",
+        OR (chip_mac IS NULL AND chip_id IS NULL
+        AND substr(job_id, 1, {len(BLOCK_JOB)}) != '{BLOCK_JOB}'))""",
     "a written or verified license has no chip": """SELECT uuid FROM licenses
         WHERE state IN ('written', 'verified') AND chip_mac IS NULL
         AND chip_id IS NULL""",

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from prodtool.paths import StationPaths
 
 POOL_SCHEMES = ("postgresql://", "postgres://")
+MIN_BLOCK = 16  # a pool station's outage block before it knows its ports (pool_block = 0)
 
 
 class LedgerURLError(UserError):
@@ -42,11 +43,20 @@ def open_store(paths: StationPaths, url: str | None) -> Ledger:
     configured = load_settings(paths.settings).ledger_url
     url = url or configured or None
     if url and is_pool(url):
-        from prodtool.license.pg_store import (  # noqa: PLC0415 - psycopg only for a pool
-            PgLedger,
+        from prodtool.license.pg_block import (  # noqa: PLC0415 - psycopg only for a pool
+            JOURNAL_FILE,
+            BlockPgLedger,
         )
 
-        return PgLedger.join_station(url, paths)
+        pool = BlockPgLedger.join_station(url, paths)
+        block = load_settings(paths.settings).pool_block
+        if block >= 0:
+            try:
+                pool.use_journal(paths.ledger.with_name(JOURNAL_FILE), block or MIN_BLOCK)
+            except BaseException:
+                pool.close()
+                raise
+        return pool
     if url and not url.startswith("sqlite:"):
         raise LedgerURLError(
             f"not a ledger address: {url.split('://')[0]}://...",
