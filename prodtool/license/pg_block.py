@@ -276,6 +276,7 @@ class BlockPgLedger(PgLedger):
         with self._block_lock:
             try:
                 self._replay()
+                self._adopt()
             except StorageError as error:
                 if error.code != "pool_unreachable":
                     raise
@@ -303,6 +304,25 @@ class BlockPgLedger(PgLedger):
         self.journal.drop(taken)
         for lid in taken:
             del self._held[lid]
+
+    def _adopt(self) -> None:
+        """Hold again the block rows the pool keeps for this station that the journal lacks (a
+        station started again without its journal file, or on another computer)."""
+        assert self.journal is not None
+        with self._read() as tx:
+            rows = tx.execute(
+                "SELECT l.id, p.package_id, l.uuid, l.authkey FROM licenses l"
+                " JOIN packages p ON p.id = l.package WHERE l.state = 'reserved' AND l.job_id = ?",
+                (self._block_job,),
+            ).fetchall()
+        missing = [
+            (int(r[0]), str(r[1]), str(r[2]), bytes(r[3])) for r in rows if r[0] not in self._held
+        ]
+        if missing:
+            self.journal.hold(missing)
+            for lid, package_id, uuid, sealed in missing:
+                self._held[lid] = _Held(lid, package_id, uuid, sealed)
+                self._packages.add(package_id)
 
     @_retried
     def _bind_offline(self, license_id: int, chip: ChipIdentity, *, job_id: str, port: str) -> None:

@@ -146,3 +146,27 @@ def test_a_chip_the_pool_binds_meanwhile_is_not_bound_twice(
         a.check_invariants()
     finally:
         a.close()
+
+
+def test_a_station_started_again_holds_its_block_again(pool_url: str, tmp_path: Path) -> None:
+    """The block belongs to the station by name: started again (even without its journal
+    file) it holds the same licenses, and gives them back when it closes."""
+    a = _station(pool_url, tmp_path, "a", block=2)
+    pid = a.load_package(loaded_package(tmp_path, 5))
+    a.reserve(pid, chip(1), job_id="j1", port="p1")
+    a.refill()
+    held = sorted(r.license_id for r in a.in_state(S.RESERVED) if r.job_id == "block:a")
+    assert len(held) == 2
+    a._stop.set()  # as if killed: no lease given back, no block returned
+    a._pool.close()
+    assert a.journal is not None
+    a.journal.close()
+    (tmp_path / f"a-{JOURNAL_FILE}").unlink()
+    with _station(pool_url, tmp_path, "a", block=2) as again:
+        assert again.journal is not None
+        assert sorted(r[0] for r in again.journal.block()) == held
+        assert again.counts(pid)[pid][S.RESERVED] == 3  # the block and the dead job's license
+    with PgLedger.join(pool_url, key_file=tmp_path / "keys" / "pool.key", station="c") as c:
+        # the block went back; the "killed" job's own reservation waits for its lease to lapse
+        assert [r.job_id for r in c.in_state(S.RESERVED)] == ["j1"]
+        c.check_invariants()
