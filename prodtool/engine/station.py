@@ -51,7 +51,7 @@ from prodtool.license.errors import PackageIdClash
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState, Manifest
 from prodtool.license.package import open_package, read_firmware
-from prodtool.license.pg_block import BlockPgLedger
+from prodtool.license.pg_block import JOURNAL_FILE, MIN_BLOCK, BlockPgLedger
 from prodtool.license.pg_store import PgLedger
 from prodtool.license.trust import TrustStore
 from prodtool.paths import StationPaths
@@ -145,6 +145,14 @@ class Station:
         self._auto_start = self.settings.auto_start
         self._active = ActiveChips()
         self._ledger = Ledger.for_station(paths)  # thread-safe: one lock, short transactions
+        if isinstance(self._ledger, BlockPgLedger) and self.settings.pool_block >= 0:
+            # only the station that runs the jobs holds a block ahead for an outage
+            block = self.settings.pool_block or MIN_BLOCK
+            try:
+                self._ledger.use_journal(paths.ledger.with_name(JOURNAL_FILE), block)
+            except BaseException:
+                self._ledger.close()
+                raise
         self._writelog = WriteLog(paths.write_log)
         self._outbox = (  # a pool's stations ship their write log to it
             Outbox(paths.write_log, self._ledger, self.settings.station_id)

@@ -40,6 +40,7 @@ from prodtool.license.sqlstore import BLOCK_JOB, Row, _retried, now
 log = logging.getLogger(__name__)
 _S = LicenseState
 JOURNAL_FILE = "pool-journal.sqlite"
+MIN_BLOCK = 16  # a station's block before it knows its ports (settings' pool_block = 0)
 _JOURNAL_SCHEMA = """
 CREATE TABLE IF NOT EXISTS block (
     license_id INTEGER PRIMARY KEY, package_id TEXT NOT NULL, uuid TEXT NOT NULL,
@@ -155,13 +156,15 @@ class BlockPgLedger(PgLedger):
         self._held: dict[int, _Held] = {}
         self._packages: set[str] = set()
         self.offline = threading.Event()
-        self.journal = Journal(path)
-        self.block_size = block_size
-        for lid, package_id, uuid, sealed, _ in self.journal.block():
-            self._held[lid] = _Held(lid, package_id, uuid, sealed)
-            self._packages.add(package_id)
-        self._replay_moves_into_memory()
-        self.catch_up()
+        with self._block_lock:  # the lease keeper's round waits until this is set up
+            journal = Journal(path)
+            for lid, package_id, uuid, sealed, _ in journal.block():
+                self._held[lid] = _Held(lid, package_id, uuid, sealed)
+                self._packages.add(package_id)
+            self.block_size = block_size
+            self.journal = journal
+            self._replay_moves_into_memory()
+            self.catch_up()
 
     @property
     def _block_job(self) -> str:

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from prodtool.paths import StationPaths
 
 POOL_SCHEMES = ("postgresql://", "postgres://")
-MIN_BLOCK = 16  # a pool station's outage block before it knows its ports (pool_block = 0)
 
 
 class LedgerURLError(UserError):
@@ -44,19 +43,11 @@ def open_store(paths: StationPaths, url: str | None) -> Ledger:
     url = url or configured or None
     if url and is_pool(url):
         from prodtool.license.pg_block import (  # noqa: PLC0415 - psycopg only for a pool
-            JOURNAL_FILE,
             BlockPgLedger,
         )
 
-        pool = BlockPgLedger.join_station(url, paths)
-        block = load_settings(paths.settings).pool_block
-        if block >= 0:
-            try:
-                pool.use_journal(paths.ledger.with_name(JOURNAL_FILE), block or MIN_BLOCK)
-            except BaseException:
-                pool.close()
-                raise
-        return pool
+        # The station (`Station`) turns its outage block on; a command's ledger holds none.
+        return BlockPgLedger.join_station(url, paths)
     if url and not url.startswith("sqlite:"):
         raise LedgerURLError(
             f"not a ledger address: {url.split('://')[0]}://...",
