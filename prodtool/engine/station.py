@@ -51,7 +51,8 @@ from prodtool.license.errors import PackageIdClash
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState, Manifest
 from prodtool.license.package import open_package, read_firmware
-from prodtool.license.pg_block import JOURNAL_FILE, MIN_BLOCK, BlockPgLedger
+from prodtool.license.pg_block import MIN_BLOCK, BlockPgLedger
+from prodtool.license.pg_journal import JOURNAL_FILE
 from prodtool.license.pg_store import PgLedger
 from prodtool.license.trust import TrustStore
 from prodtool.paths import StationPaths

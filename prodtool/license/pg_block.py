@@ -23,7 +23,6 @@ mid-replay repeats nothing. Then the block is topped up again.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,26 +33,13 @@ from prodtool.license.errors import ChipBusy, TransitionError
 from prodtool.license.ledger import ChipIdentity, Reservation
 from prodtool.license.model import LicenseState
 from prodtool.license.moves import Move
+from prodtool.license.pg_journal import RESERVE, Journal
 from prodtool.license.pg_store import PgLedger
 from prodtool.license.sqlstore import BLOCK_JOB, Row, _retried, now
 
 log = logging.getLogger(__name__)
 _S = LicenseState
-JOURNAL_FILE = "pool-journal.sqlite"
 MIN_BLOCK = 16  # a station's block before it knows its ports (settings' pool_block = 0)
-_JOURNAL_SCHEMA = """
-CREATE TABLE IF NOT EXISTS block (
-    license_id INTEGER PRIMARY KEY, package_id TEXT NOT NULL, uuid TEXT NOT NULL,
-    authkey BLOB NOT NULL, taken INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS moves (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, license_id INTEGER NOT NULL, move TEXT NOT NULL,
-    job_id TEXT NOT NULL, port TEXT NOT NULL DEFAULT '', family TEXT NOT NULL DEFAULT '',
-    mac TEXT NOT NULL DEFAULT '', chip_id TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '',
-    at TEXT NOT NULL
-);
-"""
-_RESERVE = "reserve"
 
 
 @dataclass
@@ -68,79 +54,6 @@ class _Held:
     job_id: str = ""
     sent: bool = False
     chip: ChipIdentity | None = None
-
-
-class Journal:
-    """The station's outage journal: its block, and the moves the pool has not seen, in order."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = FULL")  # a move kept is a move on disk
-        self._conn.executescript(_JOURNAL_SCHEMA)
-
-    def close(self) -> None:
-        self._conn.close()
-
-    def block(self) -> list[tuple[int, str, str, bytes, int]]:
-        return [
-            (int(r[0]), str(r[1]), str(r[2]), bytes(r[3]), int(r[4]))
-            for r in self._conn.execute(
-                "SELECT license_id, package_id, uuid, authkey, taken FROM block ORDER BY license_id"
-            )
-        ]
-
-    def hold(self, rows: list[tuple[int, str, str, bytes]]) -> None:
-        with self._conn:
-            self._conn.execute("BEGIN")
-            self._conn.executemany(
-                "INSERT OR IGNORE INTO block (license_id, package_id, uuid, authkey)"
-                " VALUES (?, ?, ?, ?)",
-                rows,
-            )
-
-    def drop(self, license_ids: list[int]) -> None:
-        with self._conn:
-            self._conn.execute("BEGIN")
-            self._conn.executemany(
-                "DELETE FROM block WHERE license_id = ?", [(i,) for i in license_ids]
-            )
-
-    def append(self, license_id: int, move: str, job_id: str, **fields: str) -> None:
-        """One move, on disk before it returns (the AuthKey may leave right after)."""
-        with self._conn:
-            self._conn.execute("BEGIN")
-            if move == _RESERVE:
-                self._conn.execute("UPDATE block SET taken = 1 WHERE license_id = ?", (license_id,))
-            self._conn.execute(
-                "INSERT INTO moves (license_id, move, job_id, port, family, mac, chip_id, reason,"
-                " at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    license_id,
-                    move,
-                    job_id,
-                    fields.get("port", ""),
-                    fields.get("family", ""),
-                    fields.get("mac", ""),
-                    fields.get("chip_id", ""),
-                    fields.get("reason", ""),
-                    now(),
-                ),
-            )
-
-    def pending(self) -> list[tuple[int, int, str, str, str, str, str, str, str]]:
-        return list(
-            self._conn.execute(
-                "SELECT seq, license_id, move, job_id, port, family, mac, chip_id, reason"
-                " FROM moves ORDER BY seq"
-            )
-        )
-
-    def done(self, seq: int) -> None:
-        with self._conn:
-            self._conn.execute("BEGIN")
-            self._conn.execute("DELETE FROM moves WHERE seq = ?", (seq,))
 
 
 class BlockPgLedger(PgLedger):
@@ -176,7 +89,7 @@ class BlockPgLedger(PgLedger):
             held = self._held.get(lid)
             if held is None:
                 continue
-            if move == _RESERVE:
+            if move == RESERVE:
                 held.job_id, held.chip = job_id, ChipIdentity(family, mac, chip_id)
             else:
                 rule = moves.RULES[Move(move)]
@@ -295,7 +208,7 @@ class BlockPgLedger(PgLedger):
     def _replay(self) -> None:
         assert self.journal is not None
         for seq, lid, move, job_id, port, family, mac, chip_id, reason in self.journal.pending():
-            if move == _RESERVE:
+            if move == RESERVE:
                 chip = ChipIdentity(family, mac, chip_id)
                 self._bind_offline(lid, chip, job_id=job_id, port=port)
             else:
@@ -464,7 +377,7 @@ class BlockPgLedger(PgLedger):
         before = held.state if reused else _S.AVAILABLE
         self.journal.append(
             held.license_id,
-            _RESERVE,
+            RESERVE,
             job_id,
             port=port,
             family=chip.family,

@@ -13,7 +13,8 @@ import pytest
 from prodtool.errors import StorageError
 from prodtool.license.ledger import Reservation
 from prodtool.license.model import LicenseState
-from prodtool.license.pg_block import JOURNAL_FILE, BlockPgLedger
+from prodtool.license.pg_block import BlockPgLedger
+from prodtool.license.pg_journal import JOURNAL_FILE
 from prodtool.license.pg_store import PgLedger, init_pool
 from prodtool.license.testing import chip, loaded_package
 from tests.pgserver import Server
