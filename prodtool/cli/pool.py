@@ -106,6 +106,7 @@ def _status(args: argparse.Namespace) -> int:
                     "online": s.online,
                     "lease_expires_in_s": round(s.expires_in_s, 1),
                     "verified_per_hour": s.per_hour,
+                    "block": s.block,
                 }
                 for s in status.stations
             ],
@@ -118,10 +119,10 @@ def _status(args: argparse.Namespace) -> int:
         print()
         return 0
     print(f"license pool {status.where} (schema {status.schema})")
-    print(f"{'station':<20} {'host':<20} {'lease':>12} {'per hour':>9}")
+    print(f"{'station':<20} {'host':<20} {'lease':>12} {'per hour':>9} {'block':>6}")
     for s in status.stations:
         lease = f"{s.expires_in_s:.0f} s left" if s.online else "lapsed"
-        print(f"{s.station:<20} {s.host:<20} {lease:>12} {s.per_hour:>9}")
+        print(f"{s.station:<20} {s.host:<20} {lease:>12} {s.per_hour:>9} {s.block:>6}")
     if not status.stations:
         print("(no station holds a lease)")
     states = list(LicenseState)

@@ -15,6 +15,7 @@ a file every station of the pool holds (`keys/pool.key`); the server never sees 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -511,6 +512,7 @@ class StationRow:
     online: bool
     expires_in_s: float
     verified_10min: int
+    block: int = 0  # licenses it holds ahead for an outage (reserved to it, on no chip)
 
     @property
     def per_hour(self) -> int:
@@ -576,6 +578,14 @@ def pool_status(url: str, *, passfile: Path | None = None) -> PoolStatus:
                 stations[station] = StationRow(station, host, left > 0, left, rate.get(station, 0))
         for name, n in rate.items():
             stations.setdefault(name, StationRow(name, "", False, 0.0, n))
+        for job_id, n in conn.execute(
+            "SELECT job_id, count(*) FROM licenses WHERE state = 'reserved'"
+            " AND job_id LIKE %s AND chip_mac IS NULL AND chip_id IS NULL GROUP BY job_id",
+            (f"{BLOCK_JOB}%",),
+        ).fetchall():
+            name = str(job_id).removeprefix(BLOCK_JOB)
+            row = stations.setdefault(name, StationRow(name, "", False, 0.0, 0))
+            stations[name] = dataclasses.replace(row, block=int(n))
         counts: dict[str, dict[LicenseState, int]] = {}
         for pid, state, n in conn.execute(
             "SELECT p.package_id, c.state, c.n FROM state_counts c"

@@ -15,7 +15,7 @@ from prodtool.license.ledger import Reservation
 from prodtool.license.model import LicenseState
 from prodtool.license.pg_block import BlockPgLedger
 from prodtool.license.pg_journal import JOURNAL_FILE
-from prodtool.license.pg_store import PgLedger, init_pool
+from prodtool.license.pg_store import PgLedger, init_pool, pool_status
 from prodtool.license.testing import chip, loaded_package
 from tests.pgserver import Server
 
@@ -59,6 +59,8 @@ def test_the_line_goes_on_through_an_outage_and_the_pool_gets_every_move(
         _write(a, online, "j1")
         assert a.refill() == 3  # held ahead, in the pool: reserved to this station's block
         assert a.counts(pid)[pid][S.RESERVED] == 3
+        status = pool_status(pool_url)
+        assert [(s.station, s.block) for s in status.stations] == [("a", 3)]
         a.check_invariants()
 
         cluster.cluster.stop()
