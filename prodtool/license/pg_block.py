@@ -54,6 +54,7 @@ class _Held:
     job_id: str = ""
     sent: bool = False
     chip: ChipIdentity | None = None
+    prior: LicenseState = _S.AVAILABLE  # where a release takes it back to
 
 
 class BlockPgLedger(PgLedger):
@@ -374,7 +375,10 @@ class BlockPgLedger(PgLedger):
     ) -> Reservation:
         assert self.journal is not None
         authkey = self._key.open(held.sealed, package_id=held.package_id, uuid=held.uuid)
-        before = held.state if reused else _S.AVAILABLE
+        if not reused:
+            before = _S.AVAILABLE
+        else:  # the same job asking again keeps what its reservation had replaced
+            before = held.prior if held.state is _S.RESERVED else held.state
         self.journal.append(
             held.license_id,
             RESERVE,
@@ -384,7 +388,8 @@ class BlockPgLedger(PgLedger):
             mac=chip.mac,
             chip_id=chip.chip_id,
         )
-        held.job_id, held.chip, held.state = job_id, chip, _S.RESERVED
+        held.prior = before
+        held.job_id, held.chip, held.state, held.sent = job_id, chip, _S.RESERVED, False
         return Reservation(held.license_id, held.package_id, held.uuid, authkey, reused, before)
 
     def _journaled(self, license_id: int) -> _Held | None:
@@ -406,7 +411,7 @@ class BlockPgLedger(PgLedger):
             if move is Move.SENDING and held.sent:
                 return
             self.journal.append(held.license_id, move.value, job_id, reason=reason)
-            held.state = rule.to or _S.AVAILABLE
+            held.state = rule.to or held.prior
             held.sent = held.sent or rule.sent == 1
         if not self.offline.is_set():
             self.catch_up()  # the pool is back: this job's moves reach it now

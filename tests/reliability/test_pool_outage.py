@@ -20,7 +20,7 @@ from prodtool.settings import save_settings
 from prodtool.sim import ChipFarm
 from tests.engine.simhelp import Recorder
 from tests.pgserver import Server
-from tests.reliability.harness import TINY_FIRMWARE, fast_settings
+from tests.reliability.harness import TINY_FIRMWARE, fast_settings, scan_files
 
 pytestmark = [pytest.mark.sim]
 SEED = 43
@@ -80,6 +80,9 @@ def test_a_station_writes_through_an_outage_and_a_held_chip_gets_no_second_licen
             counts = ledger.counts(pid)[pid]
             assert counts[S.VERIFIED] == 3 and sum(counts.values()) == 8
             ledger.check_invariants()
+            # the journal keeps AuthKeys sealed: none in clear anywhere in the station folder
+            _, leaks = scan_files([paths.root], [c[1] for c in on_chips if c])
+            assert leaks == []
     finally:
         try:
             pg_server.new_database()  # up again for the next test
