@@ -173,3 +173,30 @@ def test_a_station_started_again_holds_its_block_again(pool_url: str, tmp_path: 
         # the block went back; the "killed" job's own reservation waits for its lease to lapse
         assert [r.job_id for r in c.in_state(S.RESERVED)] == ["j1"]
         c.check_invariants()
+
+
+def test_moves_journaled_by_a_station_killed_offline_reach_the_pool_when_it_starts_again(
+    cluster: Server, pool_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing lost: the journal is on disk before each move returns, so a station killed
+    during the outage replays it when it starts again."""
+    assert cluster.cluster is not None
+    a = _station(pool_url, tmp_path, "a", block=2)
+    pid = a.load_package(loaded_package(tmp_path, 5))
+    warm = a.reserve(pid, chip(9), job_id="warm", port="p0")
+    a.mark_verified(warm.license_id, job_id="warm")
+    a.refill()
+    cluster.cluster.stop()
+    r = a.reserve(pid, chip(1), job_id="j1", port="p1")
+    a.mark_sending(r.license_id, job_id="j1")
+    a.mark_written(r.license_id, job_id="j1")  # killed here: the chip holds it, never verified
+    a._stop.set()
+    assert a.journal is not None
+    a.journal.close()
+    cluster.cluster.start()
+    a._pool.close()
+    with _station(pool_url, tmp_path, "a", block=2) as again:
+        record = again.record(r.license_id)
+        assert record.state is S.WRITTEN and record.chip_mac == chip(1).mac
+        assert again.journal is not None and again.journal.pending() == []
+        again.check_invariants()
