@@ -192,6 +192,8 @@ class BlockPgLedger(PgLedger):
             return True
         with self._block_lock:
             try:
+                if self.offline.is_set():
+                    self.revive()  # a fresh connection pool, or at once: still away
                 self._replay()
                 self._adopt()
             except StorageError as error:
@@ -442,6 +444,8 @@ class BlockPgLedger(PgLedger):
         return super().release(license_id, job_id=job_id, reason=reason)
 
     def _keep_once(self) -> None:
+        if self.journal is not None and self.offline.is_set() and not self.catch_up():
+            return  # still away: the lease waits for the next round
         super()._keep_once()
         self.catch_up()
 

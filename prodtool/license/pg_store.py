@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 POOL_KEY_FILE = "pool.key"
 
 LEASE_S = 30.0  # a lease lapses this long after its station's last renewal
+# Moves are pipelined where libpq can (14 or newer: the binary wheel's); else plain transactions.
+_PIPELINE = psycopg.Pipeline.is_supported()
 
 
 def where(url: str) -> str:
@@ -213,6 +215,7 @@ class PgLedger(SqlLedger):
         self._stop = threading.Event()
         self._keeper: threading.Thread | None = None
         self.lease_lost = threading.Event()  # set while the lease could not be renewed
+        self._connect_args: tuple[str, int, Path | None] = (url, 8, None)
 
     def __repr__(self) -> str:
         return f"PgLedger({self._where!r}, station={self.station!r})"
@@ -256,6 +259,7 @@ class PgLedger(SqlLedger):
             key = StationKey.load(key_file, create=False)
             _check_key(row[0] if row else "", key, key_file, place)
             ledger = cls(pool, url, key, station=station, lease_s=lease_s)
+            ledger._connect_args = (url, connections, passfile)
             ledger._take_lease()
             ledger.reconcile()
             ledger._fill_authkey_tags()
@@ -303,7 +307,7 @@ class PgLedger(SqlLedger):
             tx = _PgTx(conn)
             try:
                 with (
-                    contextlib.nullcontext() if bulk else conn.pipeline(),
+                    conn.pipeline() if _PIPELINE and not bulk else contextlib.nullcontext(),
                     conn.transaction(),
                 ):
                     if not durable:
@@ -362,6 +366,20 @@ class PgLedger(SqlLedger):
         return isinstance(error, psycopg.errors.UniqueViolation) and "chip" in str(
             error.diag.constraint_name or ""
         )
+
+    def revive(self) -> None:
+        """After an outage: once the server answers a direct connection, start a fresh
+        connection pool (the old one's reconnection backs off for long, or gives up after five
+        minutes). Raises `StorageError` at once while the server is still away."""
+        url, connections, passfile = self._connect_args
+        kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": 3}
+        if passfile is not None:
+            kwargs["passfile"] = str(passfile)
+        with pool_errors(self._where), psycopg.connect(url, **kwargs):
+            pass  # still away: libpq says so within 3 s
+        fresh = connect(url, max_size=connections, passfile=passfile)
+        old, self._pool = self._pool, fresh
+        old.close(timeout=1.0)
 
     def compact_counts(self) -> None:
         """Fold the per-move count deltas into the base counts (the lease keeper does it)."""
