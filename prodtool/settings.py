@@ -72,6 +72,9 @@ class Settings:
     label_enabled: bool = False
     label_template: str = ""
     label_printer: str = ""
+    # Licenses a pool station holds ahead for a network outage (0: twice its ports, at least 16;
+    # -1: none). See docs/pool.md, "Outages".
+    pool_block: int = 0
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # unknown keys, kept
 
     def replace(self, **changes: Any) -> Settings:

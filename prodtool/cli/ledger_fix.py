@@ -15,6 +15,7 @@ from typing import Any
 from prodtool.cli.common import add_data_dir_option, paths_from
 from prodtool.engine.ledger_actions import quarantine_license, settle_license
 from prodtool.engine.reconcile import Outcome, reconcile_ports
+from prodtool.engine.writelog import WriteLog
 from prodtool.errors import UserError
 from prodtool.license.ledger import ChipIdentity, Ledger, LicenseRecord
 from prodtool.license.model import LicenseState
@@ -143,6 +144,9 @@ def _reconcile(args: argparse.Namespace) -> int:
             ledger,
             shell_timeout_s=settings.shell_timeout_s,
             connect_attempts=settings.connect_attempts,
+            writelog=WriteLog(paths.write_log),
+            station_id=settings.station_id,
+            operator=settings.operator,
         )
         left = sum(
             n

@@ -1,5 +1,9 @@
 """`prodtool log export|verify|audit`: the signed write log for upload, checking such a file,
-and the station's write log against its ledger."""
+and the station's write log against its ledger.
+
+With a license pool (`--ledger`, $PRODTOOL_LEDGER or the settings) `export` writes the whole
+fleet's log (`--station` for one station's, `--local` for this station's own file).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from prodtool.cli.common import add_data_dir_option, paths_from
+from prodtool.cli.pool import export_fleet_command, pool_url
 from prodtool.engine.export import (
     KEY_FILE,
     export_log,
@@ -15,6 +20,7 @@ from prodtool.engine.export import (
     station_key,
     verify_export,
 )
+from prodtool.engine.fleetlog import is_fleet_export, verify_fleet
 from prodtool.engine.logaudit import audit
 from prodtool.engine.writelog import read_records, verify_chain, verify_seals
 from prodtool.errors import UserError
@@ -27,6 +33,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     commands = sub.add_subparsers(dest="log_command", metavar="ACTION", required=True)
     export = commands.add_parser("export", help="write the log as signed CSV or JSON for upload")
     export.add_argument("--out", type=Path, required=True, help="FILE.csv or FILE.json")
+    export.add_argument(
+        "--station", help="with a license pool: only this station's records (default: the fleet)"
+    )
+    export.add_argument(
+        "--local", action="store_true", help="with a license pool: this station's own log only"
+    )
     add_data_dir_option(export)
     export.set_defaults(func=export_command)
     verify = commands.add_parser("verify", help="check an exported file and its .sig")
@@ -48,6 +60,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def export_command(args: argparse.Namespace) -> int:
     paths = paths_from(args)
     settings = load_settings(paths.settings)
+    if not args.local and pool_url(paths) is not None:
+        return export_fleet_command(args)  # the pool: the whole fleet's log
+    if args.station:
+        raise UserError("--station needs a license pool", hint="give --ledger postgresql://...")
     count = export_log(paths, args.out, station_id=settings.station_id)
     print(f"exported {count} records to {args.out} (signature {args.out.name}.sig)")
     return 0
@@ -58,7 +74,8 @@ def verify_command(args: argparse.Namespace) -> int:
     if sig_path(args.file).is_dir():
         raise UserError(f"{sig_path(args.file)} is a folder, not the export's signature file")
     trusted = station_key(paths).public_key() if (paths.keys / KEY_FILE).exists() else None
-    report = verify_export(args.file, trusted=trusted, expect_fingerprint=args.key_fingerprint)
+    verify = verify_fleet if is_fleet_export(args.file) else verify_export
+    report = verify(args.file, trusted=trusted, expect_fingerprint=args.key_fingerprint)
     print(f"{args.file}: {report.records} records, signed by key {report.key_fingerprint or '?'}")
     for note in report.notes:
         print(f"  {note}")

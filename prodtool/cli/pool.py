@@ -15,6 +15,7 @@ from prodtool.license.ledger import ENV_URL
 from prodtool.license.model import LicenseState
 from prodtool.license.pg_store import POOL_KEY_FILE, PgLedger, init_pool, passfile, pool_status
 from prodtool.license.stores import is_pool
+from prodtool.paths import StationPaths
 from prodtool.settings import load_settings
 
 
@@ -33,23 +34,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=_status)
 
-    export = commands.add_parser("export", help="the whole fleet's write log, signed (JSON)")
+    # kept as an alias of `prodtool log export` with a pool (which is the documented one)
+    export = commands.add_parser("export", help="= prodtool log export with the pool")
     add_data_dir_option(export)
     export.add_argument("out", type=Path, help="FILE.json (and FILE.json.sig)")
     export.add_argument("--station", help="only this station's records")
     export.set_defaults(func=_export)
 
 
+def pool_url(paths: StationPaths, given: str | None = None) -> str | None:
+    """The pool this command works on: `given`, else --ledger/$PRODTOOL_LEDGER, else the
+    settings'; None when that names no pool."""
+    url = given or os.environ.get(ENV_URL) or load_settings(paths.settings).ledger_url
+    return str(url) if is_pool(url) else None
+
+
 def _url(args: argparse.Namespace) -> str:
-    paths = paths_from(args)
-    url = args.url or os.environ.get(ENV_URL) or load_settings(paths.settings).ledger_url
-    if not is_pool(url):
+    url = pool_url(paths_from(args), args.url)
+    if url is None:
         raise UserError(
             "no license pool given",
             hint="give postgresql://user@host/db, --ledger URL, or set the pool in the settings",
             code="no_pool",
         )
-    return str(url)
+    return url
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -68,6 +76,12 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    return export_fleet_command(args)
+
+
+def export_fleet_command(args: argparse.Namespace) -> int:
+    """The fleet's write log from the pool, signed with this station's key (`args.out`,
+    `args.station`); this station's newest records are shipped first."""
     paths = paths_from(args)
     url = _url(argparse.Namespace(**{**vars(args), "url": None}))
     settings = load_settings(paths.settings)
@@ -92,6 +106,7 @@ def _status(args: argparse.Namespace) -> int:
                     "online": s.online,
                     "lease_expires_in_s": round(s.expires_in_s, 1),
                     "verified_per_hour": s.per_hour,
+                    "block": s.block,
                 }
                 for s in status.stations
             ],
@@ -104,10 +119,10 @@ def _status(args: argparse.Namespace) -> int:
         print()
         return 0
     print(f"license pool {status.where} (schema {status.schema})")
-    print(f"{'station':<20} {'host':<20} {'lease':>12} {'per hour':>9}")
+    print(f"{'station':<20} {'host':<20} {'lease':>12} {'per hour':>9} {'block':>6}")
     for s in status.stations:
         lease = f"{s.expires_in_s:.0f} s left" if s.online else "lapsed"
-        print(f"{s.station:<20} {s.host:<20} {lease:>12} {s.per_hour:>9}")
+        print(f"{s.station:<20} {s.host:<20} {lease:>12} {s.per_hour:>9} {s.block:>6}")
     if not status.stations:
         print("(no station holds a lease)")
     states = list(LicenseState)

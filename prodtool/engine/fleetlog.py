@@ -19,8 +19,18 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from prodtool.engine.export import ExportError, _raw, key_fingerprint, station_key
-from prodtool.engine.writelog import read_records, verify_chain
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from prodtool.engine.export import (
+    ExportError,
+    VerifyReport,
+    _raw,
+    key_fingerprint,
+    sig_path,
+    station_key,
+)
+from prodtool.engine.writelog import ChainProblem, read_records, verify_chain
 from prodtool.errors import StorageError
 from prodtool.license.pg_store import PgLedger
 from prodtool.paths import StationPaths
@@ -109,7 +119,7 @@ def export_fleet(
     key = station_key(paths)
     digest = hashlib.sha256(data).hexdigest()
     count = sum(len(r) for r in chains.values())
-    message = f"{FLEET_FORMAT}\n{digest}\n{json.dumps(heads, sort_keys=True)}\n{count}\n"
+    message = _message(digest, heads, count)
     sig = {
         "format": FLEET_FORMAT,
         "algorithm": "ed25519",
@@ -118,7 +128,7 @@ def export_fleet(
         "file_sha256": digest,
         "chain_heads": heads,
         "records": count,
-        "signature": key.sign(message.encode()).hex(),
+        "signature": key.sign(message).hex(),
     }
     try:
         out.write_bytes(data)
@@ -126,3 +136,83 @@ def export_fleet(
     except OSError as error:
         raise StorageError(f"cannot write {out}: {error.strerror}") from None
     return count
+
+
+def _message(digest: str, heads: dict[str, str], count: int) -> bytes:
+    """What a fleet export's signature covers: the file, every chain's head, the count."""
+    return f"{FLEET_FORMAT}\n{digest}\n{json.dumps(heads, sort_keys=True)}\n{count}\n".encode()
+
+
+def is_fleet_export(path: Path) -> bool:
+    """Whether `path` is a fleet export (its signature file says so), not one station's log."""
+    try:
+        sig = json.loads(sig_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(sig, dict) and sig.get("format") == FLEET_FORMAT
+
+
+def verify_fleet(
+    path: Path,
+    *,
+    trusted: Ed25519PublicKey | None = None,
+    expect_fingerprint: str | None = None,
+) -> VerifyReport:
+    """Check a fleet export against its `.sig`: the signature over the file, every station's
+    chain walked again and ending at the head the signature names (records cut from a chain's
+    end show), and no station added or dropped. A fleet file is signed by whichever station
+    exported it: off the station, `expect_fingerprint` is what names the signer to trust."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ExportError(f"cannot read {path}: {error.strerror}") from None
+    try:
+        document = json.loads(data)
+        chains = document["stations"]
+        if document.get("format") != FLEET_FORMAT or not isinstance(chains, dict):
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        raise ExportError(f"{path.name} is not a fleet export of prodtool") from None
+    report = VerifyReport(records=sum(len(c) for c in chains.values()))
+    heads: dict[str, str] | None = None
+    try:
+        sig = json.loads(sig_path(path).read_text(encoding="utf-8"))
+        public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(sig["public_key"]))
+        heads = {str(k): str(v) for k, v in dict(sig["chain_heads"]).items()}
+        report.key_fingerprint = key_fingerprint(public)
+        digest = hashlib.sha256(data).hexdigest()
+        public.verify(bytes.fromhex(sig["signature"]), _message(digest, heads, int(sig["records"])))
+        report.signature_ok = True
+        if trusted is not None and _raw(trusted) == _raw(public):
+            report.station_key_matches = True
+        if expect_fingerprint is not None:
+            report.station_key_matches = report.key_fingerprint == expect_fingerprint.lower()
+            if not report.station_key_matches:
+                report.notes.append(f"signed by another key than {expect_fingerprint}")
+        elif report.station_key_matches is None:
+            report.notes.append(
+                "signed by the station that exported it; compare its key fingerprint"
+            )
+    except FileNotFoundError:
+        report.notes.append(f"no signature file {sig_path(path).name}")
+    except (ValueError, KeyError, TypeError):
+        report.notes.append("the signature file is malformed")
+    except InvalidSignature:
+        report.notes.append("the signature does not match the file: it was changed after export")
+    for name, records in sorted(chains.items()):
+        head = heads.get(name) if heads is not None else None
+        if heads is not None and head is None:
+            report.problems.append(
+                ChainProblem(0, None, "malformed", f"station {name} is not in the signature")
+            )
+        for problem in verify_chain(records, head):
+            report.problems.append(
+                ChainProblem(
+                    problem.index, problem.seq, problem.kind, f"station {name}: {problem.text}"
+                )
+            )
+    for name in sorted(set(heads or {}) - set(chains)):
+        report.problems.append(
+            ChainProblem(0, None, "deleted", f"station {name}'s records were removed")
+        )
+    return report

@@ -9,18 +9,24 @@ plugged in. For each chip (read like QA, nothing written):
   another license) → `settle(found_on=None)`: available again (its AuthKey reached only this chip);
 - anything else (the chip could not be read, a license bound elsewhere, a wrong AuthKey) is left
   as it is and said in words: a person decides.
+
+A license settled as verified was written by a job that never logged it (its station died
+after the AuthKey left): given the station's write log, reconciliation logs that write now, once
+(`passed`, detail "reconciled"), so every write appears in the log and the fleet's export.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from prodtool.engine.job import open_port
+from prodtool.engine.job import JobLog, new_job_id, open_port
 from prodtool.engine.qa_read import ChipReading, read_chip
+from prodtool.engine.writelog import WriteRecord
 from prodtool.license.errors import LedgerError
 from prodtool.license.ledger import ChipIdentity, Ledger, LicenseRecord
 from prodtool.license.model import LicenseState, Manifest
@@ -60,8 +66,12 @@ def reconcile_ports(
     opener: Callable[[str], Any] = open_port,
     shell_timeout_s: float = 8.0,
     connect_attempts: int = 3,
+    writelog: JobLog | None = None,
+    station_id: str = "",
+    operator: str = "",
 ) -> list[Settlement]:
-    """Read each port's chip and settle what it shows; one `Settlement` per license touched."""
+    """Read each port's chip and settle what it shows; one `Settlement` per license touched.
+    With `writelog`, each license settled as verified is logged as the write it was."""
     results: list[Settlement] = []
     for manifest in packages_to_settle(ledger):
         for port in ports:
@@ -72,8 +82,45 @@ def reconcile_ports(
                 shell_timeout_s=shell_timeout_s,
                 connect_attempts=connect_attempts,
             )
-            results += settle_reading(reading, ledger, manifest)
+            settled = settle_reading(reading, ledger, manifest)
+            if writelog is not None:
+                for s in settled:
+                    if s.outcome is Outcome.VERIFIED:
+                        writelog.append(
+                            reconciled_record(s, reading, manifest, station_id, operator)
+                        )
+            results += settled
     return results
+
+
+def reconciled_record(
+    settlement: Settlement,
+    reading: ChipReading,
+    manifest: Manifest,
+    station_id: str,
+    operator: str,
+) -> WriteRecord:
+    """The write log's record of a write found on a chip when its license was settled."""
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return WriteRecord(
+        job_id=f"reconcile-{new_job_id()}",
+        station_id=station_id,
+        operator=operator,
+        port=settlement.port,
+        chip_family=reading.family,
+        mac=reading.mac,
+        chip_id=reading.chip_id,
+        uuid=settlement.uuid,
+        package_id=manifest.package_id,
+        order_number=manifest.order_number,
+        firmware_version=reading.version or "",
+        delivery_mode=manifest.delivery_mode.value,
+        result="passed",
+        reason="ok",
+        detail="reconciled: found on the chip when its needs_check license was read back",
+        started_at=now,
+        finished_at=now,
+    )
 
 
 def settle_reading(reading: ChipReading, ledger: Ledger, manifest: Manifest) -> list[Settlement]:

@@ -63,6 +63,8 @@ from prodtool.license.errors import PackageIdClash
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState, Manifest
 from prodtool.license.package import open_package, read_firmware
+from prodtool.license.pg_block import MIN_BLOCK, BlockPgLedger
+from prodtool.license.pg_journal import JOURNAL_FILE
 from prodtool.license.pg_store import PgLedger
 from prodtool.license.trust import TrustStore
 from prodtool.paths import StationPaths
@@ -174,6 +176,14 @@ class Station:
         self._auto_start = self.settings.auto_start
         self._active = ActiveChips()
         self._ledger = Ledger.for_station(paths)  # thread-safe: one lock, short transactions
+        if isinstance(self._ledger, BlockPgLedger) and self.settings.pool_block >= 0:
+            # only the station that runs the jobs holds a block ahead for an outage
+            block = self.settings.pool_block or MIN_BLOCK
+            try:
+                self._ledger.use_journal(paths.ledger.with_name(JOURNAL_FILE), block)
+            except BaseException:
+                self._ledger.close()
+                raise
         self._writelog = WriteLog(
             paths.write_log, log_sealer(self.paths), station_id=self.settings.station_id
         )
@@ -339,6 +349,9 @@ class Station:
             if port in self._slots:
                 return False
             self._slots[port] = _Slot(port, description, explicit, location=location)
+            ports = len(self._slots)
+        if isinstance(self._ledger, BlockPgLedger) and self.settings.pool_block == 0:
+            self._ledger.block_size = 2 * ports  # an outage's block: twice the station's ports
         self._publish(PortAdded(port=port, description=description))
         return True
 

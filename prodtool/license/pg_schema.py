@@ -125,6 +125,15 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE packages ADD COLUMN content_digest TEXT;
     CREATE UNIQUE INDEX licenses_uuid_nocase ON licenses(lower(uuid));
     """,
+    # 4: one AuthKey is one license (as SQLite's migration 3): a keyed tag of each AuthKey made
+    # with the pool key, unique; NULL for licenses loaded before, filled by the next station
+    # that joins (the server cannot: it never sees an AuthKey).
+    """
+    ALTER TABLE licenses ADD COLUMN authkey_tag BYTEA;
+    CREATE UNIQUE INDEX licenses_authkey_tag ON licenses(authkey_tag)
+        WHERE authkey_tag IS NOT NULL;
+    CREATE INDEX licenses_untagged ON licenses(id) WHERE authkey_tag IS NULL;
+    """,
 )
 LATEST = len(MIGRATIONS)
 

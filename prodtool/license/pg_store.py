@@ -14,6 +14,8 @@ a file every station of the pool holds (`keys/pool.key`); the server never sees 
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -25,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import psycopg
 import psycopg.errors
@@ -37,7 +39,7 @@ from prodtool.license.model import LicenseState
 from prodtool.license.owner import OwnerToken, current_owner, is_dead
 from prodtool.license.pg_schema import COMPACT_COUNTS, LATEST, migrate, schema_version
 from prodtool.license.pgpass import PG_LOGIN_FILE
-from prodtool.license.sqlstore import SqlLedger, Tx
+from prodtool.license.sqlstore import BLOCK_JOB, SqlLedger, Tx
 from prodtool.license.stationkey import StationKey
 from prodtool.paths import StationPaths
 from prodtool.settings import load_settings
@@ -47,6 +49,8 @@ log = logging.getLogger(__name__)
 POOL_KEY_FILE = "pool.key"
 
 LEASE_S = 30.0  # a lease lapses this long after its station's last renewal
+# Moves are pipelined where libpq can (14 or newer: the binary wheel's); else plain transactions.
+_PIPELINE = psycopg.Pipeline.is_supported()
 
 
 def where(url: str) -> str:
@@ -83,6 +87,11 @@ def pool_errors(place: str) -> Iterator[None]:
         ) from None
 
 
+class StaleConnectionError(StorageError):
+    """A pooled connection was dead (the server restarted, the network dropped) before the move
+    sent anything that could commit: the move is tried again on a fresh connection."""
+
+
 def _clean(text: str) -> str:
     """libpq's message with anything that looks like a password removed."""
     return " ".join(w for w in text.split() if "password=" not in w)[:160]
@@ -94,10 +103,12 @@ def _pg_sql(sql: str) -> str:
 
 
 class _PgTx:
-    """A transaction in the shared SQL's dialect: `?` placeholders become `%s`."""
+    """A transaction in the shared SQL's dialect: `?` placeholders become `%s`. `committing`
+    is set once the move's body is done: before it, nothing can have been committed."""
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
+        self.committing = False
 
     def execute(self, sql: str, params: Sequence[Any] = (), /) -> Any:
         return self.conn.execute(_pg_sql(sql), params)
@@ -134,7 +145,6 @@ def connect(
         max_size=max_size,
         kwargs=kwargs,
         timeout=timeout,
-        check=ConnectionPool.check_connection,  # a server restart costs no move
         open=False,
         name="prodtool-pool",
     )
@@ -205,6 +215,7 @@ class PgLedger(SqlLedger):
         self._stop = threading.Event()
         self._keeper: threading.Thread | None = None
         self.lease_lost = threading.Event()  # set while the lease could not be renewed
+        self._connect_args: tuple[str, int, Path | None] = (url, 8, None)
 
     def __repr__(self) -> str:
         return f"PgLedger({self._where!r}, station={self.station!r})"
@@ -227,7 +238,7 @@ class PgLedger(SqlLedger):
         connections: int = 8,
         keeper: bool = True,
         passfile: Path | None = None,
-    ) -> PgLedger:
+    ) -> Self:
         """Join the pool: check the schema and the pool key, take a lease, reconcile lapsed
         leases. `keeper` renews the lease in a thread (off only in tests that drive it)."""
         place = where(url)
@@ -253,8 +264,10 @@ class PgLedger(SqlLedger):
             key = StationKey.load(key_file, create=False)
             _check_key(row[0] if row else "", key, key_file, place)
             ledger = cls(pool, url, key, station=station, lease_s=lease_s)
+            ledger._connect_args = (url, connections, passfile)
             ledger._take_lease()
             ledger.reconcile()
+            ledger._fill_authkey_tags()
             if keeper:
                 ledger._start_keeper()
             return ledger
@@ -263,7 +276,7 @@ class PgLedger(SqlLedger):
             raise
 
     @classmethod
-    def join_station(cls, url: str, paths: StationPaths, station: str = "") -> PgLedger:
+    def join_station(cls, url: str, paths: StationPaths, station: str = "") -> Self:
         """Join the pool as the station in `paths` (its key file, its settings' name)."""
         name = station or load_settings(paths.settings).station_id
         return cls.join(
@@ -289,37 +302,89 @@ class PgLedger(SqlLedger):
     # ------------------------------------------------------------------ plumbing
 
     @contextmanager
-    def _write(self, *, durable: bool = True) -> Iterator[Tx]:
-        with pool_errors(self._where), self._pool.connection() as conn, conn.transaction():
-            if not durable:
-                conn.execute("SET LOCAL synchronous_commit = off")
-            yield _PgTx(conn)
+    def _write(self, *, durable: bool = True, bulk: bool = False) -> Iterator[Tx]:
+        """One move in pipeline mode (not a `bulk` load: COPY does not pipeline): BEGIN goes
+        with the first read, and the writes whose results nobody reads go with the COMMIT, so
+        a move is two or three round trips. No
+        connection is checked before use; one found dead before the COMMIT was sent is
+        `StaleConnectionError` (tried again), and the idle connections are checked then."""
+        with pool_errors(self._where), self._pool.connection() as conn:
+            tx = _PgTx(conn)
+            try:
+                with (
+                    conn.pipeline() if _PIPELINE and not bulk else contextlib.nullcontext(),
+                    conn.transaction(),
+                ):
+                    if not durable:
+                        conn.execute("SET LOCAL synchronous_commit = off")
+                    yield tx
+                    tx.committing = True
+            except psycopg.OperationalError as error:
+                if tx.committing or not conn.broken:
+                    raise
+                self._stale(error)
+
+    def _stale(self, error: psycopg.OperationalError) -> None:
+        """A dead connection before anything committed: check the idle ones, try again."""
+        self._pool.check()
+        first = str(error).strip().splitlines()[0] if str(error).strip() else "no answer"
+        raise StaleConnectionError(
+            f"the license pool {self._where} dropped the connection ({_clean(first)})",
+            hint="check the network and the server; the line resumes when it is back",
+            code="pool_unreachable",
+        ) from None
 
     @contextmanager
     def _read(self) -> Iterator[Tx]:
         with pool_errors(self._where), self._pool.connection() as conn:
-            yield _PgTx(conn)
+            try:
+                yield _PgTx(conn)
+            except psycopg.OperationalError as error:
+                if not conn.broken:
+                    raise
+                self._stale(error)
 
-    def _insert_licenses(self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes]) -> None:
+    def _insert_licenses(
+        self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes], tags: list[bytes]
+    ) -> None:
         assert isinstance(tx, _PgTx)
         with tx.conn.cursor().copy(
-            "COPY licenses (package, uuid, authkey, state) FROM STDIN"
+            "COPY licenses (package, uuid, authkey, state, authkey_tag) FROM STDIN"
         ) as copy:
-            for uuid, blob in zip(uuids, sealed, strict=True):
-                copy.write_row((package, uuid, blob, "available"))
+            for uuid, blob, tag in zip(uuids, sealed, tags, strict=True):
+                copy.write_row((package, uuid, blob, "available", tag))
 
     def _is_duplicate(self, error: Exception) -> bool:
         return isinstance(error, psycopg.errors.UniqueViolation)
 
     def _is_transient(self, error: Exception) -> bool:
-        """A deadlock or serialization failure, or two stations binding one chip at once (the
+        """A deadlock or serialization failure, a connection found dead before anything was
+        committed, or two stations binding one chip at once (the
         unique chip index decides; tried again, the second finds the first's reservation)."""
-        transient = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+        transient = (
+            psycopg.errors.DeadlockDetected,
+            psycopg.errors.SerializationFailure,
+            StaleConnectionError,
+        )
         if isinstance(error, transient):
             return True
         return isinstance(error, psycopg.errors.UniqueViolation) and "chip" in str(
             error.diag.constraint_name or ""
         )
+
+    def revive(self) -> None:
+        """After an outage: once the server answers a direct connection, start a fresh
+        connection pool (the old one's reconnection backs off for long, or gives up after five
+        minutes). Raises `StorageError` at once while the server is still away."""
+        url, connections, passfile = self._connect_args
+        kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": 3}
+        if passfile is not None:
+            kwargs["passfile"] = str(passfile)
+        with pool_errors(self._where), psycopg.connect(url, **kwargs):
+            pass  # still away: libpq says so within 3 s
+        fresh = connect(url, max_size=connections, passfile=passfile)
+        old, self._pool = self._pool, fresh
+        old.close(timeout=1.0)
 
     def compact_counts(self) -> None:
         """Fold the per-move count deltas into the base counts (the lease keeper does it)."""
@@ -349,9 +414,9 @@ class PgLedger(SqlLedger):
         with self._write() as tx:
             renewed = tx.execute(
                 "UPDATE leases SET renewed_at = now(),"
-                " expires_at = now() + make_interval(secs => ?) WHERE owner = ?",
+                " expires_at = now() + make_interval(secs => ?) WHERE owner = ? RETURNING owner",
                 (self.lease_s, self._owner),
-            ).rowcount
+            ).fetchone()
         if not renewed:
             self._take_lease()
         return bool(renewed)
@@ -379,7 +444,9 @@ class PgLedger(SqlLedger):
                 for r in tx.execute(
                     "SELECT DISTINCT l.owner FROM licenses l LEFT JOIN leases s"
                     " ON s.owner = l.owner WHERE l.state = 'reserved' AND l.owner IS NOT NULL"
-                    " AND (s.owner IS NULL OR s.expires_at < now())"
+                    " AND coalesce(l.job_id, '') NOT LIKE ?"
+                    " AND (s.owner IS NULL OR s.expires_at < now())",
+                    (f"{BLOCK_JOB}%",),
                 ).fetchall()
             ]
         released = checked = 0
@@ -396,6 +463,12 @@ class PgLedger(SqlLedger):
             )
         return released, checked
 
+    def _keep_once(self) -> None:
+        """The keeper's round: renew the lease, reconcile lapsed ones, fold the counts."""
+        self.renew()
+        self.reconcile()
+        self.compact_counts()
+
     def _start_keeper(self) -> None:
         self._keeper = threading.Thread(
             target=self._keep, name=f"pool-lease-{self.station}", daemon=True
@@ -405,9 +478,7 @@ class PgLedger(SqlLedger):
     def _keep(self) -> None:
         while not self._stop.wait(self.lease_s / 3):
             try:
-                self.renew()
-                self.reconcile()
-                self.compact_counts()
+                self._keep_once()
                 self.lease_lost.clear()
             except StorageError as error:
                 self.lease_lost.set()
@@ -464,6 +535,7 @@ class StationRow:
     online: bool
     expires_in_s: float
     verified_10min: int
+    block: int = 0  # licenses it holds ahead for an outage (reserved to it, on no chip)
 
     @property
     def per_hour(self) -> int:
@@ -529,6 +601,14 @@ def pool_status(url: str, *, passfile: Path | None = None) -> PoolStatus:
                 stations[station] = StationRow(station, host, left > 0, left, rate.get(station, 0))
         for name, n in rate.items():
             stations.setdefault(name, StationRow(name, "", False, 0.0, n))
+        for job_id, n in conn.execute(
+            "SELECT job_id, count(*) FROM licenses WHERE state = 'reserved'"
+            " AND job_id LIKE %s AND chip_mac IS NULL AND chip_id IS NULL GROUP BY job_id",
+            (f"{BLOCK_JOB}%",),
+        ).fetchall():
+            name = str(job_id).removeprefix(BLOCK_JOB)
+            row = stations.setdefault(name, StationRow(name, "", False, 0.0, 0))
+            stations[name] = dataclasses.replace(row, block=int(n))
         counts: dict[str, dict[LicenseState, int]] = {}
         for pid, state, n in conn.execute(
             "SELECT p.package_id, c.state, c.n FROM state_counts c"

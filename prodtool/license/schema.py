@@ -88,6 +88,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE packages ADD COLUMN content_digest TEXT;
     CREATE UNIQUE INDEX licenses_uuid_nocase ON licenses(uuid COLLATE NOCASE);
     """,
+    # 3: one AuthKey is one license: a keyed tag of each AuthKey (`StationKey.tag_many`), unique.
+    # NULL for licenses loaded before; the store fills them when it opens (it holds the key).
+    """
+    ALTER TABLE licenses ADD COLUMN authkey_tag BLOB;
+    CREATE UNIQUE INDEX licenses_authkey_tag ON licenses(authkey_tag)
+        WHERE authkey_tag IS NOT NULL;
+    CREATE INDEX licenses_untagged ON licenses(id) WHERE authkey_tag IS NULL;
+    """,
 )
 LATEST = len(MIGRATIONS)
 

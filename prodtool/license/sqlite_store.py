@@ -84,6 +84,7 @@ class SqliteLedger(SqlLedger):
                     )
             ledger = cls(conn, path, key, current_owner())
             ledger._recover_dead_owners()
+            ledger._fill_authkey_tags()
             return ledger
         except BaseException:
             if conn is not None:
@@ -95,7 +96,7 @@ class SqliteLedger(SqlLedger):
             self._conn.close()
 
     @contextmanager
-    def _write(self, *, durable: bool = True) -> Iterator[Tx]:
+    def _write(self, *, durable: bool = True, bulk: bool = False) -> Iterator[Tx]:
         """One `BEGIN IMMEDIATE` transaction: committed whole, or rolled back whole.
 
         `durable=False` commits without an fsync (WAL, `synchronous=NORMAL`): safe against a
@@ -105,6 +106,7 @@ class SqliteLedger(SqlLedger):
         itself, so they are durable by then; lost before it, a reservation whose key never
         left simply returns, and `written` reads as `sending`, which settles the same way.
         """
+        del bulk  # one writer holds the file: a load is a transaction like any other
         with self._lock, storage_errors(self.path):
             conn = self._conn
             relaxed = not durable and self._sync_level > 1
@@ -128,10 +130,13 @@ class SqliteLedger(SqlLedger):
         with self._lock, storage_errors(self.path):
             yield self._conn
 
-    def _insert_licenses(self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes]) -> None:
+    def _insert_licenses(
+        self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes], tags: list[bytes]
+    ) -> None:
         self._conn.executemany(
-            "INSERT INTO licenses (package, uuid, authkey, state) VALUES (?, ?, ?, 'available')",
-            zip(repeat(package), uuids, sealed),
+            "INSERT INTO licenses (package, uuid, authkey, state, authkey_tag)"
+            " VALUES (?, ?, ?, 'available', ?)",
+            zip(repeat(package), uuids, sealed, tags),
         )
 
     def _is_duplicate(self, error: Exception) -> bool:

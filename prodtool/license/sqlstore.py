@@ -59,6 +59,9 @@ class Tx(Protocol):
 
 
 _SEAL_BLOCK = 8192  # AuthKeys sealed and inserted per block while loading
+# The job id of a license a pool station holds ahead for an outage (`pg_block`): reserved, on no
+# chip, never recovered when the station's lease lapses (its journal may hold moves for it).
+BLOCK_JOB = "block:"
 
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
@@ -117,16 +120,17 @@ class Row:
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
+_L = TypeVar("_L", bound="SqlLedger")
 
 
 def _retried(
-    move: Callable[Concatenate[SqlLedger, _P], _T],
-) -> Callable[Concatenate[SqlLedger, _P], _T]:
+    move: Callable[Concatenate[_L, _P], _T],
+) -> Callable[Concatenate[_L, _P], _T]:
     """Run a move again (twice at most) when the store says its failure was transient: the
     transaction was rolled back whole, so trying again is safe."""
 
     @functools.wraps(move)
-    def attempt(self: SqlLedger, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    def attempt(self: _L, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
         for n in range(3):
             try:
                 return move(self, *args, **kwargs)
@@ -154,6 +158,7 @@ class SqlLedger(Ledger):
     def __init__(self, key: StationKey, owner: str) -> None:
         self._key = key
         self._owner = owner
+        self._package_keys: dict[str, int] = {}
         # Asked before a package is loaded; raises to refuse it (a station set up for a pool
         # refuses, in its own SQLite ledger, a package the pool holds: one license, one chip).
         self.load_guard: Callable[[Manifest], None] | None = None
@@ -161,16 +166,20 @@ class SqlLedger(Ledger):
     # ------------------------------------------------------------------ plumbing (per store)
 
     @abc.abstractmethod
-    def _write(self, *, durable: bool = True) -> AbstractContextManager[Tx]:
-        """One transaction, committed whole or rolled back whole."""
+    def _write(self, *, durable: bool = True, bulk: bool = False) -> AbstractContextManager[Tx]:
+        """One transaction, committed whole or rolled back whole; `bulk` for a package load
+        (a store may batch a move's statements in ways a bulk insert cannot use)."""
 
     @abc.abstractmethod
     def _read(self) -> AbstractContextManager[Tx]:
         """A connection for queries."""
 
     @abc.abstractmethod
-    def _insert_licenses(self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes]) -> None:
-        """Insert a package's licenses (all 'available') inside the load's transaction."""
+    def _insert_licenses(
+        self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes], tags: list[bytes]
+    ) -> None:
+        """Insert a package's licenses (all 'available', with their AuthKey tags) inside the
+        load's transaction."""
 
     @abc.abstractmethod
     def _is_duplicate(self, error: Exception) -> bool:
@@ -194,8 +203,8 @@ class SqlLedger(Ledger):
                 Row.of(r)
                 for r in tx.execute(
                     f"SELECT {Row.COLUMNS} FROM licenses WHERE state = 'reserved' AND owner = ?"
-                    f" ORDER BY id{self._lock_rows}",
-                    (owner,),
+                    f" AND coalesce(job_id, '') NOT LIKE ? ORDER BY id{self._lock_rows}",
+                    (owner, f"{BLOCK_JOB}%"),
                 ).fetchall()
             ]
             for lic in rows:
@@ -217,12 +226,48 @@ class SqlLedger(Ledger):
                 )
         return released, checked
 
+    def _fill_authkey_tags(self) -> int:
+        """Tag the AuthKeys of licenses loaded before tags were kept (the schema cannot: only a
+        station holds the key). An AuthKey already tagged on another license is left untagged
+        and logged: a supervisor quarantines one of the two. Returns how many were tagged."""
+        with self._read() as tx:
+            rows = tx.execute(
+                "SELECT l.id, l.uuid, l.authkey, p.package_id FROM licenses l"
+                " JOIN packages p ON p.id = l.package WHERE l.authkey_tag IS NULL ORDER BY l.id"
+            ).fetchall()
+        done = 0
+        for start in range(0, len(rows), _SEAL_BLOCK):
+            tagged: list[tuple[int, str, bytes]] = []
+            for lid, uuid, sealed, package_id in rows[start : start + _SEAL_BLOCK]:
+                try:
+                    authkey = self._key.open(bytes(sealed), package_id=package_id, uuid=uuid)
+                except StorageError:
+                    continue  # `check_authkeys` names it; nothing to tag
+                tagged.append((lid, uuid, self._key.tag_many([authkey])[0]))
+            with self._write(bulk=True) as tx:
+                for lid, uuid, tag in tagged:
+                    twin = tx.execute(
+                        "SELECT uuid FROM licenses WHERE authkey_tag = ?", (tag,)
+                    ).fetchone()
+                    if twin is not None:
+                        log.error("license %s has the AuthKey of license %s", uuid, twin[0])
+                        continue
+                    tx.execute("UPDATE licenses SET authkey_tag = ? WHERE id = ?", (tag, lid))
+                    done += 1
+        return done
+
     # ------------------------------------------------------------------ packages
 
     def _package_key(self, tx: Tx, package_id: str) -> int:
+        """A package's row id; remembered, since a package is never removed or renumbered
+        (a round trip less for every reservation)."""
+        known = self._package_keys.get(package_id)
+        if known is not None:
+            return known
         row = tx.execute("SELECT id FROM packages WHERE package_id = ?", (package_id,)).fetchone()
         if row is None:
             raise UnknownPackage(f"package {package_id} is not in the ledger")
+        self._package_keys[package_id] = int(row[0])
         return int(row[0])
 
     def _loaded(self, manifest: Manifest, digest: str) -> bool:
@@ -349,7 +394,7 @@ class SqlLedger(Ledger):
         order = sorted(range(count), key=uuids.__getitem__)
         stamp = now()
         try:
-            with self._write() as tx:
+            with self._write(bulk=True) as tx:
                 if tx.execute(
                     "SELECT 1 FROM packages WHERE package_id = ?", (package_id,)
                 ).fetchone():
@@ -377,7 +422,7 @@ class SqlLedger(Ledger):
                     some = [uuids[i] for i in block]
                     keys = [authkeys[i] for i in block]
                     sealed = self._key.seal_many(some, keys, package_id=package_id)
-                    self._insert_licenses(tx, pkg, some, sealed)
+                    self._insert_licenses(tx, pkg, some, sealed, self._key.tag_many(keys))
                 for s in LicenseState:
                     tx.execute(
                         f"INSERT INTO {self._counts_table} (package, state, n) VALUES (?, ?, ?)",
@@ -397,12 +442,54 @@ class SqlLedger(Ledger):
                 return
             known = self._known_uuids(uuids)
             if not known:
+                self._refuse_shared_authkeys(uuids, authkeys, source)
                 raise
             sample = ", ".join(sorted(known)[:5])
             raise DuplicateLicenses(
                 f"{len(known)} license(s) of {source} are already in the ledger"
                 f" (UUID {sample}{', ...' if len(known) > 5 else ''}): nothing was loaded",
                 hint="a license may be loaded only once",
+            ) from None
+
+    def _refuse_shared_authkeys(
+        self, uuids: Sequence[str], authkeys: Sequence[str], source: str
+    ) -> None:
+        """A load refused by the AuthKey tag index: say which UUID's AuthKey is already in the
+        ledger under another UUID, or appears twice in the package (never the AuthKey)."""
+        tags = self._key.tag_many(authkeys)
+        clashes: list[str] = []
+        with self._read() as tx:
+            for start in range(0, len(tags), 500):
+                chunk = tags[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                held = {
+                    bytes(k): v
+                    for k, v in (
+                    tx.execute(
+                        "SELECT authkey_tag, uuid FROM licenses"
+                        f" WHERE authkey_tag IN ({marks})",
+                        chunk,
+                    ).fetchall()
+                    )
+                }
+                clashes += [
+                    f"{uuids[start + i]} (as {held[bytes(t)]})"
+                    for i, t in enumerate(chunk)
+                    if bytes(t) in held
+                ]
+        if not clashes:
+            first: dict[bytes, str] = {}
+            for uuid, tag in zip(uuids, tags, strict=True):
+                if tag in first:
+                    clashes.append(f"{uuid} (as {first[tag]})")
+                first.setdefault(tag, uuid)
+        if clashes:
+            sample = ", ".join(clashes[:5])
+            raise DuplicateLicenses(
+                f"{len(clashes)} license(s) of {source} carry an AuthKey already in the ledger"
+                f" under another UUID: {sample}{', ...' if len(clashes) > 5 else ''}:"
+                " nothing was loaded",
+                hint="one AuthKey is one license; ask the issuer for a corrected package",
             ) from None
 
     def packages(self) -> list[Manifest]:
@@ -977,9 +1064,10 @@ _CHECKS = {
     "an available license has a chip, an owner or was sent": """SELECT uuid
         FROM licenses WHERE state = 'available' AND (chip_mac IS NOT NULL
         OR chip_id IS NOT NULL OR owner IS NOT NULL OR sent != 0)""",
-    "a reserved license has no owner, job or chip": """SELECT uuid FROM licenses
+    "a reserved license has no owner, job or chip": f"""SELECT uuid FROM licenses
         WHERE state = 'reserved' AND (owner IS NULL OR job_id IS NULL
-        OR (chip_mac IS NULL AND chip_id IS NULL))""",
+        OR (chip_mac IS NULL AND chip_id IS NULL
+        AND substr(job_id, 1, {len(BLOCK_JOB)}) != '{BLOCK_JOB}'))""",
     "a written or verified license has no chip": """SELECT uuid FROM licenses
         WHERE state IN ('written', 'verified') AND chip_mac IS NULL
         AND chip_id IS NULL""",

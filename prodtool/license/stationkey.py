@@ -7,7 +7,9 @@ bound to its package and UUID (associated data), so a ciphertext moved to anothe
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import hmac
 import operator
 import os
 import tempfile
@@ -21,6 +23,7 @@ from prodtool.errors import StorageError
 
 KEY_SIZE = 32
 _NONCE = 12
+_TAG = 16
 
 
 class StationKey:
@@ -28,6 +31,8 @@ class StationKey:
         if len(key) != KEY_SIZE:
             raise ValueError("a station key is 32 bytes")
         self._aes = AESGCM(key)
+        # A key of its own for the AuthKey tags (never the sealing key itself).
+        self._tag_key = hashlib.sha256(b"prodtool authkey tag\n" + key).digest()
         self.check_value = hashlib.sha256(b"prodtool station key check\n" + key).hexdigest()[:32]
 
     def __repr__(self) -> str:
@@ -80,6 +85,13 @@ class StationKey:
         aads = map(prefix.__add__, map(str.encode, uuids))
         plains = map(str.encode, authkeys)
         return list(map(operator.add, nonces, map(self._aes.encrypt, nonces, plains, aads)))
+
+    def tag_many(self, authkeys: Sequence[str]) -> list[bytes]:
+        """A keyed tag of each AuthKey (HMAC-SHA256, first 16 bytes): the ledger's unique index
+        on it refuses one AuthKey under two UUIDs, and the tag tells nobody without the key
+        what the AuthKey is (a plain hash of a short key could be searched)."""
+        new = functools.partial(hmac.new, self._tag_key, digestmod=hashlib.sha256)
+        return [new(a.encode("ascii")).digest()[:_TAG] for a in authkeys]
 
     def open(self, sealed: bytes, *, package_id: str, uuid: str) -> str:
         try:

@@ -42,11 +42,12 @@ def open_store(paths: StationPaths, url: str | None) -> Ledger:
     configured = load_settings(paths.settings).ledger_url
     url = url or configured or None
     if url and is_pool(url):
-        from prodtool.license.pg_store import (  # noqa: PLC0415 - psycopg only for a pool
-            PgLedger,
+        from prodtool.license.pg_block import (  # noqa: PLC0415 - psycopg only for a pool
+            BlockPgLedger,
         )
 
-        return PgLedger.join_station(url, paths)
+        # The station (`Station`) turns its outage block on; a command's ledger holds none.
+        return BlockPgLedger.join_station(url, paths)
     if url and not url.startswith("sqlite:"):
         raise LedgerURLError(
             f"not a ledger address: {url.split('://')[0]}://...",

@@ -26,7 +26,7 @@ from prodtool.license.errors import (
     UnknownPackage,
 )
 from prodtool.license.ledger import ChipIdentity, Ledger
-from prodtool.license.model import DeliveryMode, LicenseState
+from prodtool.license.model import DeliveryMode, License, LicenseState
 from prodtool.license.sqlstore import SqlLedger
 from prodtool.license.testing import (
     chip,
@@ -499,3 +499,48 @@ def test_job_events_are_each_job_s_moves_with_its_license(ledger: Ledger, tmp_pa
     assert verified["to_state"] == "verified"
     assert verified["at"] == str(verified["at"]) and "T" in verified["at"]  # ISO text
     assert not any(r.authkey in str(e) for e in events)
+
+
+def _list(path: Path, rows: list[License]) -> Path:
+    path.write_text("uuid,authkey\n" + "".join(f"{x.uuid},{x.authkey}\n" for x in rows))
+    return path
+
+
+def test_one_authkey_under_two_uuids_is_refused(ledger: Ledger, tmp_path: Path) -> None:
+    """Issue 15 item 16: an AuthKey already in the ledger under another UUID (from a package or
+    a list) is refused whole; the UUIDs are named, the AuthKey never."""
+    package = loaded_package(tmp_path, 3)
+    pid = ledger.load_package(package)
+    held = next(package.licenses())
+    before = ledger.snapshot()
+    reused = [*demo_licenses(2, seed=98), License("uuid" + "f" * 16, held.authkey)]
+    with pytest.raises(DuplicateLicenses) as refused:
+        ledger.import_license_list(_list(tmp_path / "a.csv", reused))
+    assert reused[-1].uuid in refused.value.message and held.uuid in refused.value.message
+    assert held.authkey not in str(refused.value)
+    assert ledger.snapshot() == before
+    listed = demo_licenses(2, seed=97)
+    lid = ledger.import_license_list(_list(tmp_path / "b.csv", listed))
+    again = [License("uuid" + "e" * 16, listed[1].authkey)]
+    with pytest.raises(DuplicateLicenses, match=listed[1].uuid):
+        ledger.import_license_list(_list(tmp_path / "c.csv", again))
+    assert [m.package_id for m in ledger.packages()] == [pid, lid]
+    ledger.check_invariants()
+
+
+def test_licenses_loaded_before_tags_are_tagged_when_the_ledger_opens(tmp_path: Path) -> None:
+    """A ledger made before migration 3 has no AuthKey tags; opening it tags them, so a later
+    list reusing one of their AuthKeys is refused too."""
+    package = loaded_package(tmp_path, 3)
+    with open_ledger(tmp_path) as ledger:
+        ledger.load_package(package)
+        path = ledger.path
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE licenses SET authkey_tag = NULL")
+    held = next(package.licenses())
+    with open_ledger(tmp_path) as ledger:
+        with pytest.raises(DuplicateLicenses):
+            ledger.import_license_list(
+                _list(tmp_path / "a.csv", [License("uuid" + "c" * 16, held.authkey)])
+            )
+        assert len(ledger.packages()) == 1

@@ -25,7 +25,7 @@ from prodtool.license.testing import chip, loaded_package
 from prodtool.paths import station_paths
 from prodtool.settings import Settings, save_settings
 from tests.license.flashable import flashable_package
-from tests.pgserver import open_pool
+from tests.pgserver import Server, open_pool
 
 S = LicenseState
 ROOT = Path(__file__).resolve().parents[2]
@@ -255,12 +255,13 @@ def test_an_older_pool_is_refused_until_pool_init_migrates_it(
     with psycopg.connect(pool_url, autocommit=True) as conn:  # as prodtool's schema 2 left it
         conn.execute("DROP INDEX licenses_uuid_nocase")
         conn.execute("ALTER TABLE packages DROP COLUMN content_digest")
-        conn.execute("DELETE FROM schema_version WHERE version = 3")
-    with pytest.raises(StorageError, match="at schema 2, this prodtool needs 3"):
+        conn.execute("ALTER TABLE licenses DROP COLUMN authkey_tag")  # its indexes go with it
+        conn.execute("DELETE FROM schema_version WHERE version > 2")
+    with pytest.raises(StorageError, match=f"at schema 2, this prodtool needs {pg_schema.LATEST}"):
         PgLedger.join(pool_url, key_file=key, station="a")
     shutil.copy(key, station_paths().ensure().keys / "pool.key")
     assert main(["pool", "init", pool_url]) == 0
-    assert "migrated at schema 3" in capsys.readouterr().out
+    assert f"migrated at schema {pg_schema.LATEST}" in capsys.readouterr().out
     with PgLedger.join(pool_url, key_file=key, station="a") as pool:
         assert pool.shipped("a") == -1
 
@@ -325,3 +326,23 @@ def test_job_events_on_a_pool_are_the_station_s_own(pool_url: str, tmp_path: Pat
     finally:
         a.close()
         b.close()
+
+
+def test_a_server_restart_between_moves_costs_no_move(
+    pg_server: Server, pool_url: str, tmp_path: Path
+) -> None:
+    """No connection is checked before a move; the pooled ones the restart killed are found
+    dead on the first statement (nothing committed) and the move runs again on a fresh one."""
+    if pg_server.cluster is None:
+        pytest.skip("the restart needs the tests' own server (PRODTOOL_TEST_PG is set)")
+    with open_pool(pool_url, tmp_path, station="a", connections=4) as a:
+        pid = a.load_package(loaded_package(tmp_path, 4))
+        first = a.reserve(pid, chip(1), job_id="j1", port="p1")
+        a.mark_sending(first.license_id, job_id="j1")
+        pg_server.cluster.restart()
+        a.mark_verified(first.license_id, job_id="j1")  # its connection died with the server
+        second = a.reserve(pid, chip(2), job_id="j2", port="p2")
+        a.release(second.license_id, job_id="j2", reason="test")
+        assert a.record(first.license_id).state is S.VERIFIED
+        assert a.counts(pid)[pid][S.AVAILABLE] == 3
+        a.check_invariants()

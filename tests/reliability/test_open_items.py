@@ -12,6 +12,7 @@ import pytest
 from prodtool.cli.main import main
 from prodtool.engine.demo import build_demo_package
 from prodtool.engine.station import Station
+from prodtool.engine.writelog import read_records
 from prodtool.flash.events import Reason
 from prodtool.license.model import LicenseState
 from prodtool.paths import StationPaths
@@ -108,6 +109,10 @@ def test_supervisor_ledger_commands(station: Station, capsys: pytest.CaptureFixt
         assert main(["ledger", "reconcile", "--ports", ",".join(urls), "--data-dir", root]) == 0
         out = capsys.readouterr().out
         assert f"verified   {uuid}" in out and "0 license(s) still need a check" in out
+        # the write the job never confirmed is logged now, once, by the reconciliation
+        logged = [r for r in read_records(station.paths.write_log) if r["uuid"] == uuid]
+        assert [r["detail"].split(":")[0] for r in logged] == ["", "reconciled"]
+        assert logged[-1]["result"] == "passed" and logged[-1]["mac"] == mac
         assert station.ledger.find_uuid(uuid).state is LicenseState.VERIFIED  # type: ignore[union-attr]
     assert main(["ledger", "quarantine", uuid, "--reason", "bad solder", "--data-dir", root]) == 0
     assert main(["ledger", "quarantined", "--data-dir", root]) == 0
