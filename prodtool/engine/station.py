@@ -410,12 +410,26 @@ class Station:
         return ""
 
     def licenses_left(self) -> int | None:
-        """Licenses of the loaded package not yet reserved by any job (None: no package)."""
+        """Licenses of the loaded package not yet reserved by any job, with this station's block
+        ahead on a pool (None: no package, or a pool that is away with no block left)."""
         plan = self._plan
         if plan is None:
             return None
-        counts = self._ledger.counts(plan.package_id).get(plan.package_id, {})
-        return counts.get(LicenseState.AVAILABLE, 0)
+        left: int | None
+        try:
+            counts = self._ledger.counts(plan.package_id).get(plan.package_id, {})
+            left = counts.get(LicenseState.AVAILABLE, 0)
+        except StorageError:
+            left = None  # a pool that is away: the job says whether its block still has one
+        # A pool station's block ahead is this station's to give, online and offline.
+        held = (
+            self._ledger.held_free(plan.package_id)
+            if isinstance(self._ledger, BlockPgLedger)
+            else 0
+        )
+        if left is None:
+            return held or None
+        return left + held
 
     def start(self, port: str) -> bool:
         """Start a job on `port`; False when it is busy, unknown, no package is loaded or no

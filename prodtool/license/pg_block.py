@@ -30,7 +30,7 @@ from pathlib import Path
 from prodtool.errors import StorageError
 from prodtool.license import moves
 from prodtool.license.errors import ChipBusy, TransitionError
-from prodtool.license.ledger import ChipIdentity, Reservation
+from prodtool.license.ledger import ChipIdentity, LicenseRecord, Reservation
 from prodtool.license.model import LicenseState
 from prodtool.license.moves import Move
 from prodtool.license.pg_journal import RESERVE, Journal
@@ -139,6 +139,13 @@ class BlockPgLedger(PgLedger):
         for r in rows:
             self._held[r.id] = _Held(r.id, package_id, r.uuid, r.authkey)
         return len(rows)
+
+    def held_free(self, package_id: str) -> int:
+        """Block licenses held for `package_id` that no job has taken yet."""
+        with self._block_lock:
+            return sum(
+                1 for h in self._held.values() if h.package_id == package_id and not h.job_id
+            )
 
     def give_block_back(self) -> int:
         """Release the untaken block licenses (the station closes with an empty journal)."""
@@ -341,6 +348,20 @@ class BlockPgLedger(PgLedger):
                 if not self._pool_away(error):
                     raise
         return self._reserve_offline(package_id, chip, job_id=job_id, port=port)
+
+    def licenses_for_chip(
+        self, chip: ChipIdentity, package_id: str | None = None
+    ) -> list[LicenseRecord]:
+        """Online, the pool's answer. Offline, none: the job's look for a finished device of
+        another package waits for the pool, and a chip that holds a pool license is still never
+        given a second one (the job reads the chip before an offline license leaves)."""
+        if self.journal is None or not self.offline.is_set():
+            try:
+                return super().licenses_for_chip(chip, package_id)
+            except StorageError as error:
+                if self.journal is None or not self._pool_away(error):
+                    raise
+        return []
 
     def _reserve_offline(
         self, package_id: str, chip: ChipIdentity, *, job_id: str, port: str
