@@ -33,6 +33,7 @@ from typing import Any, Protocol
 import serial
 
 from prodtool.crash import report_crash
+from prodtool.engine.holders import describe_holders
 from prodtool.engine.writelog import WriteRecord
 from prodtool.errors import StorageError, UserError
 from prodtool.families import registry
@@ -126,6 +127,8 @@ class JobResult:
     seconds_firmware: float = 0.0
     seconds_auth: float = 0.0
     baud: int = 0
+    serial: str = ""  # set by the station after the job (serial numbers are the station's)
+    code: str = ""  # the scanned code bound to the port for this job
 
     @property
     def passed(self) -> bool:
@@ -301,10 +304,14 @@ def new_job_id() -> str:
 
 
 def open_port(url: str) -> Any:
-    """Open a device path or pyserial URL exclusively, with a write timeout."""
+    """Open a device path or pyserial URL exclusively, with a write timeout. A port another
+    program holds (ModemManager, brltty) fails PORT_HELD, naming it and how to free it."""
     try:
         return open_serial(url)
     except (serial.SerialException, OSError, ValueError) as error:
+        held = describe_holders(url) if url.startswith("/dev/") else ""
+        if held:
+            raise DriverError(Reason.PORT_HELD, held) from None
         raise DriverError(Reason.NO_ANSWER, f"cannot open {url}: {error}") from None
 
 
@@ -805,5 +812,6 @@ def write_record(plan: JobPlan, config: JobConfig, result: JobResult) -> WriteRe
         seconds_firmware=result.seconds_firmware,
         seconds_auth=result.seconds_auth,
         baud=result.baud,
+        serial=result.serial,
+        code=result.code,
     )
-

@@ -23,6 +23,8 @@ from typing import Any, Protocol
 from serial.tools import list_ports
 
 from prodtool.crash import report_crash
+from prodtool.engine.alarms import AlarmWatch
+from prodtool.engine.codes import CodeBook, CodeBound, ScanNeeded
 from prodtool.engine.fleetlog import Outbox
 from prodtool.engine.job import (
     ActiveChips,
@@ -34,13 +36,17 @@ from prodtool.engine.job import (
     open_port,
     record_result,
 )
+from prodtool.engine.mes import OUTBOX_FILE, MesOutbox
+from prodtool.engine.serial_device import SerialWriteError, write_serial
+from prodtool.engine.serials import SerialError, SerialFormat, SerialStore
 from prodtool.engine.workers import Services, WorkerPool
-from prodtool.engine.writelog import WriteLog
+from prodtool.engine.writelog import WriteLog, WriteRecord, read_records
 from prodtool.errors import UserError
 from prodtool.families import registry
 from prodtool.families.driver import CancelToken, Region
 from prodtool.flash.events import (
     JobState,
+    LogLine,
     PortAdded,
     PortEvent,
     PortRemoved,
@@ -71,6 +77,9 @@ class PortInfo:
     reason: Reason | None = None
     mac: str = ""
     uuid: str = ""
+    code: str = ""  # the scanned code bound to the port now
+    waiting_for_scan: bool = False  # the write waits for a scan (Settings.require_scan)
+    serial: str = ""  # the last job's serial number
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,21 @@ class _Slot:
     cancel: CancelToken | None = None
     job_id: str = ""
     last: JobResult | None = None
+    waiting_scan: bool = False
+
+
+class _Recorder:
+    """The station's `JobLog`: the write log first, then the MES outbox (when one is set)."""
+
+    def __init__(self, writelog: WriteLog, mes: MesOutbox | None) -> None:
+        self.writelog = writelog
+        self.mes = mes
+
+    def append(self, record: WriteRecord) -> dict[str, Any]:
+        body = self.writelog.append(record)
+        if self.mes is not None:
+            self.mes.put(body)  # a StorageError here is the job's STORAGE, like the log's
+        return body
 
 
 def port_matches(name: str, vid: int | None, pid: int | None, settings: Settings) -> bool:
@@ -150,6 +174,23 @@ class Station:
             if isinstance(self._ledger, PgLedger)
             else None
         )
+        self._codes = CodeBook(paths.root / "line.sqlite3", self.settings.code_pattern)
+        self._serials = SerialStore(paths.root / "line.sqlite3")
+        self._serial_order = ""  # the order whose serials this station gives; "" = none
+        self._alarms = AlarmWatch(
+            self.settings.alarm_in_a_row, self.settings.alarm_window, self.settings.alarm_rate
+        )
+        self._mes: MesOutbox | None = None
+        if self.settings.mes_url:
+            self._mes = MesOutbox(
+                paths.root / OUTBOX_FILE,
+                self.settings.mes_url,
+                station_id=self.settings.station_id,
+                ca_bundle=self.settings.mes_ca_bundle,
+            )
+            self._mes.catch_up(read_records(paths.write_log))
+            self._mes.start()
+        self._recorder = _Recorder(self._writelog, self._mes)
         self._plan: JobPlan | None = None
         self._plan_id = ""
         self._pool: WorkerPool | None = None
@@ -245,6 +286,68 @@ class Station:
         if self._pool is not None:
             self._pool.warm(ports)  # workers start now, while the operator plugs in chips
 
+    # -- the line: serial numbers, scanned codes, the operator ---------------------------------
+    def _order(self, order: str | None) -> str:
+        if order:
+            return order
+        with self._lock:
+            plan = self._plan
+        if plan is None:
+            raise SerialError("load a package before setting up serial numbers")
+        return plan.manifest.order_number or plan.package_id
+
+    def set_serial_counter(self, pattern: str, start: int = 0, *, order: str | None = None) -> str:
+        """Give every chip that passes a serial `pattern.format(n=...)`, counting from `start`
+        (an order continues where it stopped). Returns the order's key."""
+        key = self._order(order)
+        self._serials.set_counter(key, SerialFormat(pattern), start)
+        self._serial_order = key
+        return key
+
+    def set_serial_list(self, serials: Sequence[str], *, order: str | None = None) -> str:
+        """Give every chip that passes the next unused serial of `serials`."""
+        key = self._order(order)
+        self._serials.set_list(key, list(serials))
+        self._serial_order = key
+        return key
+
+    @property
+    def serials(self) -> SerialStore:
+        return self._serials
+
+    def bind_code(self, port: str, code: str) -> str:
+        """Bind a scanned code to `port` (the window's scan field calls this). Refuses a
+        malformed code, one bound to another port or used before (CodeError). A port waiting
+        for its scan starts now."""
+        with self._lock:
+            slot = self._slots.get(port)
+            if slot is None:
+                raise UserError(f"no port {port}")
+            if slot.state.is_busy:
+                raise UserError(f"{port} is writing a chip: scan the next unit after it")
+        code = self._codes.bind(port, code)
+        self._publish(CodeBound(port=port, code=code))
+        with self._lock:
+            waiting, slot.waiting_scan = slot.waiting_scan, False
+        if waiting:
+            self.start(port)
+        return code
+
+    def unbind_code(self, port: str) -> None:
+        self._codes.unbind(port)
+
+    def sign_in(self, operator: str) -> None:
+        """The operator from now on: on every write record of jobs started after this."""
+        name = operator.strip()
+        if not name or not name.isprintable():
+            raise UserError("give the operator's name or badge")
+        with self._lock:
+            self.settings = self.settings.replace(operator=name)
+
+    @property
+    def mes(self) -> MesOutbox | None:
+        return self._mes
+
     @property
     def manifest(self) -> Manifest | None:
         return self._plan.manifest if self._plan else None
@@ -269,6 +372,9 @@ class Station:
             reason=last.reason if last else None,
             mac=last.chip.mac if last and last.chip else "",
             uuid=last.uuid if last else "",
+            code=self._codes.bound(slot.port),
+            waiting_for_scan=slot.waiting_scan,
+            serial=last.serial if last else "",
         )
 
     def add_ports(self, urls: Sequence[str], *, start: bool | None = None) -> None:
@@ -325,6 +431,17 @@ class Station:
             if slot is None or plan is None or self._closed or slot.state.is_busy:
                 return False
             if slot.thread is not None and slot.thread.is_alive():
+                return False
+            if self.settings.require_scan and not self._codes.bound(port):
+                slot.waiting_scan = True
+                waiting = True
+            else:
+                waiting = False
+        if waiting:
+            self._publish(ScanNeeded(port=port))
+            return False
+        with self._lock:
+            if slot.state.is_busy or (slot.thread is not None and slot.thread.is_alive()):
                 return False
             cancel = CancelToken()
             job: _Runnable
@@ -383,7 +500,17 @@ class Station:
         return JobConfig(settings=self.settings, transcripts=self.paths.transcripts)
 
     def _work(self, slot: _Slot, job: _Runnable) -> None:
-        result = record_result(job.run(), job.plan, job.config, self._writelog, self._publish)
+        result = job.run()
+        result.code = self._codes.bound(slot.port)
+        if result.passed and self._serial_order:
+            self._give_serial(result, job.config.settings)
+        result = record_result(result, job.plan, job.config, self._recorder, self._publish)
+        if result.passed:
+            self._codes.used(slot.port, result.chip.mac if result.chip else "", result.job_id)
+        if result.reason is not Reason.CANCELLED:
+            alarm = self._alarms.observe(slot.port, result.passed, job_id=result.job_id)
+            if alarm is not None:
+                self._publish(alarm)
         with self._lock:
             slot.last = result
             slot.cancel = None
@@ -402,6 +529,32 @@ class Station:
         )
         with self._lock:
             self._idle.notify_all()
+
+    def _give_serial(self, result: JobResult, settings: Settings) -> None:
+        """The passed chip's serial: assigned (or its own again), written, read back. A
+        failure fails the job SERIAL_FAILED; the chip keeps its license and serial for a retry."""
+        chip = result.chip
+        if chip is None:
+            return
+        try:
+            given = self._serials.assign(
+                self._serial_order, f"{chip.family}:{chip.mac}", job_id=result.job_id
+            )
+            result.serial = given.serial
+            write_serial(
+                settings.serial_write_command,
+                settings.serial_read_command,
+                {"serial": given.serial, "port": result.port, "mac": chip.mac, "uuid": result.uuid},
+                timeout=settings.serial_command_timeout_s,
+            )
+        except (SerialWriteError, UserError) as error:
+            text = error.message if isinstance(error, UserError) else str(error)
+            result.state, result.reason, result.detail = (
+                JobState.FAILED,
+                Reason.SERIAL_FAILED,
+                text,
+            )
+            self._publish(LogLine(port=result.port, job_id=result.job_id, level="error", text=text))
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no job runs; False on timeout."""
@@ -527,6 +680,10 @@ class Station:
         self.stop()
         if self._outbox is not None:
             self._outbox.stop()
+        if self._mes is not None:
+            self._mes.close()
+        self._codes.close()
+        self._serials.close()
         self._ledger.close()
 
     def __enter__(self) -> Station:

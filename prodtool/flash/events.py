@@ -65,6 +65,8 @@ class Reason(StrEnum):
     DUPLICATE_CHIP = "duplicate_chip"
     NO_LICENSES_LEFT = "no_licenses_left"
     STORAGE = "storage"
+    PORT_HELD = "port_held"  # another program (ModemManager, brltty) has the port open
+    SERIAL_FAILED = "serial_failed"  # the unit's serial number did not go on / read back
     TIMEOUT = "timeout"
     CANCELLED = "cancelled"
     INTERNAL = "internal"
@@ -133,6 +135,14 @@ REASON_TEXT: dict[Reason, tuple[str, str]] = {
     Reason.STORAGE: (
         "The station cannot record the write",
         "the disk may be full or read-only: call a supervisor",
+    ),
+    Reason.PORT_HELD: (
+        "Another program holds this port",
+        "free it as the port's message says, or install prodtool's udev rule",
+    ),
+    Reason.SERIAL_FAILED: (
+        "The serial number did not go on the unit",
+        "retry: the unit keeps its license and its serial number",
     ),
     Reason.TIMEOUT: ("The chip stopped answering", "unplug it, plug it in again and retry"),
     Reason.CANCELLED: ("Stopped by the operator", ""),

@@ -1,0 +1,124 @@
+"""Scanned codes (PCB, housing or jig barcodes) bound to a port before its chip is written.
+
+`CodeBook` checks a code against the product's pattern (a regular expression the whole code
+must match), refuses one that is bound to another port now or was recorded for a chip before,
+and remembers the codes of passed chips in `line.sqlite3` (table `codes`, the code its primary
+key), so a restart does not forget them. The window's scan field and a serial scanner call
+`Station.bind_code`; the events below tell subscribers what happened.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from prodtool.errors import StorageError, UserError
+from prodtool.flash.events import PortEvent
+
+
+class CodeError(UserError):
+    code = "scan"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScanNeeded(PortEvent):
+    """The product needs a scanned code before this port's write starts: waiting for a scan."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CodeBound(PortEvent):
+    code: str
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS codes (
+    code TEXT PRIMARY KEY,
+    mac TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+"""
+
+
+class CodeBook:
+    """Which code is bound to which port, and which codes are used up (thread-safe)."""
+
+    def __init__(self, path: Path, pattern: str = "") -> None:
+        self._lock = threading.Lock()
+        self._pattern = _compile(pattern)
+        self._bound: dict[str, str] = {}  # port -> code
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as error:
+            raise StorageError(f"cannot open the code store {path}: {error}") from None
+
+    def set_pattern(self, pattern: str) -> None:
+        compiled = _compile(pattern)
+        with self._lock:
+            self._pattern = compiled
+
+    def bind(self, port: str, code: str) -> str:
+        """Bind `code` (stripped) to `port`; raises CodeError for a malformed or used code."""
+        code = code.strip()
+        if not code:
+            raise CodeError("the scan is empty")
+        if not code.isprintable():
+            raise CodeError("the scanned code holds control characters: check the scanner")
+        with self._lock:
+            if self._pattern is not None and not self._pattern.fullmatch(code):
+                raise CodeError(
+                    f"{code} does not look like this product's code",
+                    hint=f"expected a code matching {self._pattern.pattern}",
+                )
+            for other, bound in self._bound.items():
+                if bound == code and other != port:
+                    raise CodeError(f"{code} is already bound to {other}")
+            row = self._db.execute("SELECT mac, job_id FROM codes WHERE code=?", (code,)).fetchone()
+            if row is not None:
+                raise CodeError(
+                    f"{code} was used before, for chip {row[0]} (job {row[1]})",
+                    hint="scan the unit's own code; set a duplicate aside for a supervisor",
+                )
+            self._bound[port] = code
+        return code
+
+    def bound(self, port: str) -> str:
+        with self._lock:
+            return self._bound.get(port, "")
+
+    def unbind(self, port: str) -> None:
+        with self._lock:
+            self._bound.pop(port, None)
+
+    def used(self, port: str, mac: str, job_id: str) -> str:
+        """The port's chip passed: its code is used up (recorded) and the port needs a new one."""
+        with self._lock:
+            code = self._bound.pop(port, "")
+            if code:
+                try:
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO codes(code, mac, job_id) VALUES (?,?,?)",
+                        (code, mac, job_id),
+                    )
+                except sqlite3.Error as error:
+                    raise StorageError(f"cannot record the code {code}: {error}") from None
+        return code
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _compile(pattern: str) -> re.Pattern[str] | None:
+    if not pattern:
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error as error:
+        raise CodeError(f"bad code pattern {pattern!r}: {error}") from None

@@ -1,0 +1,144 @@
+"""The line on simulated chips through the station: serial numbers, scanned codes, the operator,
+port alarms, and the MES outbox fed by every write record."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import pytest
+
+from prodtool.engine.alarms import AlarmKind, PortAlarm
+from prodtool.engine.codes import CodeBound, CodeError, ScanNeeded
+from prodtool.engine.station import Station
+from prodtool.engine.writelog import read_records, verify_chain
+from prodtool.flash.events import Reason
+from prodtool.paths import StationPaths
+from prodtool.sim import ChipFarm, parse_fault
+from tests.engine.simhelp import Recorder, fast_settings, package
+
+pytestmark = pytest.mark.sim
+
+# A stand-in for the factory's own tool: keeps each device's serial in a file named by its MAC.
+DEVICE_TOOL = """
+import pathlib, sys
+store = pathlib.Path(sys.argv[1]) / sys.argv[3].replace(":", "")
+if sys.argv[2] == "write":
+    if len(sys.argv) > 5:
+        sys.exit("refused by the device")
+    store.write_text(sys.argv[4])
+else:
+    print(store.read_text() if store.exists() else "")
+"""
+
+
+def _tool(tmp_path: Path) -> tuple[str, str, Path]:
+    script = tmp_path / "devtool.py"
+    script.write_text(DEVICE_TOOL)
+    store = tmp_path / "devices"
+    store.mkdir()
+    base = f"{shlex.quote(sys.executable)} {shlex.quote(str(script))} {shlex.quote(str(store))}"
+    return f"{base} write {{mac}} {{serial}}", f"{base} read {{mac}}", store
+
+
+def _run(station: Station, urls: list[str]) -> Recorder:
+    recorder = Recorder()
+    station.subscribe(recorder)
+    station.add_ports(urls, start=True)
+    assert station.wait_idle(60)
+    return recorder
+
+
+def test_serials_written_read_back_recorded_and_reused(paths: StationPaths, tmp_path: Path) -> None:
+    write, read, store = _tool(tmp_path)
+    settings = fast_settings(serial_write_command=write, serial_read_command=read)
+    pkg, password = package(tmp_path)
+    with Station(paths, settings, comports=list) as station:
+        station.load_package(pkg, password)
+        station.set_serial_counter("PLUG-{n:06}", 41)
+        with ChipFarm(count=3, family="esp32c3", transport="socket") as farm:
+            finished = _run(station, farm.urls).finished()
+            assert all(f.passed for f in finished.values()), finished
+            assert station.retry(farm.urls[0]) and station.wait_idle(30)
+            macs = [chip.mac for chip in farm.chips]
+    records = list(read_records(paths.write_log))
+    assert verify_chain(records) == []
+    serials = [r["serial"] for r in records]
+    assert sorted(serials[:3]) == ["PLUG-000041", "PLUG-000042", "PLUG-000043"]
+    first = next(r for r in records if r["port"] == records[3]["port"])
+    assert records[3]["serial"] == first["serial"]  # the re-written chip keeps its serial
+    on_devices = {p.name: p.read_text() for p in store.iterdir()}
+    by_mac = {r["mac"].replace(":", ""): r["serial"] for r in records}
+    assert on_devices == by_mac and len(on_devices) == len(set(macs)) == 3
+
+
+def test_serial_that_does_not_read_back_fails_the_job(paths: StationPaths, tmp_path: Path) -> None:
+    write, _read, _store = _tool(tmp_path)
+    settings = fast_settings(serial_write_command=write + " extra")  # the tool refuses
+    pkg, password = package(tmp_path)
+    with Station(paths, settings, comports=list) as station:
+        station.load_package(pkg, password)
+        station.set_serial_list(["A-1", "A-2"])
+        with ChipFarm(count=1, family="esp32c3", transport="socket") as farm:
+            finished = _run(station, farm.urls).finished()
+    (result,) = finished.values()
+    assert not result.passed and result.reason is Reason.SERIAL_FAILED
+    assert "refused by the device" in result.detail
+    (record,) = read_records(paths.write_log)
+    assert record["reason"] == "serial_failed" and record["serial"] == "A-1"
+
+
+def test_scan_required_binds_code_and_records_it(paths: StationPaths, tmp_path: Path) -> None:
+    settings = fast_settings(require_scan=True, code_pattern=r"PCB-\d{4}", operator="")
+    pkg, password = package(tmp_path)
+    with Station(paths, settings, comports=list) as station:
+        station.load_package(pkg, password)
+        station.sign_in("ana")
+        recorder = Recorder()
+        station.subscribe(recorder)
+        with ChipFarm(count=2, family="esp32c3", transport="socket") as farm:
+            station.add_ports(farm.urls, start=True)
+            assert station.wait_idle(5)
+            assert {e.port for e in recorder.events if isinstance(e, ScanNeeded)} == set(farm.urls)
+            assert all(p.waiting_for_scan for p in station.ports())
+            assert not recorder.finished()  # nothing written without a scan
+            with pytest.raises(CodeError, match="does not look like"):
+                station.bind_code(farm.urls[0], "pcb-12")
+            station.bind_code(farm.urls[0], " PCB-0001\n")
+            with pytest.raises(CodeError, match="already bound"):
+                station.bind_code(farm.urls[1], "PCB-0001")
+            assert station.wait_for(lambda: bool(recorder.finished()), 60)
+            station.bind_code(farm.urls[1], "PCB-0002")
+            assert station.wait_for(lambda: len(recorder.finished()) == 2, 60)
+            assert station.wait_idle(30)
+            # used codes are refused afterwards, also by a new station on the same folder
+            with pytest.raises(CodeError, match="used before"):
+                station.bind_code(farm.urls[0], "PCB-0001")
+            # a passed port needs a new scan for the next unit
+            assert not station.start(farm.urls[0])
+    assert any(isinstance(e, CodeBound) for e in recorder.events)
+    records = list(read_records(paths.write_log))
+    assert sorted(r["code"] for r in records) == ["PCB-0001", "PCB-0002"]
+    assert {r["operator"] for r in records} == {"ana"}
+    with Station(paths, settings, comports=list) as again:
+        again.add_ports(["socket://127.0.0.1:9"], start=False)
+        with pytest.raises(CodeError, match="used before"):
+            again.bind_code("socket://127.0.0.1:9", "PCB-0002")
+
+
+def test_three_failures_in_a_row_raise_a_port_alarm(paths: StationPaths, tmp_path: Path) -> None:
+    pkg, password = package(tmp_path)
+    with Station(paths, fast_settings(alarm_in_a_row=3), comports=list) as station:
+        station.load_package(pkg, password)
+        recorder = Recorder()
+        station.subscribe(recorder)
+        with ChipFarm(count=1, family="esp32c3", transport="socket") as farm:
+            farm.chips[0].add_fault(parse_fault("wrong-chip"))
+            port = farm.urls[0]
+            station.add_ports([port], start=False)
+            for _ in range(3):
+                assert station.start(port) and station.wait_idle(60)
+    alarms = [e for e in recorder.events if isinstance(e, PortAlarm)]
+    assert len(alarms) == 1 and alarms[0].kind is AlarmKind.IN_A_ROW
+    assert alarms[0].port == port and "check the fixture" in alarms[0].text
