@@ -129,6 +129,7 @@ class JobResult:
     baud: int = 0
     serial: str = ""  # set by the station after the job (serial numbers are the station's)
     code: str = ""  # the scanned code bound to the port for this job
+    record_hash: str = ""  # the write record's hash, once `record_result` stored it
 
     @property
     def passed(self) -> bool:
@@ -144,6 +145,10 @@ class JobResult:
             mac=self.chip.mac if self.chip else "",
             uuid=self.uuid,
             seconds=self.seconds,
+            serial=self.serial,
+            code=self.code,
+            chip_family=self.chip.family if self.chip else "",
+            record_hash=self.record_hash,
         )
 
 
@@ -771,7 +776,8 @@ def record_result(
     for one whose worker died. A record the disk refuses fails a job that had passed (STORAGE).
     """
     try:
-        writelog.append(write_record(plan, config, result))
+        stored = writelog.append(write_record(plan, config, result))
+        result.record_hash = str(stored.get("hash", ""))
     except StorageError as error:
         emit(LogLine(port=result.port, job_id=result.job_id, level="error", text=error.message))
         if result.passed:

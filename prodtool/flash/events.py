@@ -219,6 +219,10 @@ class JobFinished(PortEvent):
     mac: str = ""
     uuid: str = ""
     seconds: float = 0.0
+    serial: str = ""  # the unit's serial number, when the station gives them
+    code: str = ""  # the code scanned for the unit, when one was
+    chip_family: str = ""
+    record_hash: str = ""  # the write record's chain hash ("" when the disk refused it)
 
     @property
     def sentence(self) -> str:

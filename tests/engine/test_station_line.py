@@ -66,6 +66,10 @@ def test_serials_written_read_back_recorded_and_reused(paths: StationPaths, tmp_
     assert verify_chain(records) == []
     serials = [r["serial"] for r in records]
     assert sorted(serials[:3]) == ["PLUG-000041", "PLUG-000042", "PLUG-000043"]
+    by_job = {f.job_id: f for f in finished.values()}
+    for record in records[:3]:  # the JobFinished a label printer subscribes to says the same
+        event = by_job[record["job_id"]]
+        assert (event.serial, event.record_hash) == (record["serial"], record["hash"])
     first = next(r for r in records if r["port"] == records[3]["port"])
     assert records[3]["serial"] == first["serial"]  # the re-written chip keeps its serial
     on_devices = {p.name: p.read_text() for p in store.iterdir()}
