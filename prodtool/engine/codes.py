@@ -2,21 +2,22 @@
 
 `CodeBook` checks a code against the product's pattern (a regular expression the whole code
 must match), refuses one that is bound to another port now or was recorded for a chip before,
-and remembers the codes of passed chips in `line.sqlite3` (table `codes`, the code its primary
-key), so a restart does not forget them. The window's scan field and a serial scanner call
+and remembers the codes of passed chips beside the licenses in the ledger (table `codes`, the
+code its primary key): a restart does not forget them, and on a PostgreSQL pool no two stations
+take one code. The window's scan field and a serial scanner call
 `Station.bind_code`; the events below tell subscribers what happened.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-import sqlite3
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
-from prodtool.errors import StorageError, UserError
+from prodtool.errors import UserError
 from prodtool.flash.events import PortEvent
+from prodtool.license.sqlstore import SqlLedger
 
 
 class CodeError(UserError):
@@ -33,30 +34,29 @@ class CodeBound(PortEvent):
     code: str
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS codes (
+_SCHEMA = """CREATE TABLE IF NOT EXISTS codes (
     code TEXT PRIMARY KEY,
     mac TEXT NOT NULL,
     job_id TEXT NOT NULL,
-    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-);
-"""
+    at TEXT NOT NULL
+)"""
 
 
 class CodeBook:
     """Which code is bound to which port, and which codes are used up (thread-safe)."""
 
-    def __init__(self, path: Path, pattern: str = "") -> None:
+    def __init__(self, ledger: SqlLedger, pattern: str = "") -> None:
         self._lock = threading.Lock()
+        self._ledger = ledger
+        self._made = False  # the table, made on first use (a station without scans never does)
         self._pattern = _compile(pattern)
         self._bound: dict[str, str] = {}  # port -> code
-        try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-        except sqlite3.Error as error:
-            raise StorageError(f"cannot open the code store {path}: {error}") from None
+
+    def _table(self) -> None:
+        if not self._made:
+            with self._ledger.side_write() as tx:
+                tx.execute(_SCHEMA)
+            self._made = True
 
     def set_pattern(self, pattern: str) -> None:
         compiled = _compile(pattern)
@@ -79,7 +79,9 @@ class CodeBook:
             for other, bound in self._bound.items():
                 if bound == code and other != port:
                     raise CodeError(f"{code} is already bound to {other}")
-            row = self._db.execute("SELECT mac, job_id FROM codes WHERE code=?", (code,)).fetchone()
+            self._table()
+            with self._ledger.side_write() as tx:
+                row = tx.execute("SELECT mac, job_id FROM codes WHERE code = ?", (code,)).fetchone()
             if row is not None:
                 raise CodeError(
                     f"{code} was used before, for chip {row[0]} (job {row[1]})",
@@ -101,18 +103,14 @@ class CodeBook:
         with self._lock:
             code = self._bound.pop(port, "")
             if code:
-                try:
-                    self._db.execute(
-                        "INSERT OR IGNORE INTO codes(code, mac, job_id) VALUES (?,?,?)",
-                        (code, mac, job_id),
+                self._table()
+                with self._ledger.side_write() as tx:
+                    tx.execute(
+                        "INSERT INTO codes (code, mac, job_id, at) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (code) DO NOTHING",
+                        (code, mac, job_id, dt.datetime.now(dt.UTC).isoformat()),
                     )
-                except sqlite3.Error as error:
-                    raise StorageError(f"cannot record the code {code}: {error}") from None
         return code
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
 
 
 def _compile(pattern: str) -> re.Pattern[str] | None:

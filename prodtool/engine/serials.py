@@ -5,24 +5,24 @@ Luhn check digit over the digits of `n` as formatted): `PLUG-{n:06}`, `SN{n:08}{
 field, no attribute or index access: a format comes from a command line or a settings file.
 A list is a CSV file, one serial per row (first column; a header row named `serial` is skipped).
 
-`SerialStore` keeps them in SQLite (`line.sqlite3` in the station folder, WAL,
-`synchronous=FULL`): one IMMEDIATE transaction per assignment, the serial a primary key and
-(order, chip) unique, so a crash between two statements leaves nothing half-given, a re-written
-chip gets its own serial back, and no serial is ever given to a second chip. A station on a
-PostgreSQL pool keeps its serials here too (per station: give each station its own range).
+`SerialStore` keeps them beside the licenses, in the ledger's own database: the station's SQLite
+file, or the PostgreSQL pool the station shares (tables `serial_orders`, `serial_list`,
+`serials`). One durable ledger transaction per assignment, the serial a primary key and (order,
+chip) unique: a crash between two statements leaves nothing half-given, a re-written chip gets
+its own serial back, and no serial is ever given to a second chip, by any station of a pool.
 """
 
 from __future__ import annotations
 
 import csv
-import sqlite3
+import datetime as dt
 import string
-import threading
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from prodtool.errors import StorageError, UserError
+from prodtool.errors import UserError
+from prodtool.license.sqlstore import SqlLedger, Tx
 
 
 class SerialError(UserError):
@@ -123,130 +123,118 @@ class Assignment:
     reused: bool  # the chip had it already (a re-write)
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS serial_orders (
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS serial_orders (
     order_key TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
     format TEXT NOT NULL DEFAULT '',
-    next INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS serial_list (
+    next BIGINT NOT NULL DEFAULT 0
+)""",
+    """CREATE TABLE IF NOT EXISTS serial_list (
     order_key TEXT NOT NULL,
-    position INTEGER NOT NULL,
+    position BIGINT NOT NULL,
     serial TEXT NOT NULL,
     PRIMARY KEY (order_key, position)
-);
-CREATE TABLE IF NOT EXISTS serials (
+)""",
+    """CREATE TABLE IF NOT EXISTS serials (
     serial TEXT PRIMARY KEY,
     order_key TEXT NOT NULL,
     chip TEXT NOT NULL,
     job_id TEXT NOT NULL,
-    at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    at TEXT NOT NULL,
     UNIQUE (order_key, chip)
-);
-"""
+)""",
+)
+
+
+_ORDER_ROW = "SELECT kind, format, next FROM serial_orders WHERE order_key = ?"
 
 
 class SerialStore:
-    """The station's serial numbers (thread-safe: one connection under a lock)."""
+    """The serial numbers, in the license ledger's own database (thread-safe: the ledger's
+    transactions). On a PostgreSQL pool the order row is locked (`FOR UPDATE`) while a serial
+    is chosen, so two stations of the pool never take the same one."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-        except sqlite3.Error as error:
-            raise StorageError(f"cannot open the serial store {path}: {error}") from None
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
+    def __init__(self, ledger: SqlLedger) -> None:
+        self._ledger = ledger
+        self._lock = ledger.row_lock
+        with ledger.side_write() as tx:
+            for statement in _SCHEMA:
+                tx.execute(statement)
 
     def set_counter(self, order: str, fmt: SerialFormat, start: int) -> None:
         """Number `order`'s chips from `start` on (never back below a number already given)."""
         if start < 0:
             raise SerialError("--serial-start must be 0 or more")
-        with self._transaction():
-            row = self._db.execute(
-                "SELECT kind, format, next FROM serial_orders WHERE order_key=?", (order,)
-            ).fetchone()
+        with self._ledger.side_write() as tx:
+            row = tx.execute(_ORDER_ROW + self._lock, (order,)).fetchone()
             if row is not None and row[0] != SerialSourceKind.COUNTER:
                 raise SerialError(f"order {order!r} takes its serials from a list")
             if row is not None and start < row[2] and row[1] == fmt.pattern:
                 start = row[2]  # the order continues where it stopped
-            self._db.execute(
-                "INSERT INTO serial_orders(order_key, kind, format, next) VALUES (?,?,?,?) "
-                "ON CONFLICT(order_key) DO UPDATE SET format=excluded.format, next=excluded.next",
+            tx.execute(
+                "INSERT INTO serial_orders (order_key, kind, format, next) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (order_key) DO UPDATE SET format = excluded.format,"
+                " next = excluded.next",
                 (order, SerialSourceKind.COUNTER.value, fmt.pattern, start),
             )
 
     def set_list(self, order: str, serials: list[str]) -> None:
         """Take `order`'s serials from `serials` (appended after any loaded before)."""
-        with self._transaction():
-            row = self._db.execute(
-                "SELECT kind FROM serial_orders WHERE order_key=?", (order,)
-            ).fetchone()
-            if row is not None and row[0] != SerialSourceKind.LIST:
-                raise SerialError(f"order {order!r} numbers its serials with a counter")
-            self._db.execute(
-                "INSERT OR IGNORE INTO serial_orders(order_key, kind) VALUES (?,?)",
+        with self._ledger.side_write() as tx:
+            tx.execute(
+                "INSERT INTO serial_orders (order_key, kind) VALUES (?, ?)"
+                " ON CONFLICT (order_key) DO NOTHING",
                 (order, SerialSourceKind.LIST.value),
             )
+            row = tx.execute(_ORDER_ROW + self._lock, (order,)).fetchone()
+            if row[0] != SerialSourceKind.LIST:
+                raise SerialError(f"order {order!r} numbers its serials with a counter")
             known = {
                 r[0]
-                for r in self._db.execute(
-                    "SELECT serial FROM serial_list WHERE order_key=?", (order,)
-                )
+                for r in tx.execute(
+                    "SELECT serial FROM serial_list WHERE order_key = ?", (order,)
+                ).fetchall()
             }
-            (last,) = self._db.execute(
-                "SELECT COALESCE(MAX(position), -1) FROM serial_list WHERE order_key=?", (order,)
+            (last,) = tx.execute(
+                "SELECT COALESCE(MAX(position), -1) FROM serial_list WHERE order_key = ?",
+                (order,),
             ).fetchone()
             for serial in serials:
                 if serial in known:
                     continue
                 last += 1
-                self._db.execute(
-                    "INSERT INTO serial_list(order_key, position, serial) VALUES (?,?,?)",
+                tx.execute(
+                    "INSERT INTO serial_list (order_key, position, serial) VALUES (?, ?, ?)",
                     (order, last, serial),
                 )
 
-    def has_order(self, order: str) -> bool:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT 1 FROM serial_orders WHERE order_key=?", (order,)
-            ).fetchone()
-        return row is not None
-
     def assign(self, order: str, chip: str, *, job_id: str) -> Assignment:
         """The chip's serial in `order`: the one it has, else the next free one."""
-        with self._transaction():
-            row = self._db.execute(
-                "SELECT serial FROM serials WHERE order_key=? AND chip=?", (order, chip)
+        with self._ledger.side_write() as tx:
+            source = tx.execute(_ORDER_ROW + self._lock, (order,)).fetchone()
+            if source is None:
+                raise SerialError(f"order {order!r} has no serial numbers set up")
+            row = tx.execute(
+                "SELECT serial FROM serials WHERE order_key = ? AND chip = ?", (order, chip)
             ).fetchone()
             if row is not None:
                 return Assignment(row[0], reused=True)
-            source = self._db.execute(
-                "SELECT kind, format, next FROM serial_orders WHERE order_key=?", (order,)
-            ).fetchone()
-            if source is None:
-                raise SerialError(f"order {order!r} has no serial numbers set up")
             kind, pattern, number = source
             if kind == SerialSourceKind.COUNTER:
                 fmt = SerialFormat(pattern)
                 serial = fmt.render(number)
-                while self._taken(serial):  # given by another order with an overlapping format
+                while _taken(tx, serial):  # given by another order with an overlapping format
                     number += 1
                     serial = fmt.render(number)
-                self._db.execute(
-                    "UPDATE serial_orders SET next=? WHERE order_key=?", (number + 1, order)
+                tx.execute(
+                    "UPDATE serial_orders SET next = ? WHERE order_key = ?", (number + 1, order)
                 )
             else:
-                free = self._db.execute(
-                    "SELECT serial FROM serial_list l WHERE order_key=? AND NOT EXISTS "
-                    "(SELECT 1 FROM serials s WHERE s.serial=l.serial) ORDER BY position LIMIT 1",
+                free = tx.execute(
+                    "SELECT serial FROM serial_list l WHERE order_key = ? AND NOT EXISTS"
+                    " (SELECT 1 FROM serials s WHERE s.serial = l.serial)"
+                    " ORDER BY position LIMIT 1",
                     (order,),
                 ).fetchone()
                 if free is None:
@@ -255,53 +243,23 @@ class SerialStore:
                         hint="load the next serial list",
                     )
                 serial = free[0]
-            self._db.execute(
-                "INSERT INTO serials(serial, order_key, chip, job_id) VALUES (?,?,?,?)",
-                (serial, order, chip, job_id),
+            tx.execute(
+                "INSERT INTO serials (serial, order_key, chip, job_id, at) VALUES (?, ?, ?, ?, ?)",
+                (serial, order, chip, job_id, dt.datetime.now(dt.UTC).isoformat()),
             )
             return Assignment(serial, reused=False)
 
-    def _taken(self, serial: str) -> bool:
-        return (
-            self._db.execute("SELECT 1 FROM serials WHERE serial=?", (serial,)).fetchone()
-            is not None
-        )
-
     def given(self, order: str | None = None) -> list[tuple[str, str]]:
-        """(serial, chip) pairs given so far, oldest first."""
+        """(serial, chip) pairs given so far, in the order given."""
         query = "SELECT serial, chip FROM serials"
         args: tuple[str, ...] = ()
         if order is not None:
-            query += " WHERE order_key=?"
+            query += " WHERE order_key = ?"
             args = (order,)
-        with self._lock:
-            return [(r[0], r[1]) for r in self._db.execute(query + " ORDER BY rowid", args)]
-
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self)
+        with self._ledger.side_write() as tx:
+            rows = tx.execute(query + " ORDER BY at, serial", args).fetchall()
+        return [(r[0], r[1]) for r in rows]
 
 
-class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT under the store's lock; ROLLBACK on any error."""
-
-    def __init__(self, store: SerialStore) -> None:
-        self._store = store
-
-    def __enter__(self) -> None:
-        self._store._lock.acquire()
-        try:
-            self._store._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as error:
-            self._store._lock.release()
-            raise StorageError(f"the serial store is not writable: {error}") from None
-
-    def __exit__(self, kind: object, error: object, tb: object) -> None:
-        try:
-            if kind is None:
-                self._store._db.execute("COMMIT")
-            else:
-                self._store._db.execute("ROLLBACK")
-        except sqlite3.Error as failure:
-            raise StorageError(f"the serial store is not writable: {failure}") from None
-        finally:
-            self._store._lock.release()
+def _taken(tx: Tx, serial: str) -> bool:
+    return tx.execute("SELECT 1 FROM serials WHERE serial = ?", (serial,)).fetchone() is not None

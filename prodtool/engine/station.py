@@ -41,7 +41,7 @@ from prodtool.engine.serial_device import SerialWriteError, write_serial
 from prodtool.engine.serials import SerialError, SerialFormat, SerialStore
 from prodtool.engine.workers import Services, WorkerPool
 from prodtool.engine.writelog import WriteLog, WriteRecord, read_records
-from prodtool.errors import UserError
+from prodtool.errors import StorageError, UserError
 from prodtool.families import registry
 from prodtool.families.driver import CancelToken, Region
 from prodtool.flash.events import (
@@ -58,6 +58,7 @@ from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState, Manifest
 from prodtool.license.package import open_package, read_firmware
 from prodtool.license.pg_store import PgLedger
+from prodtool.license.sqlstore import SqlLedger
 from prodtool.license.trust import TrustStore
 from prodtool.paths import StationPaths
 from prodtool.settings import Settings, load_settings
@@ -174,8 +175,10 @@ class Station:
             if isinstance(self._ledger, PgLedger)
             else None
         )
-        self._codes = CodeBook(paths.root / "line.sqlite3", self.settings.code_pattern)
-        self._serials = SerialStore(paths.root / "line.sqlite3")
+        if not isinstance(self._ledger, SqlLedger):  # pragma: no cover - every store is SQL
+            raise StorageError("this ledger cannot keep scanned codes")
+        self._codes = CodeBook(self._ledger, self.settings.code_pattern)
+        self._serials: SerialStore | None = None  # made on first use, in the ledger
         self._serial_order = ""  # the order whose serials this station gives; "" = none
         self._alarms = AlarmWatch(
             self.settings.alarm_in_a_row, self.settings.alarm_window, self.settings.alarm_rate
@@ -300,20 +303,25 @@ class Station:
         """Give every chip that passes a serial `pattern.format(n=...)`, counting from `start`
         (an order continues where it stopped). Returns the order's key."""
         key = self._order(order)
-        self._serials.set_counter(key, SerialFormat(pattern), start)
+        self.serials.set_counter(key, SerialFormat(pattern), start)
         self._serial_order = key
         return key
 
     def set_serial_list(self, serials: Sequence[str], *, order: str | None = None) -> str:
         """Give every chip that passes the next unused serial of `serials`."""
         key = self._order(order)
-        self._serials.set_list(key, list(serials))
+        self.serials.set_list(key, list(serials))
         self._serial_order = key
         return key
 
     @property
     def serials(self) -> SerialStore:
-        return self._serials
+        """The serial numbers, beside the licenses in the station's ledger (or pool)."""
+        with self._lock:
+            if self._serials is None:
+                assert isinstance(self._ledger, SqlLedger)  # checked in __init__
+                self._serials = SerialStore(self._ledger)
+            return self._serials
 
     def bind_code(self, port: str, code: str) -> str:
         """Bind a scanned code to `port` (the window's scan field calls this). Refuses a
@@ -537,7 +545,7 @@ class Station:
         if chip is None:
             return
         try:
-            given = self._serials.assign(
+            given = self.serials.assign(
                 self._serial_order, f"{chip.family}:{chip.mac}", job_id=result.job_id
             )
             result.serial = given.serial
@@ -682,8 +690,6 @@ class Station:
             self._outbox.stop()
         if self._mes is not None:
             self._mes.close()
-        self._codes.close()
-        self._serials.close()
         self._ledger.close()
 
     def __enter__(self) -> Station:

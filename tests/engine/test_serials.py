@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,17 @@ from prodtool.engine.serials import (
     luhn_digit,
     read_serial_list,
 )
+from prodtool.license.ledger import Ledger
+from prodtool.license.sqlstore import SqlLedger
+from prodtool.paths import StationPaths
+from tests.pgserver import open_pool
+
+
+@pytest.fixture
+def ledger(paths: StationPaths) -> Iterator[SqlLedger]:
+    with Ledger.for_station(paths) as ledger:
+        assert isinstance(ledger, SqlLedger)
+        yield ledger
 
 
 def test_format_with_digits_and_check_digit() -> None:
@@ -30,29 +42,33 @@ def test_bad_formats_are_refused(pattern: str) -> None:
         SerialFormat(pattern)
 
 
-def test_counter_reuses_per_chip_and_survives_reopen(tmp_path: Path) -> None:
-    path = tmp_path / "line.sqlite3"
-    store = SerialStore(path)
+def test_counter_reuses_per_chip_and_survives_reopen(paths: StationPaths) -> None:
+    ledger = Ledger.for_station(paths)
+    assert isinstance(ledger, SqlLedger)
+    store = SerialStore(ledger)
     store.set_counter("order-1", SerialFormat("P{n:04}"), 10)
     a = store.assign("order-1", "esp32c3:aa", job_id="j1")
     b = store.assign("order-1", "esp32c3:bb", job_id="j2")
     again = store.assign("order-1", "esp32c3:aa", job_id="j3")
     assert (a.serial, b.serial) == ("P0010", "P0011")
     assert again.serial == "P0010" and again.reused and not a.reused
-    store.close()
-    store = SerialStore(path)
+    ledger.close()
+    ledger = Ledger.for_station(paths)
+    assert isinstance(ledger, SqlLedger)
+    store = SerialStore(ledger)
     store.set_counter("order-1", SerialFormat("P{n:04}"), 10)  # a restart with the same flags
     assert store.assign("order-1", "esp32c3:cc", job_id="j4").serial == "P0012"
     # another order with an overlapping format never hands out a serial given before
     store.set_counter("order-2", SerialFormat("P{n:04}"), 11)
     assert store.assign("order-2", "esp32c3:dd", job_id="j5").serial == "P0013"
-    store.close()
+    ledger.check_invariants()  # the licenses' own checks do not mind the tables beside them
+    ledger.close()
 
 
-def test_list_runs_out_with_a_clear_error(tmp_path: Path) -> None:
+def test_list_runs_out_with_a_clear_error(tmp_path: Path, ledger: SqlLedger) -> None:
     csv_file = tmp_path / "serials.csv"
     csv_file.write_text("serial\nA-1\nA-2\n", encoding="utf-8")
-    store = SerialStore(tmp_path / "line.sqlite3")
+    store = SerialStore(ledger)
     store.set_list("o", read_serial_list(csv_file))
     assert store.assign("o", "c1", job_id="j").serial == "A-1"
     assert store.assign("o", "c2", job_id="j").serial == "A-2"
@@ -60,7 +76,6 @@ def test_list_runs_out_with_a_clear_error(tmp_path: Path) -> None:
         store.assign("o", "c3", job_id="j")
     with pytest.raises(SerialError, match="list"):
         store.set_counter("o", SerialFormat("{n}"), 0)
-    store.close()
 
 
 def test_list_file_refuses_duplicates_and_empty(tmp_path: Path) -> None:
@@ -74,13 +89,13 @@ def test_list_file_refuses_duplicates_and_empty(tmp_path: Path) -> None:
         read_serial_list(empty)
 
 
-def test_many_threads_never_share_a_serial(tmp_path: Path) -> None:
-    store = SerialStore(tmp_path / "line.sqlite3")
-    store.set_counter("o", SerialFormat("{n}"), 0)
+def _threads_never_share(stores: list[SerialStore]) -> None:
+    stores[0].set_counter("o", SerialFormat("{n}"), 0)
     got: list[str] = []
     lock = threading.Lock()
 
     def worker(k: int) -> None:
+        store = stores[k % len(stores)]
         for i in range(20):
             serial = store.assign("o", f"chip-{k}-{i}", job_id="j").serial
             with lock:
@@ -93,4 +108,21 @@ def test_many_threads_never_share_a_serial(tmp_path: Path) -> None:
         t.join()
     assert len(got) == len(set(got)) == 80
     assert sorted(int(s) for s in got) == list(range(80))
-    store.close()
+
+
+def test_many_threads_never_share_a_serial(ledger: SqlLedger) -> None:
+    _threads_never_share([SerialStore(ledger)])
+
+
+def test_two_pool_stations_never_share_a_serial(pool_url: str, tmp_path: Path) -> None:
+    one = open_pool(pool_url, tmp_path, station="s1")
+    two = open_pool(pool_url, tmp_path, station="s2")
+    try:
+        _threads_never_share([SerialStore(one), SerialStore(two)])
+        store = SerialStore(two)
+        store.set_list("l", ["L1", "L2"])
+        assert SerialStore(one).assign("l", "c", job_id="j").serial == "L1"
+        assert store.assign("l", "c", job_id="j").reused
+    finally:
+        one.close()
+        two.close()
