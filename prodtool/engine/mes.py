@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     last_error TEXT NOT NULL DEFAULT '',
     delivered_at REAL
 );
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -139,16 +140,24 @@ class MesOutbox:
         return key
 
     def catch_up(self, records: Iterable[Mapping[str, Any]]) -> int:
-        """Put the write log's records after the last one the outbox holds: those a crash
-        caught between the write log and the outbox. Returns how many. (A new outbox starts
-        with the next record: it does not send the station's whole history.)"""
+        """Put the write log's records that never reached the outbox (a crash between the two),
+        from the record the outbox was started at on: a new outbox notes the write log's end
+        and does not send the station's history. Returns how many it added."""
+        records = list(records)
         with self._lock:
-            (last,) = self._db.execute("SELECT MAX(seq) FROM outbox").fetchone()
-        if last is None:
-            return 0
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'from_seq'").fetchone()
+            if row is None:
+                first = max((int(r.get("seq", -1)) for r in records), default=-1) + 1
+                self._db.execute(
+                    "INSERT INTO meta(key, value) VALUES ('from_seq', ?)", (str(first),)
+                )
+                return 0
+            known = {k for (k,) in self._db.execute("SELECT key FROM outbox")}
         added = 0
         for record in records:
-            if int(record.get("seq", -1)) > last:
+            if int(record.get("seq", -1)) < int(row[0]):
+                continue
+            if idempotency_key(self.station_id, record) not in known:
                 self.put(record)
                 added += 1
         return added

@@ -151,12 +151,13 @@ def test_station_posts_every_record_without_secrets(
 
 
 def test_outbox_catches_up_after_a_crash_between_log_and_outbox(tmp_path: Path) -> None:
-    records = _records(tmp_path / "log.jsonl", 4)
+    records = _records(tmp_path / "log.jsonl", 6)
     outbox = MesOutbox(tmp_path / "o.sqlite3", "http://127.0.0.1:9/mes", station_id="s1")
-    assert outbox.catch_up(records) == 0  # a new outbox does not send the station's history
-    outbox.put(records[1])
-    assert outbox.catch_up(records) == 2  # records 2 and 3 never reached it
-    assert outbox.status().pending == 3
+    assert outbox.catch_up(records[:2]) == 0  # a new outbox does not send the station's history
+    outbox.put(records[3])
+    assert outbox.catch_up(records) == 3  # records 2, 4 and 5 never reached it
+    assert outbox.catch_up(records) == 0
+    assert outbox.status().pending == 4
     outbox.close()
 
 
