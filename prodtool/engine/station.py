@@ -341,6 +341,15 @@ class Station:
             self.start(port)
         return code
 
+    def port_needing_code(self) -> str | None:
+        """Where a scan goes in the "next port" workflow: the port that has waited longest for
+        its scan (by name, among those waiting), else the first idle port without a code."""
+        with self._lock:
+            slots = sorted(self._slots.values(), key=lambda s: s.port)
+            waiting = [s.port for s in slots if s.waiting_scan]
+            idle = [s.port for s in slots if not s.state.is_busy and not self._codes.bound(s.port)]
+        return (waiting or idle or [None])[0]
+
     def unbind_code(self, port: str) -> None:
         self._codes.unbind(port)
 

@@ -107,11 +107,13 @@ def test_scan_required_binds_code_and_records_it(paths: StationPaths, tmp_path: 
             assert {e.port for e in recorder.events if isinstance(e, ScanNeeded)} == set(farm.urls)
             assert all(p.waiting_for_scan for p in station.ports())
             assert not recorder.finished()  # nothing written without a scan
+            assert station.port_needing_code() == min(farm.urls)
             with pytest.raises(CodeError, match="does not look like"):
                 station.bind_code(farm.urls[0], "pcb-12")
             station.bind_code(farm.urls[0], " PCB-0001\n")
             with pytest.raises(CodeError, match="already bound"):
                 station.bind_code(farm.urls[1], "PCB-0001")
+            assert station.port_needing_code() == farm.urls[1]
             assert station.wait_for(lambda: bool(recorder.finished()), 60)
             station.bind_code(farm.urls[1], "PCB-0002")
             assert station.wait_for(lambda: len(recorder.finished()) == 2, 60)
