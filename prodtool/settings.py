@@ -71,6 +71,7 @@ class Settings:
     serial_write_command: str = ""  # e.g. "mytool --port {port} set-serial {serial}"
     serial_read_command: str = ""  # prints the serial the device holds
     serial_command_timeout_s: float = 30.0
+    serial_nvs_key: str = ""  # ESP NVS packages: the serial as this string key beside the UUID
     alarm_in_a_row: int = 3  # alarm after this many failures in a row on one port (0: off)
     alarm_window: int = 10  # ... or when more than alarm_rate of the port's last N failed
     alarm_rate: float = 0.5

@@ -53,7 +53,13 @@ from prodtool.flash.events import (
 )
 from prodtool.flash.serialport import open_serial
 from prodtool.flash.transcript import RecordingSerial, Transcript
-from prodtool.license.authrecord import AuthRecord, build_nvs_record, parse_nvs_record
+from prodtool.license.authrecord import (
+    AuthRecord,
+    AuthRecordError,
+    build_nvs_record,
+    parse_nvs_record,
+    read_nvs_strings,
+)
 from prodtool.license.errors import ChipBusy, LicenseQuarantined, NoLicensesLeft
 from prodtool.license.ledger import ChipIdentity, LicenseRecord, Reservation
 from prodtool.license.model import AuthMethod, DeliveryMode, Manifest
@@ -176,6 +182,12 @@ class JobLog(Protocol):
     def append(self, record: WriteRecord) -> dict[str, Any]: ...
 
 
+class JobSerials(Protocol):
+    """The station's serial numbers, for a job that writes the serial itself (ESP NVS)."""
+
+    def assign(self, chip: ChipIdentity, *, job_id: str) -> str: ...
+
+
 class JobChips(Protocol):
     """The station-wide table of which MAC is on which port (`ActiveChips`)."""
 
@@ -194,6 +206,7 @@ def protocol_methods(protocol: type) -> frozenset[str]:
 # the station's allow-list are both made from these.
 LEDGER_CALLS = protocol_methods(JobLedger)
 CHIPS_CALLS = protocol_methods(JobChips)
+SERIALS_CALLS = protocol_methods(JobSerials)
 
 
 class ActiveChips:
@@ -335,6 +348,7 @@ class PortJob:
         cancel: CancelToken | None = None,
         opener: Callable[[str], Any] = open_port,
         job_id: str = "",
+        serials: JobSerials | None = None,
     ) -> None:
         self.port = port
         self.job_id = job_id or new_job_id()
@@ -346,6 +360,8 @@ class PortJob:
         self.active: JobChips = active or ActiveChips()
         self.cancel = cancel or CancelToken()
         self._opener = opener
+        self.serials = serials
+        self._unit_serial = ""  # the unit's serial number, when the job writes it (NVS)
         self.state = JobState.WAITING
         self._serial: Any = None
         self._chip: ChipInfo | None = None
@@ -623,12 +639,12 @@ class PortJob:
         if nvs is None:
             raise DriverError(Reason.INTERNAL, "the package names no NVS partition")
         record = self._auth_record()
-        region = Region(
-            nvs.offset,
-            build_nvs_record(record, namespace=nvs.namespace, size=nvs.size),
-            name="authorization",
-            secret=True,
-        )
+        extra = self._nvs_serial()
+        try:
+            image = build_nvs_record(record, namespace=nvs.namespace, size=nvs.size, extra=extra)
+        except AuthRecordError as error:
+            raise DriverError(Reason.SERIAL_FAILED, str(error)) from None
+        region = Region(nvs.offset, image, name="authorization", secret=True)
         self._enter(JobState.WRITING_AUTH, f"writing the license partition at {nvs.offset:#x}")
         self._sending()
         driver.write_regions([region], self._progress)
@@ -643,7 +659,22 @@ class PortJob:
             parsed = None
         if parsed != record:
             raise DriverError(Reason.AUTH_VERIFY_FAILED, "the license partition reads back wrong")
+        for key, value in extra.items():
+            held = read_nvs_strings(back).get((nvs.namespace, key))
+            if held != value:
+                raise DriverError(Reason.SERIAL_FAILED, f"the serial reads back as {held!r}")
         self._verified()
+
+    def _nvs_serial(self) -> dict[str, str]:
+        """{key: serial} when the station gives serials and writes them into NVS, else {}."""
+        key = self.settings.serial_nvs_key
+        if not key or self.serials is None:
+            return {}
+        try:
+            self._unit_serial = self.serials.assign(self._identity(), job_id=self.job_id)
+        except UserError as error:
+            raise DriverError(Reason.SERIAL_FAILED, error.message) from None
+        return {key: self._unit_serial} if self._unit_serial else {}
 
     def _write_auth_shell(self, driver: ChipDriver) -> None:
         reservation = self._sent.reservation
@@ -747,6 +778,7 @@ class PortJob:
             seconds_firmware=self._times.get("firmware", 0.0),
             seconds_auth=self._times.get("auth", 0.0),
             baud=self._baud,
+            serial=self._unit_serial,
         )
         if reason is not Reason.OK and (hint := self.family.hint(reason)):
             self._log(f"{self.family.title}: {hint}", "warning")

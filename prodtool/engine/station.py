@@ -54,7 +54,7 @@ from prodtool.flash.events import (
     StateChanged,
 )
 from prodtool.license.errors import PackageIdClash
-from prodtool.license.ledger import Ledger
+from prodtool.license.ledger import ChipIdentity, Ledger
 from prodtool.license.model import LicenseState, Manifest
 from prodtool.license.package import open_package, read_firmware
 from prodtool.license.pg_store import PgLedger
@@ -119,6 +119,16 @@ class _Slot:
     job_id: str = ""
     last: JobResult | None = None
     waiting_scan: bool = False
+
+
+class _Serials:
+    """The jobs' `JobSerials`: the station's serial for a chip, or "" when it gives none."""
+
+    def __init__(self, station: Station) -> None:
+        self._station = station
+
+    def assign(self, chip: ChipIdentity, *, job_id: str) -> str:
+        return self._station.serial_for(chip.family, chip.mac, job_id=job_id)
 
 
 class _Recorder:
@@ -200,7 +210,7 @@ class Station:
         if self.settings.job_processes > 0 and opener is open_port:
             # A test's own opener cannot cross into another process: those jobs stay threads.
             self._pool = WorkerPool(
-                Services(self._ledger, self._active, self._publish),
+                Services(self._ledger, self._active, self._publish, serials=_Serials(self)),
                 limit=self.settings.job_processes,
                 data_dir=str(self.paths.root),
             )
@@ -323,6 +333,15 @@ class Station:
                 self._serials = SerialStore(self._ledger)
             return self._serials
 
+    def serial_for(self, family: str, mac: str, *, job_id: str) -> str:
+        """The chip's serial in the current order ("" when serials are off): its own again on
+        a re-write, else the next one."""
+        with self._lock:
+            order = self._serial_order
+        if not order:
+            return ""
+        return self.serials.assign(order, f"{family}:{mac}", job_id=job_id).serial
+
     def bind_code(self, port: str, code: str) -> str:
         """Bind a scanned code to `port` (the window's scan field calls this). Refuses a
         malformed code, one bound to another port or used before (CodeError). A port waiting
@@ -348,7 +367,8 @@ class Station:
             slots = sorted(self._slots.values(), key=lambda s: s.port)
             waiting = [s.port for s in slots if s.waiting_scan]
             idle = [s.port for s in slots if not s.state.is_busy and not self._codes.bound(s.port)]
-        return (waiting or idle or [None])[0]
+        ports = waiting or idle
+        return ports[0] if ports else None
 
     def unbind_code(self, port: str) -> None:
         self._codes.unbind(port)
@@ -480,6 +500,7 @@ class Station:
                     active=self._active,
                     cancel=cancel,
                     opener=self._opener,
+                    serials=_Serials(self),
                 )
             slot.cancel = cancel
             slot.job_id = job.job_id
@@ -519,8 +540,8 @@ class Station:
     def _work(self, slot: _Slot, job: _Runnable) -> None:
         result = job.run()
         result.code = self._codes.bound(slot.port)
-        if result.passed and self._serial_order:
-            self._give_serial(result, job.config.settings)
+        if result.passed and self._serial_order and not result.serial:
+            self._give_serial(result, job.config.settings)  # (an NVS job wrote its own)
         result = record_result(result, job.plan, job.config, self._recorder, self._publish)
         if result.passed:
             self._codes.used(slot.port, result.chip.mac if result.chip else "", result.job_id)
@@ -554,14 +575,12 @@ class Station:
         if chip is None:
             return
         try:
-            given = self.serials.assign(
-                self._serial_order, f"{chip.family}:{chip.mac}", job_id=result.job_id
-            )
-            result.serial = given.serial
+            serial = self.serial_for(chip.family, chip.mac, job_id=result.job_id)
+            result.serial = serial
             write_serial(
                 settings.serial_write_command,
                 settings.serial_read_command,
-                {"serial": given.serial, "port": result.port, "mac": chip.mac, "uuid": result.uuid},
+                {"serial": serial, "port": result.port, "mac": chip.mac, "uuid": result.uuid},
                 timeout=settings.serial_command_timeout_s,
             )
         except (SerialWriteError, UserError) as error:

@@ -14,6 +14,8 @@ from prodtool.engine.codes import CodeBound, CodeError, ScanNeeded
 from prodtool.engine.station import Station
 from prodtool.engine.writelog import read_records, verify_chain
 from prodtool.flash.events import Reason
+from prodtool.license.authrecord import read_nvs_strings
+from prodtool.license.model import AuthMethod
 from prodtool.paths import StationPaths
 from prodtool.sim import ChipFarm, parse_fault
 from tests.engine.simhelp import Recorder, fast_settings, package
@@ -148,3 +150,29 @@ def test_three_failures_in_a_row_raise_a_port_alarm(paths: StationPaths, tmp_pat
     alarms = [e for e in recorder.events if isinstance(e, PortAlarm)]
     assert len(alarms) == 1 and alarms[0].kind is AlarmKind.IN_A_ROW
     assert alarms[0].port == port and "check the fixture" in alarms[0].text
+
+
+@pytest.mark.parametrize("processes", [0, 1])
+def test_serial_as_an_nvs_key_beside_the_license(
+    paths: StationPaths, tmp_path: Path, processes: int
+) -> None:
+    pkg, password = package(tmp_path, auth_method=AuthMethod.ESP_IDF_NVS)
+    settings = fast_settings(serial_nvs_key="serial", job_processes=processes)
+    with Station(paths, settings) as station:  # the real opener: workers when processes > 0
+        manifest = station.load_package(pkg, password)
+        station.set_serial_counter("N{n:04}{c}", 7)
+        nvs = manifest.nvs
+        assert nvs is not None
+        with ChipFarm(count=2, family="esp32c3", transport="socket") as farm:
+            finished = _run(station, farm.urls).finished()
+            assert all(f.passed for f in finished.values()), finished
+            assert station.retry(farm.urls[0]) and station.wait_idle(60)
+            held = {
+                chip.mac: read_nvs_strings(bytes(chip.flash[nvs.offset : nvs.offset + nvs.size]))
+                for chip in farm.chips
+            }
+    records = list(read_records(paths.write_log))
+    by_mac = {r["mac"]: r["serial"] for r in records}
+    assert sorted(by_mac.values()) == ["N00075", "N00083"]  # {c}: Luhn over 0007 and 0008
+    assert {mac: s[(nvs.namespace, "serial")] for mac, s in held.items()} == by_mac
+    assert len({r["serial"] for r in records}) == 2 and len(records) == 3
