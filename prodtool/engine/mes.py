@@ -95,6 +95,7 @@ class MesOutbox:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = check_url(url) if url else ""
+        self.ca_bundle = ca_bundle
         self.station_id = station_id
         self.timeout = timeout
         self.backoff = backoff

@@ -36,7 +36,7 @@ from prodtool.engine.job import (
     open_port,
     record_result,
 )
-from prodtool.engine.mes import OUTBOX_FILE, MesOutbox
+from prodtool.engine.mes import OUTBOX_FILE, MesOutbox, check_url
 from prodtool.engine.serial_device import SerialWriteError, write_serial
 from prodtool.engine.serials import SerialError, SerialFormat, SerialStore
 from prodtool.engine.workers import Services, WorkerPool
@@ -187,22 +187,20 @@ class Station:
         )
         if not isinstance(self._ledger, SqlLedger):  # pragma: no cover - every store is SQL
             raise StorageError("this ledger cannot keep scanned codes")
-        self._codes = CodeBook(self._ledger, self.settings.code_pattern)
         self._serials: SerialStore | None = None  # made on first use, in the ledger
         self._serial_order = ""  # the order whose serials this station gives; "" = none
         self._alarms = AlarmWatch(
             self.settings.alarm_in_a_row, self.settings.alarm_window, self.settings.alarm_rate
         )
         self._mes: MesOutbox | None = None
-        if self.settings.mes_url:
-            self._mes = MesOutbox(
-                paths.root / OUTBOX_FILE,
-                self.settings.mes_url,
-                station_id=self.settings.station_id,
-                ca_bundle=self.settings.mes_ca_bundle,
-            )
-            self._mes.catch_up(read_records(paths.write_log))
-            self._mes.start()
+        try:  # a bad code pattern or MES address: one clear error, and the ledger closed
+            self._codes = CodeBook(self._ledger, self.settings.code_pattern)
+            self._mes = self._open_mes(self.settings)
+        except BaseException:
+            if self._outbox is not None:
+                self._outbox.stop()
+            self._ledger.close()
+            raise
         self._recorder = _Recorder(self._writelog, self._mes)
         self._plan: JobPlan | None = None
         self._plan_id = ""
@@ -446,11 +444,52 @@ class Station:
     def apply_settings(self, settings: Settings) -> None:
         """Use `settings` from now on: jobs started later, hot-plug filters, auto-start. Running
         jobs keep the settings they started with."""
+        self._apply_line_settings(settings)  # first: a bad pattern changes nothing
         with self._lock:
             self.settings = settings
             self._auto_start = settings.auto_start
             if self._pool is not None and settings.job_processes > 0:
                 self._pool.limit = settings.job_processes  # 0 takes effect at the next start
+
+    def _open_mes(self, settings: Settings) -> MesOutbox | None:
+        """The MES outbox for `settings` (None when no URL is set), caught up and sending."""
+        if not settings.mes_url:
+            return None
+        outbox = MesOutbox(
+            self.paths.root / OUTBOX_FILE,
+            settings.mes_url,
+            station_id=settings.station_id,
+            ca_bundle=settings.mes_ca_bundle,
+        )
+        try:
+            outbox.catch_up(read_records(self.paths.write_log))
+        except BaseException:
+            outbox.close()
+            raise
+        outbox.start()
+        return outbox
+
+    def _apply_line_settings(self, settings: Settings) -> None:
+        """The code pattern, alarm lines and MES address of `settings`, from now on."""
+        if settings.mes_url:
+            check_url(settings.mes_url)
+        self._codes.set_pattern(settings.code_pattern)
+        self._alarms.in_a_row = settings.alarm_in_a_row
+        self._alarms.window = settings.alarm_window
+        self._alarms.rate = settings.alarm_rate
+        old = self._mes
+        same = old is not None and (old.url, old.ca_bundle) == (
+            settings.mes_url,
+            settings.mes_ca_bundle,
+        )
+        if same or (old is None and not settings.mes_url):
+            return
+        new = self._open_mes(settings)  # the records waiting stay in the file for the new one
+        with self._lock:
+            self._mes = new
+            self._recorder.mes = new
+        if old is not None:
+            old.close()
 
     def set_auto_start(self, on: bool) -> None:
         self._auto_start = on

@@ -11,6 +11,7 @@ import pytest
 
 from prodtool.engine.alarms import AlarmKind, PortAlarm
 from prodtool.engine.codes import CodeBound, CodeError, ScanNeeded
+from prodtool.engine.mes import MesOutbox
 from prodtool.engine.station import Station
 from prodtool.engine.writelog import read_records, verify_chain
 from prodtool.flash.events import Reason
@@ -176,3 +177,29 @@ def test_serial_as_an_nvs_key_beside_the_license(
     assert sorted(by_mac.values()) == ["N00075", "N00083"]  # {c}: Luhn over 0007 and 0008
     assert {mac: s[(nvs.namespace, "serial")] for mac, s in held.items()} == by_mac
     assert len({r["serial"] for r in records}) == 2 and len(records) == 3
+
+
+def _mes(station: Station) -> MesOutbox | None:
+    return station.mes  # read afresh each time (mypy would keep an earlier check's answer)
+
+
+def test_settings_applied_change_the_pattern_and_the_mes(paths: StationPaths) -> None:
+    port = "socket://127.0.0.1:9"
+    with Station(paths, fast_settings(), comports=list) as station:
+        station.add_ports([port], start=False)
+        assert _mes(station) is None
+        with pytest.raises(CodeError, match="bad code pattern"):
+            station.apply_settings(station.settings.replace(code_pattern="(("))
+        assert station.settings.code_pattern == ""
+        station.apply_settings(
+            station.settings.replace(code_pattern=r"U\d+", mes_url="http://127.0.0.1:9/mes")
+        )
+        outbox = _mes(station)
+        assert outbox is not None and outbox.url == "http://127.0.0.1:9/mes"
+        with pytest.raises(CodeError):
+            station.bind_code(port, "X1")
+        assert station.bind_code(port, "U1") == "U1"
+        station.apply_settings(station.settings.replace(mes_url=""))
+        assert _mes(station) is None
+    with pytest.raises(CodeError):  # a bad pattern at start: one clear error, nothing left open
+        Station(paths, fast_settings(code_pattern="(("), comports=list)
