@@ -1,11 +1,12 @@
 """Scanned codes (PCB, housing or jig barcodes) bound to a port before its chip is written.
 
 `CodeBook` checks a code against the product's pattern (a regular expression the whole code
-must match), refuses one that is bound to another port now or was recorded for a chip before,
-and remembers the codes of passed chips beside the licenses in the ledger (table `codes`, the
-code its primary key): a restart does not forget them, and on a PostgreSQL pool no two stations
-take one code. The window's scan field and a serial scanner call
-`Station.bind_code`; the events below tell subscribers what happened.
+must match) and refuses one bound to another port now. A code recorded for a chip before may be
+scanned again only for that chip (a re-written unit): a job whose chip is another one fails
+WRONG_CHIP instead of passing with it. The book remembers the codes of passed chips beside the
+licenses in the ledger (table `codes`, the code its primary key): a restart does not forget
+them, and on a PostgreSQL pool no two stations give one code to two chips. The window's scan
+field and a serial scanner call `Station.bind_code`; the events below tell subscribers.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class CodeBook:
         self._made = False  # the table, made on first use (a station without scans never does)
         self._pattern = _compile(pattern)
         self._bound: dict[str, str] = {}  # port -> code
+        self._owner: dict[str, str] = {}  # port -> the MAC its (re-scanned) code belongs to
 
     def _table(self) -> None:
         if not self._made:
@@ -82,13 +84,22 @@ class CodeBook:
             self._table()
             with self._ledger.side_write() as tx:
                 row = tx.execute("SELECT mac, job_id FROM codes WHERE code = ?", (code,)).fetchone()
-            if row is not None:
-                raise CodeError(
-                    f"{code} was used before, for chip {row[0]} (job {row[1]})",
-                    hint="scan the unit's own code; set a duplicate aside for a supervisor",
-                )
             self._bound[port] = code
+            if row is not None:  # a re-scan: only that chip may pass with it (see `check`)
+                self._owner[port] = str(row[0])
+            else:
+                self._owner.pop(port, None)
         return code
+
+    def check(self, port: str, mac: str) -> str:
+        """ "" when the port's code may go with the chip `mac`, else why not: a code recorded
+        for another chip belongs to that chip (a re-written unit is scanned with its own code)."""
+        with self._lock:
+            owner = self._owner.get(port, "")
+            code = self._bound.get(port, "")
+        if owner and owner != mac:
+            return f"{code} belongs to chip {owner}, not to {mac}: scan this unit's own code"
+        return ""
 
     def bound(self, port: str) -> str:
         with self._lock:
@@ -97,11 +108,13 @@ class CodeBook:
     def unbind(self, port: str) -> None:
         with self._lock:
             self._bound.pop(port, None)
+            self._owner.pop(port, None)
 
     def used(self, port: str, mac: str, job_id: str) -> str:
         """The port's chip passed: its code is used up (recorded) and the port needs a new one."""
         with self._lock:
             code = self._bound.pop(port, "")
+            self._owner.pop(port, None)
             if code:
                 self._table()
                 with self._ledger.side_write() as tx:

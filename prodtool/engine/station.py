@@ -579,6 +579,14 @@ class Station:
     def _work(self, slot: _Slot, job: _Runnable) -> None:
         result = job.run()
         result.code = self._codes.bound(slot.port)
+        if result.passed and result.chip is not None:
+            wrong = self._codes.check(slot.port, result.chip.mac)
+            if wrong:  # the license is on the chip (verified); the unit's code is not
+                result.state, result.reason, result.detail = (
+                    JobState.FAILED,
+                    Reason.WRONG_CHIP,
+                    wrong,
+                )
         if result.passed and self._serial_order and not result.serial:
             self._give_serial(result, job.config.settings)  # (an NVS job wrote its own)
         result = record_result(result, job.plan, job.config, self._recorder, self._publish)

@@ -121,19 +121,25 @@ def test_scan_required_binds_code_and_records_it(paths: StationPaths, tmp_path: 
             station.bind_code(farm.urls[1], "PCB-0002")
             assert station.wait_for(lambda: len(recorder.finished()) == 2, 60)
             assert station.wait_idle(30)
-            # used codes are refused afterwards, also by a new station on the same folder
-            with pytest.raises(CodeError, match="used before"):
-                station.bind_code(farm.urls[0], "PCB-0001")
             # a passed port needs a new scan for the next unit
             assert not station.start(farm.urls[0])
+            # a used code goes again only with its own chip (a re-written unit)
+            first = next(f for f in recorder.finished().values() if f.port == farm.urls[0])
+            station.bind_code(farm.urls[1], "PCB-0001")  # chip 1 is not that unit
+            assert station.start(farm.urls[1]) and station.wait_idle(60)
+            with pytest.raises(CodeError, match="already bound"):  # kept: port 1 failed
+                station.bind_code(farm.urls[0], "PCB-0001")
+            station.unbind_code(farm.urls[1])
+            station.bind_code(farm.urls[0], "PCB-0001")  # the unit itself, re-scanned: the
+            assert station.wait_idle(60)  # port waited for its scan since `start`, and runs
     assert any(isinstance(e, CodeBound) for e in recorder.events)
     records = list(read_records(paths.write_log))
-    assert sorted(r["code"] for r in records) == ["PCB-0001", "PCB-0002"]
+    wrong, again = records[2], records[3]
+    assert wrong["result"] == "failed" and wrong["reason"] == "wrong_chip"
+    assert "belongs to chip" in wrong["detail"] and wrong["port"] == farm.urls[1]
+    assert again["result"] == "passed" and again["mac"] == first.mac
+    assert sorted(r["code"] for r in records[:2]) == ["PCB-0001", "PCB-0002"]
     assert {r["operator"] for r in records} == {"ana"}
-    with Station(paths, settings, comports=list) as again:
-        again.add_ports(["socket://127.0.0.1:9"], start=False)
-        with pytest.raises(CodeError, match="used before"):
-            again.bind_code("socket://127.0.0.1:9", "PCB-0002")
 
 
 def test_three_failures_in_a_row_raise_a_port_alarm(paths: StationPaths, tmp_path: Path) -> None:
