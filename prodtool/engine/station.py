@@ -578,24 +578,20 @@ class Station:
 
     def _work(self, slot: _Slot, job: _Runnable) -> None:
         result = job.run()
-        result.code = self._codes.bound(slot.port)
-        if result.passed and result.chip is not None:
-            wrong = self._codes.check(slot.port, result.chip.mac)
-            if wrong:  # the license is on the chip (verified); the unit's code is not
-                result.state, result.reason, result.detail = (
-                    JobState.FAILED,
-                    Reason.WRONG_CHIP,
-                    wrong,
-                )
-        if result.passed and self._serial_order and not result.serial:
-            self._give_serial(result, job.config.settings)  # (an NVS job wrote its own)
+        try:
+            self._line_before_record(slot.port, result, job.config.settings)
+        except Exception as error:  # noqa: BLE001 - a bug here must not cost the record
+            report_crash(type(error), error, error.__traceback__)
+            if result.passed:
+                result.state, result.reason = JobState.FAILED, Reason.INTERNAL
+                result.detail = type(error).__name__
         result = record_result(result, job.plan, job.config, self._recorder, self._publish)
-        if result.passed:
-            self._codes.used(slot.port, result.chip.mac if result.chip else "", result.job_id)
-        if result.reason is not Reason.CANCELLED:
-            alarm = self._alarms.observe(slot.port, result.passed, job_id=result.job_id)
-            if alarm is not None:
-                self._publish(alarm)
+        try:
+            self._line_after_record(slot.port, result)
+        except UserError as error:  # the ledger (pool) refused the code: say so on the port
+            self._publish(
+                LogLine(port=slot.port, job_id=result.job_id, level="error", text=error.message)
+            )
         with self._lock:
             slot.last = result
             slot.cancel = None
@@ -614,6 +610,29 @@ class Station:
         )
         with self._lock:
             self._idle.notify_all()
+
+    def _line_before_record(self, port: str, result: JobResult, settings: Settings) -> None:
+        """The unit's code on the result, checked against the chip; its serial when given."""
+        result.code = self._codes.bound(port)
+        if result.passed and result.chip is not None:
+            wrong = self._codes.check(port, result.chip.mac)
+            if wrong:  # the license is on the chip (verified); the unit's code is not
+                result.state, result.reason, result.detail = (
+                    JobState.FAILED,
+                    Reason.WRONG_CHIP,
+                    wrong,
+                )
+        if result.passed and self._serial_order and not result.serial:
+            self._give_serial(result, settings)  # (an NVS job wrote its own)
+
+    def _line_after_record(self, port: str, result: JobResult) -> None:
+        """A passed unit's code is used up; a port failing again and again raises an alarm."""
+        if result.reason is not Reason.CANCELLED:
+            alarm = self._alarms.observe(port, result.passed, job_id=result.job_id)
+            if alarm is not None:
+                self._publish(alarm)
+        if result.passed:
+            self._codes.used(port, result.chip.mac if result.chip else "", result.job_id)
 
     def _give_serial(self, result: JobResult, settings: Settings) -> None:
         """The passed chip's serial: assigned (or its own again), written, read back. A
