@@ -209,3 +209,26 @@ def test_settings_applied_change_the_pattern_and_the_mes(paths: StationPaths) ->
         assert _mes(station) is None
     with pytest.raises(CodeError):  # a bad pattern at start: one clear error, nothing left open
         Station(paths, fast_settings(code_pattern="(("), comports=list)
+
+
+def test_a_bug_in_the_line_steps_fails_the_job_but_keeps_its_record(
+    paths: StationPaths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crashes: list[BaseException] = []
+    monkeypatch.setattr(
+        "prodtool.engine.station.report_crash", lambda _t, error, _tb: crashes.append(error)
+    )
+    pkg, password = package(tmp_path)
+    with Station(paths, fast_settings(), comports=list) as station:
+        station.load_package(pkg, password)
+
+        def broken(port: str, mac: str) -> str:
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(station._codes, "check", broken)
+        with ChipFarm(count=1, family="esp32c3", transport="socket") as farm:
+            (finished,) = _run(station, farm.urls).finished().values()
+    assert not finished.passed and finished.reason is Reason.INTERNAL
+    (record,) = read_records(paths.write_log)
+    assert record["reason"] == "internal" and record["detail"] == "RuntimeError"
+    assert [str(e) for e in crashes] == ["a bug"]
