@@ -11,6 +11,7 @@ from prodtool.engine.console import EventPrinter, format_summary
 from prodtool.engine.demo import build_demo_package
 from prodtool.engine.station import Station
 from prodtool.errors import UserError
+from prodtool.families import registry
 from prodtool.families.registry import DEFAULT_FAMILY
 from prodtool.settings import load_settings
 
@@ -34,6 +35,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="a fault for the first chip, e.g. unplug@block=5 (repeatable)",
     )
     sub.add_argument("--json", action="store_true", help="one JSON object per event")
+    sub.add_argument(
+        "--family",
+        default=DEFAULT_FAMILY,
+        help=f"the simulated chips' family (default {DEFAULT_FAMILY}); another one runs headless",
+    )
     add_data_dir_option(sub)
     sub.set_defaults(func=demo_command)
 
@@ -53,14 +59,20 @@ def demo_command(args: argparse.Namespace) -> int:
             parse_fault(spec)
         except FaultSpecError as error:
             raise UserError(f"bad --fault {spec!r}: {error}", code="fault_spec") from None
+    family = registry.get(args.family).name  # an unknown name is one line, before anything
+    if not args.headless and family != DEFAULT_FAMILY:
+        print(f"prodtool demo: {family} chips run headless", file=sys.stderr)
+        args.headless = True
     if not args.headless:
         if has_display():
             return _window_demo(args)
         print("prodtool demo: no display found, running headless", file=sys.stderr)
     paths = paths_from(args)
-    package, password = build_demo_package(paths.root / "demo", licenses=max(64, 2 * args.ports))
+    package, password = build_demo_package(
+        paths.root / "demo", licenses=max(64, 2 * args.ports), chip_family=family
+    )
     settings = load_settings(paths.settings).replace(operator="demo")
-    with ChipFarm(count=args.ports, family=DEFAULT_FAMILY, transport="socket") as farm:
+    with ChipFarm(count=args.ports, family=family, transport="socket") as farm:
         for spec in args.fault:
             farm.chips[0].add_fault(parse_fault(spec))
         with Station(paths, settings) as station:

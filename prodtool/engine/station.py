@@ -439,6 +439,7 @@ class Station:
         with self._lock:
             if self._slots.pop(port, None) is None:
                 return
+        self._codes.unbind(port)
         self._publish(PortRemoved(port=port))
 
     def apply_settings(self, settings: Settings) -> None:
@@ -733,6 +734,7 @@ class Station:
         if cancel is not None:
             cancel.cancel(Reason.CABLE_PULLED)
         else:
+            self._codes.unbind(port)  # the unit left: the next one is scanned afresh
             self._publish(PortRemoved(port=port))
 
     # -- counters and shutdown ----------------------------------------------------------------

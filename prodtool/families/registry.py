@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from prodtool.errors import UserError
+from prodtool.families.beken.family import BEKEN_FAMILIES
 from prodtool.families.esp.family import ESP_FAMILIES
 from prodtool.families.family import ChipFamily, UnknownFamilyError
 
@@ -24,6 +25,7 @@ ENV_MODULES = "PRODTOOL_FAMILIES"  # comma-separated modules that register more 
 
 _BUILT_IN: tuple[ChipFamily, ...] = (
     *ESP_FAMILIES,
+    *BEKEN_FAMILIES,
 )
 
 _lock = threading.Lock()

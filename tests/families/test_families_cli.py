@@ -12,7 +12,14 @@ def test_lists_every_family_and_describes_one_by_any_name(
 ) -> None:
     assert main(["families"]) == 0
     listing = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in listing] == ["esp32c3", "esp32"]
+    assert [line.split()[0] for line in listing] == [
+        "esp32c3",
+        "esp32",
+        "bk7231n",
+        "bk7231t",
+        "t3",
+        "t5",
+    ]
     assert "[default]" in listing[0]
     assert main(["families", "ESP32-C3"]) == 0
     detail = capsys.readouterr().out
@@ -25,4 +32,7 @@ def test_an_unknown_family_is_one_line_naming_the_known_ones(
 ) -> None:
     assert main(["families", "bk"]) == 2
     err = capsys.readouterr().err
-    assert err == "prodtool: unknown chip family 'bk' (known families: esp32, esp32c3)\n"
+    assert err == (
+        "prodtool: unknown chip family 'bk' "
+        "(known families: bk7231n, bk7231t, esp32, esp32c3, t3, t5)\n"
+    )

@@ -45,6 +45,7 @@ from prodtool.license.testing import (
 )
 from prodtool.license.trust import TrustStore
 from prodtool.paths import station_paths
+from tests.license.flashable import flashable_package
 
 REAL_KEY = "Zq8v2LmP0xYt7RkW3nBc5HdJ9sGf1aQe"  # shaped like a real AuthKey, not a DEMO one
 
@@ -116,10 +117,10 @@ def test_demo_flag_and_id_must_agree(tmp_path: Path) -> None:
 def _same_id_other_firmware(tmp_path: Path, first: Path, name: str) -> Path:
     """A package under `first`'s id, same license count, another firmware image."""
     original = open_test_package(first)
-    return make_package(
+    return flashable_package(
         tmp_path / name,
+        version="6.6.6",
         licenses=list(original.licenses()),
-        firmware=[(FIRMWARE[::-1], 0x10000, "6.6.6")],
         package_id=original.manifest.package_id,
     )
 
@@ -160,7 +161,7 @@ def test_a_ledger_from_before_digests_records_them_and_still_refuses(tmp_path: P
 
 def test_station_follows_the_recorded_package_not_the_file_given(tmp_path: Path) -> None:
     paths = station_paths(tmp_path / "station")
-    first = make_package(tmp_path / "a.prodpkg", count=3)
+    first = flashable_package(tmp_path / "a.prodpkg", count=3)
     other = _same_id_other_firmware(tmp_path, first, "b.prodpkg")
     with Station(paths, opener=_no_port, comports=list) as station:
         manifest = station.load_package(first, PASSWORD)
@@ -273,7 +274,7 @@ def test_a_stored_manifest_with_control_characters_prints_escaped(
 def test_password_file_with_bom_opens_and_non_utf8_is_a_refusal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = make_package(tmp_path / "a.prodpkg")
+    path = flashable_package(tmp_path / "a.prodpkg")
     bom = tmp_path / "bom.txt"
     bom.write_bytes(b"\xef\xbb\xbf" + PASSWORD.encode() + b"\r\n")
     code, out, err = _run(capsys, "package", "load", str(path), "--password-file", str(bom))

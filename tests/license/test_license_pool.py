@@ -21,9 +21,10 @@ from prodtool.license import pg_schema
 from prodtool.license.errors import ChipBusy
 from prodtool.license.model import LicenseState
 from prodtool.license.pg_store import PgLedger, init_pool, where
-from prodtool.license.testing import chip, loaded_package, make_package
+from prodtool.license.testing import chip, loaded_package
 from prodtool.paths import station_paths
 from prodtool.settings import Settings, save_settings
+from tests.license.flashable import flashable_package
 from tests.pgserver import open_pool
 
 S = LicenseState
@@ -161,7 +162,7 @@ def test_cli_pool_init_status_and_ledger_by_url(
     assert f"created at schema {pg_schema.LATEST}" in capsys.readouterr().out
     assert main(["pool", "init", pool_url]) == 0
     assert f"is already at schema {pg_schema.LATEST}" in capsys.readouterr().out
-    pkg = make_package(tmp_path / "p.prodpkg", count=5)
+    pkg = flashable_package(tmp_path / "p.prodpkg", count=5)
     pw = tmp_path / "pw"
     pw.write_text("correct horse battery staple")
     assert (
@@ -234,8 +235,8 @@ def test_a_station_set_up_for_the_pool_loads_no_pool_package_into_its_own_ledger
     paths = station_paths().ensure()
     save_settings(Settings(ledger_url=pool_url), paths.settings)
     assert main(["pool", "init", pool_url]) == 0
-    pkg = make_package(tmp_path / "p.prodpkg", count=3)
-    other = make_package(tmp_path / "q.prodpkg", count=2, seed=2)
+    pkg = flashable_package(tmp_path / "p.prodpkg", count=3)
+    other = flashable_package(tmp_path / "q.prodpkg", count=2, seed=2)
     pw = tmp_path / "pw"
     pw.write_text("correct horse battery staple")
     assert main(["package", "load", str(pkg), "--password-file", str(pw)]) == 0  # the pool
@@ -297,7 +298,7 @@ def test_two_stations_loading_one_package_at_once_load_it_once(
 def test_a_station_started_with_the_pool_unreachable_says_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pkg = make_package(tmp_path / "p.prodpkg", count=2)
+    pkg = flashable_package(tmp_path / "p.prodpkg", count=2)
     pw = tmp_path / "pw"
     pw.write_text("correct horse battery staple")
     url = f"postgresql://prod@/nodb?host={tmp_path}&port=1"

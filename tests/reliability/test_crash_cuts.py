@@ -59,9 +59,13 @@ def _reconcile(paths: StationPaths, urls: list[str]) -> dict[Outcome, int]:
 
 
 @pytest.mark.timeout(1800)
-@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+@pytest.mark.parametrize(
+    ("store", "family"),
+    [("sqlite", "esp32c3"), ("postgresql", "esp32c3"), ("sqlite", "bk7231n")],
+)
 def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     tmp_path: Path,
+    family: str,
     caplog: pytest.LogCaptureFixture,
     soak: bool,
     store: str,
@@ -79,7 +83,12 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     drawer_cap = cuts
     licenses = CHIPS + drawer_cap + CHIPS  # + one spare per port
     pkg, password = build_demo_package(
-        inputs, licenses=licenses, firmware_size=TINY_FIRMWARE, fast_kdf=True, seed=5
+        inputs,
+        licenses=licenses,
+        firmware_size=TINY_FIRMWARE,
+        fast_kdf=True,
+        seed=5,
+        chip_family=family,
     )
     password_file = inputs / "password"
     password_file.write_text(password)
@@ -95,7 +104,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     survived = finished = 0
     settled = dict.fromkeys(Outcome, 0)
     deadline = time.monotonic() + budget
-    with ChipFarm(count=CHIPS, family="esp32c3", transport="socket", seed=3) as farm:
+    with ChipFarm(count=CHIPS, family=family, transport="socket", seed=3) as farm:
         for n in range(2 * cuts):  # a run that finishes before its cut does not count
             if survived >= cuts or time.monotonic() > deadline:
                 break

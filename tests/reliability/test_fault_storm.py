@@ -65,9 +65,13 @@ def _replug(station: Station, farm: ChipFarm, urls: list[str]) -> None:
 
 
 @pytest.mark.timeout(1800)
-@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+@pytest.mark.parametrize(
+    ("store", "family"),
+    [("sqlite", "esp32c3"), ("postgresql", "esp32c3"), ("sqlite", "bk7231n")],
+)
 def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
     tmp_path: Path,
+    family: str,
     caplog: pytest.LogCaptureFixture,
     soak: bool,
     store: str,
@@ -83,6 +87,7 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
         firmware_size=TINY_FIRMWARE,
         fast_kdf=True,
         seed=9,
+        chip_family=family,
     )
     paths = StationPaths(tmp_path / "station").ensure()
     if store == "postgresql":  # the same storm on a license pool
@@ -107,7 +112,7 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
     deadline = time.monotonic() + budget
     with (
         Station(paths, settings, comports=list) as station,
-        ChipFarm(count=CHIPS, family="esp32c3", transport="socket", seed=11) as farm,
+        ChipFarm(count=CHIPS, family=family, transport="socket", seed=11) as farm,
     ):
         station.load_package(pkg, password)
         station.set_serial_counter("STORM-{n:05}{c}", 1)
@@ -136,6 +141,7 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
             for i in range(CHIPS):
                 if farm.chips[i].mac in verified and rng.random() < 0.3:
                     drawer.append(farm.chips[i])
+                    station.unbind_code(urls[i])  # the unit leaves with its code
                     farm.replace(i)
                     if farm.urls[i] != urls[i]:
                         station.remove_port(urls[i])

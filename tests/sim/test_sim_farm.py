@@ -173,7 +173,7 @@ def test_a_farm_mixes_families_and_replaces_a_chip_with_its_own_kind() -> None:
     ("argv", "words"),
     [
         (["--chips", "2", "--family", "esp32", "--family", "esp32c3"], "one --family per --chips"),
-        (["--family", "bk7231n"], "unknown chip family 'bk7231n'"),
+        (["--family", "ln882h"], "unknown chip family 'ln882h'"),
         (["--chips", "0"], "--chips must be at least 1"),
     ],
 )
