@@ -5,8 +5,9 @@ will be delivered, also after a crash or a restart) and wakes the sender thread;
 at once. The sender POSTs each record as JSON to the MES URL with its idempotency key (station
 id + the record's chain hash: the same record always has the same key) in the body and in an
 `Idempotency-Key` header, so the MES recognises a duplicate after a lost reply. A failure (refused,
-5xx, a stall past the timeout) is retried with exponential backoff; a 4xx other than 408/409/429
-is the MES refusing the record, which is kept and retried less often. HTTPS uses the system's CA
+5xx, a 4xx other than 409, a stall past the timeout) is retried with exponential backoff, up
+to `backoff_max` between tries: a record is never dropped, `prodtool outbox status` shows why it
+waits. HTTPS uses the system's CA
 store or `Settings.mes_ca_bundle`. The body holds only write-record fields (identifiers, never a
 secret: a write record has no field for one).
 """
