@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import prodtool.cli
 from prodtool import __version__
 from prodtool.cli import (
+    batch,
     check,
     demo,
     families,
@@ -27,9 +28,11 @@ from prodtool.cli import (
     ledger,
     ledger_fix,
     log,
+    outbox,
     package,
     pool,
     run,
+    shift,
     sim,
     supervisor,
     support,
@@ -40,6 +43,7 @@ from prodtool.errors import UserError
 
 _NOT_COMMANDS = {"main", "common"}
 COMMANDS = (
+    batch,
     check,
     demo,
     families,
@@ -47,9 +51,11 @@ COMMANDS = (
     ledger,
     ledger_fix,
     log,
+    outbox,
     package,
     pool,
     run,
+    shift,
     sim,
     supervisor,
     support,
