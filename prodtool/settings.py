@@ -75,6 +75,18 @@ class Settings:
     # Licenses a pool station holds ahead for a network outage (0: twice its ports, at least 16;
     # -1: none). See docs/pool.md, "Outages".
     pool_block: int = 0
+    # The line (docs/line.md): scanned codes, serial numbers, port alarms, the MES outbox.
+    code_pattern: str = ""  # a regular expression every scanned code must match; "" = any
+    require_scan: bool = False  # a port's write waits until a code is bound to it
+    serial_write_command: str = ""  # e.g. "mytool --port {port} set-serial {serial}"
+    serial_read_command: str = ""  # prints the serial the device holds
+    serial_command_timeout_s: float = 30.0
+    serial_nvs_key: str = ""  # ESP NVS packages: the serial as this string key beside the UUID
+    alarm_in_a_row: int = 3  # alarm after this many failures in a row on one port (0: off)
+    alarm_window: int = 10  # ... or when more than alarm_rate of the port's last N failed
+    alarm_rate: float = 0.5
+    mes_url: str = ""  # POST every write record here (http:// or https://); "" = off
+    mes_ca_bundle: str = ""  # PEM file of the CAs the MES's certificate chains to
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # unknown keys, kept
 
     def replace(self, **changes: Any) -> Settings:

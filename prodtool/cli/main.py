@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import prodtool.cli
 from prodtool import __version__
 from prodtool.cli import (
+    batch,
     check,
     demo,
     families,
@@ -28,9 +29,11 @@ from prodtool.cli import (
     ledger,
     ledger_fix,
     log,
+    outbox,
     package,
     pool,
     run,
+    shift,
     sim,
     supervisor,
     support,
@@ -41,6 +44,7 @@ from prodtool.errors import UserError
 
 _NOT_COMMANDS = {"main", "common"}
 COMMANDS = (
+    batch,
     check,
     demo,
     families,
@@ -49,9 +53,11 @@ COMMANDS = (
     ledger,
     ledger_fix,
     log,
+    outbox,
     package,
     pool,
     run,
+    shift,
     sim,
     supervisor,
     support,

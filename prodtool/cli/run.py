@@ -12,6 +12,8 @@ from types import FrameType
 
 from prodtool.cli.common import add_data_dir_option, paths_from, read_password_file
 from prodtool.engine.console import EventPrinter, format_summary
+from prodtool.engine.mes import check_url
+from prodtool.engine.serials import read_serial_list
 from prodtool.engine.station import Station
 from prodtool.errors import UserError
 from prodtool.license.formats import printable
@@ -39,6 +41,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub.add_argument("--baud", type=int, help="write at this baud rate (falls back lower)")
     sub.add_argument("--station-id", help="name of this station in the write log")
     sub.add_argument("--operator", help="who is operating the station")
+    serials = sub.add_mutually_exclusive_group()
+    serials.add_argument(
+        "--serial-format",
+        metavar="PATTERN",
+        help="give each passed chip a serial number, e.g. 'PLUG-{n:06}' ({c}: a check digit)",
+    )
+    serials.add_argument("--serial-list", type=Path, metavar="FILE", help="serials from a CSV")
+    sub.add_argument("--serial-start", type=int, default=0, metavar="N", help="the first {n}")
+    sub.add_argument("--mes-url", metavar="URL", help="POST every write record to the MES here")
     add_data_dir_option(sub)
     sub.set_defaults(func=run_command)
 
@@ -53,6 +64,8 @@ def settings_for(args: argparse.Namespace, settings: Settings) -> Settings:
         changes["station_id"] = args.station_id
     if args.operator:
         changes["operator"] = args.operator
+    if getattr(args, "mes_url", None):
+        changes["mes_url"] = check_url(args.mes_url)
     return settings.replace(**changes)
 
 
@@ -66,6 +79,10 @@ def run_command(args: argparse.Namespace) -> int:
             manifest = station.load_package(args.package, read_password_file(args.password_file))
         else:
             manifest = station.load_license_list(args.license_list)
+        if args.serial_format:
+            station.set_serial_counter(args.serial_format, args.serial_start)
+        elif args.serial_list:
+            station.set_serial_list(read_serial_list(args.serial_list))
         printer = EventPrinter(as_json=args.json, demo=manifest.demo)
         if not args.json:
             demo = "package "

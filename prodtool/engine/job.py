@@ -33,6 +33,7 @@ from typing import Any, Protocol
 import serial
 
 from prodtool.crash import report_crash
+from prodtool.engine.holders import describe_holders
 from prodtool.engine.writelog import WriteRecord
 from prodtool.errors import StorageError, UserError
 from prodtool.families import registry
@@ -52,7 +53,13 @@ from prodtool.flash.events import (
 )
 from prodtool.flash.serialport import open_serial
 from prodtool.flash.transcript import RecordingSerial, Transcript
-from prodtool.license.authrecord import AuthRecord, build_nvs_record, parse_nvs_record
+from prodtool.license.authrecord import (
+    AuthRecord,
+    AuthRecordError,
+    build_nvs_record,
+    parse_nvs_record,
+    read_nvs_strings,
+)
 from prodtool.license.errors import ChipBusy, LicenseQuarantined, NoLicensesLeft
 from prodtool.license.ledger import ChipIdentity, LicenseRecord, Reservation
 from prodtool.license.model import AuthMethod, DeliveryMode, LicenseState, Manifest
@@ -128,6 +135,9 @@ class JobResult:
     seconds_firmware: float = 0.0
     seconds_auth: float = 0.0
     baud: int = 0
+    serial: str = ""  # set by the station after the job (serial numbers are the station's)
+    code: str = ""  # the scanned code bound to the port for this job
+    record_hash: str = ""  # the write record's hash, once `record_result` stored it
 
     @property
     def passed(self) -> bool:
@@ -143,6 +153,10 @@ class JobResult:
             mac=self.chip.mac if self.chip else "",
             uuid=self.uuid,
             seconds=self.seconds,
+            serial=self.serial,
+            code=self.code,
+            chip_family=self.chip.family if self.chip else "",
+            record_hash=self.record_hash,
         )
 
 
@@ -172,6 +186,12 @@ class JobLog(Protocol):
     def append(self, record: WriteRecord) -> dict[str, Any]: ...
 
 
+class JobSerials(Protocol):
+    """The station's serial numbers, for a job that writes the serial itself (ESP NVS)."""
+
+    def assign(self, chip: ChipIdentity, *, job_id: str) -> str: ...
+
+
 class JobChips(Protocol):
     """The station-wide table of which MAC is on which port (`ActiveChips`)."""
 
@@ -190,6 +210,7 @@ def protocol_methods(protocol: type) -> frozenset[str]:
 # the station's allow-list are both made from these.
 LEDGER_CALLS = protocol_methods(JobLedger)
 CHIPS_CALLS = protocol_methods(JobChips)
+SERIALS_CALLS = protocol_methods(JobSerials)
 
 
 class ActiveChips:
@@ -305,10 +326,14 @@ def new_job_id() -> str:
 
 
 def open_port(url: str) -> Any:
-    """Open a device path or pyserial URL exclusively, with a write timeout."""
+    """Open a device path or pyserial URL exclusively, with a write timeout. A port another
+    program holds (ModemManager, brltty) fails PORT_HELD, naming it and how to free it."""
     try:
         return open_serial(url)
     except (serial.SerialException, OSError, ValueError) as error:
+        held = describe_holders(url) if url.startswith("/dev/") else ""
+        if held:
+            raise DriverError(Reason.PORT_HELD, held) from None
         raise DriverError(Reason.NO_ANSWER, f"cannot open {url}: {error}") from None
 
 
@@ -327,6 +352,7 @@ class PortJob:
         cancel: CancelToken | None = None,
         opener: Callable[[str], Any] = open_port,
         job_id: str = "",
+        serials: JobSerials | None = None,
     ) -> None:
         self.port = port
         self.job_id = job_id or new_job_id()
@@ -338,6 +364,8 @@ class PortJob:
         self.active: JobChips = active or ActiveChips()
         self.cancel = cancel or CancelToken()
         self._opener = opener
+        self.serials = serials
+        self._unit_serial = ""  # the unit's serial number, when the job writes it (NVS)
         self.state = JobState.WAITING
         self._serial: Any = None
         self._chip: ChipInfo | None = None
@@ -709,12 +737,12 @@ class PortJob:
         if nvs is None:
             raise DriverError(Reason.INTERNAL, "the package names no NVS partition")
         record = self._auth_record()
-        region = Region(
-            nvs.offset,
-            build_nvs_record(record, namespace=nvs.namespace, size=nvs.size),
-            name="authorization",
-            secret=True,
-        )
+        extra = self._nvs_serial()
+        try:
+            image = build_nvs_record(record, namespace=nvs.namespace, size=nvs.size, extra=extra)
+        except AuthRecordError as error:
+            raise DriverError(Reason.SERIAL_FAILED, str(error)) from None
+        region = Region(nvs.offset, image, name="authorization", secret=True)
         self._enter(JobState.WRITING_AUTH, f"writing the license partition at {nvs.offset:#x}")
         self._sending()
         driver.write_regions([region], self._progress)
@@ -729,7 +757,22 @@ class PortJob:
             parsed = None
         if parsed != record:
             raise DriverError(Reason.AUTH_VERIFY_FAILED, "the license partition reads back wrong")
+        for key, value in extra.items():
+            held = read_nvs_strings(back).get((nvs.namespace, key))
+            if held != value:
+                raise DriverError(Reason.SERIAL_FAILED, f"the serial reads back as {held!r}")
         self._verified()
+
+    def _nvs_serial(self) -> dict[str, str]:
+        """{key: serial} when the station gives serials and writes them into NVS, else {}."""
+        key = self.settings.serial_nvs_key
+        if not key or self.serials is None:
+            return {}
+        try:
+            self._unit_serial = self.serials.assign(self._identity(), job_id=self.job_id)
+        except UserError as error:
+            raise DriverError(Reason.SERIAL_FAILED, error.message) from None
+        return {key: self._unit_serial} if self._unit_serial else {}
 
     def _write_auth_shell(self, driver: ChipDriver) -> None:
         reservation = self._sent.reservation
@@ -833,6 +876,7 @@ class PortJob:
             seconds_firmware=self._times.get("firmware", 0.0),
             seconds_auth=self._times.get("auth", 0.0),
             baud=self._baud,
+            serial=self._unit_serial,
         )
         if reason is not Reason.OK and (hint := self.family.hint(reason)):
             self._log(f"{self.family.title}: {hint}", "warning")
@@ -864,7 +908,8 @@ def record_result(
     the station writes the record from the ledger once the disk takes it again.
     """
     try:
-        writelog.append(write_record(plan, config, result))
+        stored = writelog.append(write_record(plan, config, result))
+        result.record_hash = str(stored.get("hash", ""))
     except StorageError as error:
         emit(LogLine(port=result.port, job_id=result.job_id, level="error", text=error.message))
         if result.passed:
@@ -905,5 +950,6 @@ def write_record(plan: JobPlan, config: JobConfig, result: JobResult) -> WriteRe
         seconds_firmware=result.seconds_firmware,
         seconds_auth=result.seconds_auth,
         baud=result.baud,
+        serial=result.serial,
+        code=result.code,
     )
-

@@ -30,6 +30,8 @@ from serial.tools import list_ports
 
 from prodtool.crash import report_crash
 from prodtool.engine import jig
+from prodtool.engine.alarms import AlarmWatch
+from prodtool.engine.codes import CodeBook, CodeBound, ScanNeeded
 from prodtool.engine.export import log_sealer
 from prodtool.engine.fleetlog import Outbox
 from prodtool.engine.job import (
@@ -43,15 +45,19 @@ from prodtool.engine.job import (
     record_result,
 )
 from prodtool.engine.logaudit import recover
+from prodtool.engine.mes import OUTBOX_FILE, MesOutbox, check_url
+from prodtool.engine.serial_device import SerialWriteError, write_serial
+from prodtool.engine.serials import SerialError, SerialFormat, SerialStore
 from prodtool.engine.stationlock import StationLock
 from prodtool.engine.workers import Services, WorkerPool
-from prodtool.engine.writelog import WriteLog
+from prodtool.engine.writelog import WriteLog, WriteRecord, read_records
 from prodtool.errors import StorageError, UserError
 from prodtool.families import registry
 from prodtool.families.driver import CancelToken, Region
 from prodtool.families.family import ChipFamily
 from prodtool.flash.events import (
     JobState,
+    LogLine,
     PortAdded,
     PortEvent,
     PortRemoved,
@@ -60,12 +66,13 @@ from prodtool.flash.events import (
 )
 from prodtool.labels.hook import start_label_hook
 from prodtool.license.errors import PackageIdClash
-from prodtool.license.ledger import Ledger
+from prodtool.license.ledger import ChipIdentity, Ledger
 from prodtool.license.model import LicenseState, Manifest
 from prodtool.license.package import open_package, read_firmware
 from prodtool.license.pg_block import MIN_BLOCK, BlockPgLedger
 from prodtool.license.pg_journal import JOURNAL_FILE
 from prodtool.license.pg_store import PgLedger
+from prodtool.license.sqlstore import SqlLedger
 from prodtool.license.trust import TrustStore
 from prodtool.paths import StationPaths
 from prodtool.settings import Settings, load_settings
@@ -85,6 +92,9 @@ class PortInfo:
     reason: Reason | None = None
     mac: str = ""
     uuid: str = ""
+    code: str = ""  # the scanned code bound to the port now
+    waiting_for_scan: bool = False  # the write waits for a scan (Settings.require_scan)
+    serial: str = ""  # the last job's serial number
 
 
 @dataclass(frozen=True)
@@ -126,6 +136,31 @@ class _Slot:
     watch_stop: threading.Event | None = None  # set: stop watching for the next module
     watcher: threading.Thread | None = None
     paused: bool = False  # waits for licenses: starts when a package is loaded
+    waiting_scan: bool = False  # waits for the unit's scanned code (Settings.require_scan)
+
+
+class _Serials:
+    """The jobs' `JobSerials`: the station's serial for a chip, or "" when it gives none."""
+
+    def __init__(self, station: Station) -> None:
+        self._station = station
+
+    def assign(self, chip: ChipIdentity, *, job_id: str) -> str:
+        return self._station.serial_for(chip.family, chip.mac, job_id=job_id)
+
+
+class _Recorder:
+    """The station's `JobLog`: the write log first, then the MES outbox (when one is set)."""
+
+    def __init__(self, writelog: WriteLog, mes: MesOutbox | None) -> None:
+        self.writelog = writelog
+        self.mes = mes
+
+    def append(self, record: WriteRecord) -> dict[str, Any]:
+        body = self.writelog.append(record)
+        if self.mes is not None:
+            self.mes.put(body)  # a StorageError here is the job's STORAGE, like the log's
+        return body
 
 
 def port_matches(name: str, vid: int | None, pid: int | None, settings: Settings) -> bool:
@@ -193,13 +228,30 @@ class Station:
             if isinstance(self._ledger, PgLedger)
             else None
         )
+        if not isinstance(self._ledger, SqlLedger):  # pragma: no cover - every store is SQL
+            raise StorageError("this ledger cannot keep scanned codes")
+        self._serials: SerialStore | None = None  # made on first use, in the ledger
+        self._serial_order = ""  # the order whose serials this station gives; "" = none
+        self._alarms = AlarmWatch(
+            self.settings.alarm_in_a_row, self.settings.alarm_window, self.settings.alarm_rate
+        )
+        self._mes: MesOutbox | None = None
+        try:  # a bad code pattern or MES address: one clear error, and the ledger closed
+            self._codes = CodeBook(self._ledger, self.settings.code_pattern)
+            self._mes = self._open_mes(self.settings)
+        except BaseException:
+            if self._outbox is not None:
+                self._outbox.stop()
+            self._ledger.close()
+            raise
+        self._recorder = _Recorder(self._writelog, self._mes)
         self._plan: JobPlan | None = None
         self._plan_id = ""
         self._pool: WorkerPool | None = None
         if self.settings.job_processes > 0 and opener is open_port:
             # A test's own opener cannot cross into another process: those jobs stay threads.
             self._pool = WorkerPool(
-                Services(self._ledger, self._active, self._publish),
+                Services(self._ledger, self._active, self._publish, serials=_Serials(self)),
                 limit=self.settings.job_processes,
                 data_dir=str(self.paths.root),
             )
@@ -310,6 +362,92 @@ class Station:
             else:
                 self._publish(StateChanged(port=port, state=JobState.WAITING, step=""))
 
+    # -- the line: serial numbers, scanned codes, the operator ---------------------------------
+    def _order(self, order: str | None) -> str:
+        if order:
+            return order
+        with self._lock:
+            plan = self._plan
+        if plan is None:
+            raise SerialError("load a package before setting up serial numbers")
+        return plan.manifest.order_number or plan.package_id
+
+    def set_serial_counter(self, pattern: str, start: int = 0, *, order: str | None = None) -> str:
+        """Give every chip that passes a serial `pattern.format(n=...)`, counting from `start`
+        (an order continues where it stopped). Returns the order's key."""
+        key = self._order(order)
+        self.serials.set_counter(key, SerialFormat(pattern), start)
+        self._serial_order = key
+        return key
+
+    def set_serial_list(self, serials: Sequence[str], *, order: str | None = None) -> str:
+        """Give every chip that passes the next unused serial of `serials`."""
+        key = self._order(order)
+        self.serials.set_list(key, list(serials))
+        self._serial_order = key
+        return key
+
+    @property
+    def serials(self) -> SerialStore:
+        """The serial numbers, beside the licenses in the station's ledger (or pool)."""
+        with self._lock:
+            if self._serials is None:
+                assert isinstance(self._ledger, SqlLedger)  # checked in __init__
+                self._serials = SerialStore(self._ledger)
+            return self._serials
+
+    def serial_for(self, family: str, mac: str, *, job_id: str) -> str:
+        """The chip's serial in the current order ("" when serials are off): its own again on
+        a re-write, else the next one."""
+        with self._lock:
+            order = self._serial_order
+        if not order:
+            return ""
+        return self.serials.assign(order, f"{family}:{mac}", job_id=job_id).serial
+
+    def bind_code(self, port: str, code: str) -> str:
+        """Bind a scanned code to `port` (the window's scan field calls this). Refuses a
+        malformed code, one bound to another port or used before (CodeError). A port waiting
+        for its scan starts now."""
+        with self._lock:
+            slot = self._slots.get(port)
+            if slot is None:
+                raise UserError(f"no port {port}")
+            if slot.state.is_busy:
+                raise UserError(f"{port} is writing a chip: scan the next unit after it")
+        code = self._codes.bind(port, code)
+        self._publish(CodeBound(port=port, code=code))
+        with self._lock:
+            waiting, slot.waiting_scan = slot.waiting_scan, False
+        if waiting:
+            self.start(port)
+        return code
+
+    def port_needing_code(self) -> str | None:
+        """Where a scan goes in the "next port" workflow: the port that has waited longest for
+        its scan (by name, among those waiting), else the first idle port without a code."""
+        with self._lock:
+            slots = sorted(self._slots.values(), key=lambda s: s.port)
+            waiting = [s.port for s in slots if s.waiting_scan]
+            idle = [s.port for s in slots if not s.state.is_busy and not self._codes.bound(s.port)]
+        ports = waiting or idle
+        return ports[0] if ports else None
+
+    def unbind_code(self, port: str) -> None:
+        self._codes.unbind(port)
+
+    def sign_in(self, operator: str) -> None:
+        """The operator from now on: on every write record of jobs started after this."""
+        name = operator.strip()
+        if not name or not name.isprintable():
+            raise UserError("give the operator's name or badge")
+        with self._lock:
+            self.settings = self.settings.replace(operator=name)
+
+    @property
+    def mes(self) -> MesOutbox | None:
+        return self._mes
+
     @property
     def manifest(self) -> Manifest | None:
         return self._plan.manifest if self._plan else None
@@ -334,6 +472,9 @@ class Station:
             reason=last.reason if last else None,
             mac=last.chip.mac if last and last.chip else "",
             uuid=last.uuid if last else "",
+            code=self._codes.bound(slot.port),
+            waiting_for_scan=slot.waiting_scan,
+            serial=last.serial if last else "",
         )
 
     def add_ports(self, urls: Sequence[str], *, start: bool | None = None) -> None:
@@ -373,16 +514,58 @@ class Station:
         with self._lock:
             if self._slots.pop(port, None) is None:
                 return
+        self._codes.unbind(port)
         self._publish(PortRemoved(port=port))
 
     def apply_settings(self, settings: Settings) -> None:
         """Use `settings` from now on: jobs started later, hot-plug filters, auto-start. Running
         jobs keep the settings they started with."""
+        self._apply_line_settings(settings)  # first: a bad pattern changes nothing
         with self._lock:
             self.settings = settings
             self._auto_start = settings.auto_start
             if self._pool is not None and settings.job_processes > 0:
                 self._pool.limit = settings.job_processes  # 0 takes effect at the next start
+
+    def _open_mes(self, settings: Settings) -> MesOutbox | None:
+        """The MES outbox for `settings` (None when no URL is set), caught up and sending."""
+        if not settings.mes_url:
+            return None
+        outbox = MesOutbox(
+            self.paths.root / OUTBOX_FILE,
+            settings.mes_url,
+            station_id=settings.station_id,
+            ca_bundle=settings.mes_ca_bundle,
+        )
+        try:
+            outbox.catch_up(read_records(self.paths.write_log))
+        except BaseException:
+            outbox.close()
+            raise
+        outbox.start()
+        return outbox
+
+    def _apply_line_settings(self, settings: Settings) -> None:
+        """The code pattern, alarm lines and MES address of `settings`, from now on."""
+        if settings.mes_url:
+            check_url(settings.mes_url)
+        self._codes.set_pattern(settings.code_pattern)
+        self._alarms.in_a_row = settings.alarm_in_a_row
+        self._alarms.window = settings.alarm_window
+        self._alarms.rate = settings.alarm_rate
+        old = self._mes
+        same = old is not None and (old.url, old.ca_bundle) == (
+            settings.mes_url,
+            settings.mes_ca_bundle,
+        )
+        if same or (old is None and not settings.mes_url):
+            return
+        new = self._open_mes(settings)  # the records waiting stay in the file for the new one
+        with self._lock:
+            self._mes = new
+            self._recorder.mes = new
+        if old is not None:
+            old.close()
 
     def set_auto_start(self, on: bool) -> None:
         self._auto_start = on
@@ -458,6 +641,17 @@ class Station:
             if slot.thread is not None and slot.thread.is_alive():
                 return False
             slot.paused = False
+            if self.settings.require_scan and not self._codes.bound(port):
+                slot.waiting_scan = True
+                waiting = True
+            else:
+                waiting = False
+        if waiting:
+            self._publish(ScanNeeded(port=port))
+            return False
+        with self._lock:
+            if slot.state.is_busy or (slot.thread is not None and slot.thread.is_alive()):
+                return False
             cancel = CancelToken()
             job: _Runnable
             if self._pool is not None:
@@ -478,6 +672,7 @@ class Station:
                     active=self._active,
                     cancel=cancel,
                     opener=self._opener,
+                    serials=_Serials(self),
                 )
             slot.cancel = cancel
             slot.job_id = job.job_id
@@ -526,7 +721,21 @@ class Station:
         )
 
     def _work(self, slot: _Slot, job: _Runnable) -> None:
-        result = record_result(job.run(), job.plan, job.config, self._writelog, self._publish)
+        result = job.run()
+        try:
+            self._line_before_record(slot.port, result, job.config.settings)
+        except Exception as error:  # noqa: BLE001 - a bug here must not cost the record
+            report_crash(type(error), error, error.__traceback__)
+            if result.passed:
+                result.state, result.reason = JobState.FAILED, Reason.INTERNAL
+                result.detail = type(error).__name__
+        result = record_result(result, job.plan, job.config, self._recorder, self._publish)
+        try:
+            self._line_after_record(slot.port, result)
+        except UserError as error:  # the ledger (pool) refused the code: say so on the port
+            self._publish(
+                LogLine(port=slot.port, job_id=result.job_id, level="error", text=error.message)
+            )
         with self._lock:
             slot.last = result
             slot.cancel = None
@@ -553,6 +762,53 @@ class Station:
             if watch and self._slots.get(slot.port) is slot and not self._closed:
                 self._watch_next(slot, job.plan, result.chip.mac if result.chip else "")
             self._idle.notify_all()
+
+    def _line_before_record(self, port: str, result: JobResult, settings: Settings) -> None:
+        """The unit's code on the result, checked against the chip; its serial when given."""
+        result.code = self._codes.bound(port)
+        if result.passed and result.chip is not None:
+            wrong = self._codes.check(port, result.chip.mac)
+            if wrong:  # the license is on the chip (verified); the unit's code is not
+                result.state, result.reason, result.detail = (
+                    JobState.FAILED,
+                    Reason.WRONG_CHIP,
+                    wrong,
+                )
+        if result.passed and self._serial_order and not result.serial:
+            self._give_serial(result, settings)  # (an NVS job wrote its own)
+
+    def _line_after_record(self, port: str, result: JobResult) -> None:
+        """A passed unit's code is used up; a port failing again and again raises an alarm."""
+        if result.reason is not Reason.CANCELLED:
+            alarm = self._alarms.observe(port, result.passed, job_id=result.job_id)
+            if alarm is not None:
+                self._publish(alarm)
+        if result.passed:
+            self._codes.used(port, result.chip.mac if result.chip else "", result.job_id)
+
+    def _give_serial(self, result: JobResult, settings: Settings) -> None:
+        """The passed chip's serial: assigned (or its own again), written, read back. A
+        failure fails the job SERIAL_FAILED; the chip keeps its license and serial for a retry."""
+        chip = result.chip
+        if chip is None:
+            return
+        try:
+            serial = self.serial_for(chip.family, chip.mac, job_id=result.job_id)
+            result.serial = serial
+            write_serial(
+                settings.serial_write_command,
+                settings.serial_read_command,
+                {"serial": serial, "port": result.port, "mac": chip.mac, "uuid": result.uuid},
+                timeout=settings.serial_command_timeout_s,
+            )
+        except (SerialWriteError, UserError) as error:
+            text = error.message if isinstance(error, UserError) else str(error)
+            result.state, result.reason, result.detail = (
+                JobState.FAILED,
+                Reason.SERIAL_FAILED,
+                text,
+            )
+            self._publish(LogLine(port=result.port, job_id=result.job_id, level="error", text=text))
 
     # -- the next module on a jig --------------------------------------------------------------
     def _watch_next(self, slot: _Slot, plan: JobPlan, last_mac: str) -> None:
@@ -584,7 +840,7 @@ class Station:
                 if self._auto_start:
                     if self.start(port):
                         return
-                    if self.licenses_left() == 0:
+                    if self.licenses_left() == 0 or self._waits_for_scan(port):
                         return  # start() said so on the tile
                 self._publish(
                     StateChanged(
@@ -596,6 +852,11 @@ class Station:
                 return
         except Exception as error:  # noqa: BLE001 - a bug here must not end the station
             report_crash(type(error), error, error.__traceback__)
+
+    def _waits_for_scan(self, port: str) -> bool:
+        with self._lock:
+            slot = self._slots.get(port)
+            return slot is not None and slot.waiting_scan
 
     def _stop_watch(self, port: str) -> None:
         """Stop looking for the next module on `port` (and wait, unless called from there)."""
@@ -693,6 +954,7 @@ class Station:
         if cancel is not None:
             cancel.cancel(Reason.CABLE_PULLED)
         else:
+            self._codes.unbind(port)  # the unit left: the next one is scanned afresh
             self._publish(PortRemoved(port=port))
 
     # -- counters and shutdown ----------------------------------------------------------------
@@ -745,6 +1007,8 @@ class Station:
                 self._labels.stop()  # the labels of jobs that passed before the close still print
             if self._outbox is not None:
                 self._outbox.stop()
+            if self._mes is not None:
+                self._mes.close()
             self._ledger.close()
         finally:
             self._station_lock.release()

@@ -40,10 +40,12 @@ from prodtool.crash import install_crash_handlers
 from prodtool.engine.job import (
     CHIPS_CALLS,
     LEDGER_CALLS,
+    SERIALS_CALLS,
     JobChips,
     JobConfig,
     JobLedger,
     JobPlan,
+    JobSerials,
     PortJob,
 )
 from prodtool.errors import StorageError
@@ -156,6 +158,7 @@ class StationLink:
             active=cast(JobChips, StationProxy(self, job_id, "chips", CHIPS_CALLS)),
             cancel=cancel,
             job_id=job_id,
+            serials=cast(JobSerials, StationProxy(self, job_id, "serials", SERIALS_CALLS)),
         )
         thread = threading.Thread(target=self._run, args=(job,), name=f"job-{port}", daemon=True)
         with self._lock:

@@ -29,10 +29,12 @@ from prodtool.crash import report_crash
 from prodtool.engine.job import (
     CHIPS_CALLS,
     LEDGER_CALLS,
+    SERIALS_CALLS,
     ActiveChips,
     JobConfig,
     JobPlan,
     JobResult,
+    JobSerials,
     LicenseSteps,
     new_job_id,
 )
@@ -51,7 +53,11 @@ from prodtool.license.ledger import Ledger
 
 PORTS_PER_PROCESS = 8
 LOST_DETAIL = "the job's worker process stopped"
-_CALLS: dict[str, frozenset[str]] = {"ledger": LEDGER_CALLS, "chips": CHIPS_CALLS}
+_CALLS: dict[str, frozenset[str]] = {
+    "ledger": LEDGER_CALLS,
+    "chips": CHIPS_CALLS,
+    "serials": SERIALS_CALLS,
+}
 
 
 @dataclass
@@ -62,6 +68,7 @@ class Services:
     ledger: Ledger
     chips: ActiveChips
     publish: Callable[[PortEvent], None]
+    serials: JobSerials | None = None  # the station's serial numbers (docs/line.md)
 
     def call(self, target: str, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if method not in _CALLS.get(target, frozenset()):

@@ -3,8 +3,11 @@
 Each record carries `seq` (0, 1, 2...), `prev` (the previous record's hash; 64 zeros for the
 first) and `hash`: the SHA-256 of the record's canonical form (every field but `hash`, values as
 text, keys sorted, compact JSON). Editing a record breaks its own hash; deleting or reordering
-records breaks `seq` and the `prev` links. Appends are fsynced: a crash never loses a passed
-record. No record ever holds an AuthKey: `WriteRecord` has no field for one.
+records breaks `seq` and the `prev` links. The optional fields (`OPTIONAL_FIELDS`: a unit's
+serial number and scanned code, added later) are stored and hashed only when set, so records
+written before them, and their CSV exports, keep their hashes: no migration. Appends are
+fsynced: a crash never loses a passed record. No record ever holds an AuthKey: `WriteRecord`
+has no field for one.
 
 With the station's key (a `Sealer`) every record also carries `seal`, an HMAC-SHA256 of its hash:
 whoever rewrites the file and recomputes the chain without the key cannot seal it (`verify_seals`).
@@ -72,14 +75,21 @@ class WriteRecord:
     seconds_firmware: float = 0.0
     seconds_auth: float = 0.0
     baud: int = 0
+    serial: str = ""  # the unit's serial number (optional: see OPTIONAL_FIELDS)
+    code: str = ""  # the code scanned for the unit (optional)
 
 
+OPTIONAL_FIELDS = frozenset({"serial", "code"})
 RECORD_FIELDS = (*CHAIN_FIELDS, *(f.name for f in dataclasses.fields(WriteRecord)))
 
 
 def canonical(record: Mapping[str, Any]) -> bytes:
     """The bytes a record's hash covers: the same whether read from JSONL, JSON or CSV."""
-    body = {k: _as_text(v) for k, v in record.items() if k not in ("hash", SEAL)}
+    body = {
+        k: _as_text(v)
+        for k, v in record.items()
+        if k not in ("hash", SEAL) and not (k in OPTIONAL_FIELDS and v in ("", None))
+    }
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -174,6 +184,8 @@ class WriteLog:
         body: dict[str, Any] = {"seq": self._next_seq, "prev": self._head}
         for f in dataclasses.fields(WriteRecord):
             value = getattr(record, f.name)
+            if f.name in OPTIONAL_FIELDS and not value:
+                continue
             body[f.name] = round(value, 3) if isinstance(value, float) else value
         body["hash"] = record_hash(body)
         if self.sealer is not None:
@@ -267,6 +279,8 @@ class WriteLog:
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         body: dict[str, Any] = {"seq": max(present) + 1, "prev": str(records[-1]["hash"])}
         for f in dataclasses.fields(WriteRecord):
+            if f.name in OPTIONAL_FIELDS:
+                continue  # unset on a repair record: stored only when set, as in `_store`
             body[f.name] = getattr(
                 WriteRecord(
                     job_id=f"repair-{uuidlib.uuid4().hex[:12]}",

@@ -67,6 +67,8 @@ class Reason(StrEnum):
     NO_LICENSES_LEFT = "no_licenses_left"
     STORAGE = "storage"
     NOT_RECORDED = "not_recorded"  # the chip holds its license; the write log could not store it
+    PORT_HELD = "port_held"  # another program (ModemManager, brltty) has the port open
+    SERIAL_FAILED = "serial_failed"  # the unit's serial number did not go on / read back
     TIMEOUT = "timeout"
     CANCELLED = "cancelled"
     INTERNAL = "internal"
@@ -144,6 +146,14 @@ REASON_TEXT: dict[Reason, tuple[str, str]] = {
         "Written to the chip, not yet recorded",
         "the disk is full: free space; the station records it as soon as it can",
     ),
+    Reason.PORT_HELD: (
+        "Another program holds this port",
+        "free it as the port's message says, or install prodtool's udev rule",
+    ),
+    Reason.SERIAL_FAILED: (
+        "The serial number did not go on the unit",
+        "retry: the unit keeps its license and its serial number",
+    ),
     Reason.TIMEOUT: ("The chip stopped answering", "unplug it, plug it in again and retry"),
     Reason.CANCELLED: ("Stopped by the operator", ""),
     Reason.INTERNAL: ("Internal error in prodtool", "export a support bundle for the developers"),
@@ -219,6 +229,10 @@ class JobFinished(PortEvent):
     mac: str = ""
     uuid: str = ""
     seconds: float = 0.0
+    serial: str = ""  # the unit's serial number, when the station gives them
+    code: str = ""  # the code scanned for the unit, when one was
+    chip_family: str = ""
+    record_hash: str = ""  # the write record's chain hash ("" when the disk refused it)
 
     @property
     def sentence(self) -> str:

@@ -14,7 +14,7 @@ import csv
 import io
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from esp_idf_nvs_partition_gen import nvs_partition_gen as nvs_gen
@@ -55,8 +55,9 @@ class AuthRecord:
         )
 
 
-def nvs_csv(record: AuthRecord, namespace: str) -> str:
-    """The generator's CSV input for this record (also what a person could write by hand)."""
+def nvs_csv(record: AuthRecord, namespace: str, extra: Mapping[str, str] | None = None) -> str:
+    """The generator's CSV input for this record (also what a person could write by hand).
+    `extra`: more string keys in the namespace (the unit's serial number)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["key", "type", "encoding", "value"])
@@ -65,17 +66,23 @@ def nvs_csv(record: AuthRecord, namespace: str) -> str:
     writer.writerow([KEY_AUTHKEY, "data", "string", record.authkey])
     writer.writerow([KEY_PRODUCT, "data", "string", record.product_id])
     writer.writerow([KEY_FEATURES, "data", "string", ",".join(record.features)])
+    for key, value in (extra or {}).items():
+        if key in {KEY_UUID, KEY_AUTHKEY, KEY_PRODUCT, KEY_FEATURES} or not 0 < len(key) <= 15:
+            raise AuthRecordError(f"NVS key {key!r} is taken or not 1 to 15 characters")
+        writer.writerow([key, "data", "string", value])
     return out.getvalue()
 
 
-def build_nvs_record(record: AuthRecord, *, namespace: str, size: int) -> bytes:
+def build_nvs_record(
+    record: AuthRecord, *, namespace: str, size: int, extra: Mapping[str, str] | None = None
+) -> bytes:
     """A complete NVS partition image of `size` bytes holding the record."""
     if size % PAGE_SIZE or size < MIN_SIZE:
         raise AuthRecordError(f"an NVS partition must be a multiple of 4 KiB and >= 12 KiB: {size}")
     if not 0 < len(namespace) <= 15:
         raise AuthRecordError(f"NVS namespace {namespace!r} must be 1 to 15 characters")
     out = io.BytesIO()
-    rows = csv.DictReader(io.StringIO(nvs_csv(record, namespace)))
+    rows = csv.DictReader(io.StringIO(nvs_csv(record, namespace, extra)))
     try:
         nvs = nvs_gen.nvs_open(out, size - PAGE_SIZE, version=nvs_gen.Page.VERSION2)
         for row in rows:

@@ -163,6 +163,18 @@ class SqlLedger(Ledger):
         # refuses, in its own SQLite ledger, a package the pool holds: one license, one chip).
         self.load_guard: Callable[[Manifest], None] | None = None
 
+    # ------------------------------------------------------------------ for neighbours
+
+    def side_write(self) -> AbstractContextManager[Tx]:
+        """A durable transaction for tables a feature keeps beside the licenses (the line's
+        serial numbers): committed whole with the store's fsync, or rolled back whole.
+        SQL uses `?` placeholders on both stores; `row_lock` is the store's `FOR UPDATE`."""
+        return self._write()
+
+    @property
+    def row_lock(self) -> str:
+        return self._lock_rows
+
     # ------------------------------------------------------------------ plumbing (per store)
 
     @abc.abstractmethod

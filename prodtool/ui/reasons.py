@@ -19,6 +19,12 @@ EXTRACTED: tuple[object, ...] = (
     QT_TRANSLATE_NOOP(
         "Reason", "check the cable and that the board's auto-reset or boot button is wired"
     ),
+    QT_TRANSLATE_NOOP("Reason", "Another program holds this port"),
+    QT_TRANSLATE_NOOP(
+        "Reason", "free it as the port's message says, or install prodtool's udev rule"
+    ),
+    QT_TRANSLATE_NOOP("Reason", "The serial number did not go on the unit"),
+    QT_TRANSLATE_NOOP("Reason", "retry: the unit keeps its license and its serial number"),
     QT_TRANSLATE_NOOP("Reason", "The chip was unplugged during the write"),
     QT_TRANSLATE_NOOP("Reason", "plug it in again firmly and retry"),
     QT_TRANSLATE_NOOP("Reason", "This chip is not the one the package is for"),

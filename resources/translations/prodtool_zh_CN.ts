@@ -947,6 +947,22 @@ Plug one in: its tile appears here.</source>
         <translation>请检查数据线，以及板子的自动复位或 BOOT 按键是否接好</translation>
     </message>
     <message>
+        <source>Another program holds this port</source>
+        <translation>另一个程序占用了此端口</translation>
+    </message>
+    <message>
+        <source>free it as the port&apos;s message says, or install prodtool&apos;s udev rule</source>
+        <translation>按端口消息所示释放它，或安装 prodtool 的 udev 规则</translation>
+    </message>
+    <message>
+        <source>The serial number did not go on the unit</source>
+        <translation>序列号未能写入设备</translation>
+    </message>
+    <message>
+        <source>retry: the unit keeps its license and its serial number</source>
+        <translation>请重试：设备保留其许可证和序列号</translation>
+    </message>
+    <message>
         <source>The chip was unplugged during the write</source>
         <translation>烧录过程中芯片被拔出</translation>
     </message>

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from prodtool.engine import jig
+from prodtool.engine.codes import ScanNeeded
 from prodtool.engine.demo import build_demo_package
 from prodtool.engine.job import open_port
 from prodtool.engine.station import Station
@@ -79,7 +80,8 @@ def test_the_next_module_starts_without_a_replug(paths: StationPaths, tmp_path: 
         station.add_ports(farm.urls)
         assert seen.wait(lambda: len(seen.finished()) == 1)
         first = seen.finished()[0]
-        assert first.passed and station.watching(farm.urls[0])
+        # JobFinished comes before the watch starts: wait for it (notified once it runs)
+        assert first.passed and station.wait_for(lambda: station.watching(farm.urls[0]), 10)
         # the same chip stays in the jig: it is not written again
         assert not seen.wait(lambda: len(seen.finished()) > 1, timeout=0.5)
         new = farm.replace(0)  # the technician swaps the module; the adapter stays
@@ -137,3 +139,32 @@ def test_with_no_license_left_ports_wait_untouched(paths: StationPaths, tmp_path
         station.load_package(more, more_password)  # the waiting port starts now
         assert seen.wait(lambda: len(seen.finished()) == 2)
         assert seen.finished()[-1].port == farm.urls[1] and seen.finished()[-1].passed
+
+
+def test_with_scans_required_the_next_module_waits_for_its_scan(
+    paths: StationPaths, tmp_path: Path
+) -> None:
+    path, password = package(tmp_path, licenses=4)
+    seen = Finishes()
+    settings = fast_settings(auto_start=True, require_scan=True, code_pattern=r"PCB-\d{4}")
+    with ChipFarm(count=1) as farm, Station(paths, settings, comports=list) as station:
+        station.jig_interval = 0.05
+        station.load_package(path, password)
+        station.subscribe(seen)
+        port = farm.urls[0]
+        station.add_ports(farm.urls, start=True)  # waits for the first unit's scan
+        station.bind_code(port, "PCB-0001")
+        assert seen.wait(lambda: len(seen.finished()) == 1)
+        assert seen.finished()[0].code == "PCB-0001"
+        assert station.wait_for(lambda: station.watching(port), 10)
+        new = farm.replace(0)
+        assert seen.wait(lambda: sum(isinstance(e, ScanNeeded) for e in seen.events) == 2)
+        assert station.ports()[0].waiting_for_scan and not station.watching(port)
+        assert len(seen.finished()) == 1  # nothing written without its scan
+        station.bind_code(port, "PCB-0002")
+        assert seen.wait(lambda: len(seen.finished()) == 2)
+        second = seen.finished()[1]
+        assert second.passed and second.mac == new.mac and second.code == "PCB-0002"
+        assert not any(  # it asked for the scan, never for Start
+            isinstance(e, StateChanged) and new.mac in e.step for e in seen.events
+        )

@@ -9,6 +9,7 @@ from prodtool.license.authrecord import (
     AuthRecordError,
     build_nvs_record,
     parse_nvs_record,
+    read_nvs_strings,
 )
 
 RECORD = AuthRecord(
@@ -41,3 +42,13 @@ def test_bad_sizes() -> None:
         build_nvs_record(RECORD, namespace="tuya_auth", size=0x1000)
     with pytest.raises(AuthRecordError):
         build_nvs_record(RECORD, namespace="x" * 16, size=0x3000)
+
+
+def test_extra_keys_beside_the_license_and_taken_keys_refused() -> None:
+    record = AuthRecord(uuid="u1", authkey="k" * 32)
+    image = build_nvs_record(record, namespace="tuya", size=0x4000, extra={"serial": "S-1"})
+    assert read_nvs_strings(image)[("tuya", "serial")] == "S-1"
+    assert parse_nvs_record(image, namespace="tuya") == record
+    for bad in ("uuid", "", "x" * 16):
+        with pytest.raises(AuthRecordError):
+            build_nvs_record(record, namespace="tuya", size=0x4000, extra={bad: "S"})

@@ -153,7 +153,11 @@ def audit_chips(ledger: Ledger, chips: Sequence[SimulatedChip], audit: Audit) ->
 
 
 def run_child(
-    data: Path, package: Path, password_file: Path, ports: Sequence[str]
+    data: Path,
+    package: Path,
+    password_file: Path,
+    ports: Sequence[str],
+    extra: Sequence[str] = (),
 ) -> subprocess.Popen[bytes]:
     """`prodtool run` on `ports` as a child process (stdout/stderr to files in `data`)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PRODTOOL_DATA_DIR": str(data)}
@@ -172,6 +176,7 @@ def run_child(
                 "--ports",
                 ",".join(ports),
                 "--json",
+                *extra,
             ],
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -95,7 +95,15 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
         init_pool(pool, paths.keys / POOL_KEY_FILE)
         monkeypatch.setenv(ENV_URL, pool)
     # jobs in worker processes, as on a station: faults cross the pipe as reasons and settlements
-    settings = fast_settings(job_timeout_s=WATCHDOG_S, shell_timeout_s=2.0, job_processes=2)
+    settings = fast_settings(
+        job_timeout_s=WATCHDOG_S,
+        shell_timeout_s=2.0,
+        job_processes=2,
+        require_scan=True,  # the line: each unit's code scanned before its write, and a serial
+        code_pattern=r"U\d{5}",
+    )
+    scans = 0
+    codes: dict[str, str] = {}  # the code each passed unit was scanned with
     injected, rounds, jobs = 0, 0, 0
     reasons: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
@@ -107,15 +115,18 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
         ChipFarm(count=CHIPS, family=family, transport="socket", seed=11) as farm,
     ):
         station.load_package(pkg, password)
+        station.set_serial_counter("STORM-{n:05}{c}", 1)
         urls = list(farm.urls)
         station.add_ports(urls, start=False)
         while injected < target and time.monotonic() < deadline:
+            scans = _scan(station, farm, urls, codes, scans)
             for chip in farm.chips:
                 for fault in pick_faults(rng, 3 if soak else 4):
                     chip.add_fault(fault)
                     kinds[fault.kind.value] += 1
                     injected += 1
             finished = _round(station, farm, urls)
+            codes.update({e.mac: e.code for e in finished.values() if e.passed})
             rounds += 1
             assert set(finished) == set(urls), "a port ended without a JobFinished"
             for url, event in finished.items():
@@ -130,12 +141,14 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
             for i in range(CHIPS):
                 if farm.chips[i].mac in verified and rng.random() < 0.3:
                     drawer.append(farm.chips[i])
+                    station.unbind_code(urls[i])  # the unit leaves with its code
                     farm.replace(i)
                     if farm.urls[i] != urls[i]:
                         station.remove_port(urls[i])
                         urls[i] = farm.urls[i]
                         station.add_ports([urls[i]], start=False)
         # no faults: a clean pass, then reading the chips back settles what is left
+        scans = _scan(station, farm, urls, codes, scans)
         finished = _round(station, farm, urls)
         clean = Counter(e.reason.value for e in finished.values())
         results = reconcile_ports(urls, station.ledger, shell_timeout_s=2.0, connect_attempts=2)
@@ -150,7 +163,11 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
             station.ledger.authkey(r.license_id)
             for r in station.ledger.in_state(LicenseState.VERIFIED)
         ]
-    assert verify_chain(list(read_records(paths.write_log))) == []
+    records = list(read_records(paths.write_log))
+    assert verify_chain(records) == []
+    _one_to_one(records, "serial")  # no serial on two chips, no chip with two serials
+    _one_to_one([r for r in records if r["result"] == "passed"], "code")
+    assert all(r.get("serial") and r.get("code") for r in records if r["result"] == "passed")
     assert counts[LicenseState.RESERVED] == len(block) == len(held)
     assert len(left) <= clean.total() - clean["ok"], (left, clean)
     _, leaks = scan_files([paths.root], [*secrets, password])
@@ -167,4 +184,35 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
         needs_check_left=len(left),
         licenses_checked=audit.licenses_checked,
         secrets_found=len(leaks),
+        scans=scans,
+        serials=len({r["serial"] for r in records if r.get("serial")}),
     )
+
+
+def _scan(
+    station: Station, farm: ChipFarm, urls: list[str], codes: dict[str, str], scans: int
+) -> int:
+    """The operator scans each unit: a passed one again with its own code, a failed one keeps
+    the code bound to its port, a new one gets the next code. Returns the codes used so far."""
+    for i, url in enumerate(urls):
+        own = codes.get(farm.chips[i].mac, "")
+        bound = next((p.code for p in station.ports() if p.port == url), "")
+        if own and bound != own:
+            station.unbind_code(url)
+            station.bind_code(url, own)
+        elif not own and not bound:
+            scans += 1
+            station.bind_code(url, f"U{scans:05}")
+    return scans
+
+
+def _one_to_one(records: list[dict[str, object]], name: str) -> None:
+    """Each value of `name` belongs to one chip, and each chip has at most one value."""
+    by_value: dict[object, set[object]] = {}
+    by_chip: dict[object, set[object]] = {}
+    for r in records:
+        if r.get(name):
+            by_value.setdefault(r[name], set()).add(r["mac"])
+            by_chip.setdefault(r["mac"], set()).add(r[name])
+    assert all(len(v) == 1 for v in by_value.values()), (name, by_value)
+    assert all(len(v) == 1 for v in by_chip.values()), (name, by_chip)

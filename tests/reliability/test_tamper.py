@@ -100,7 +100,7 @@ def test_every_single_record_edit_deletion_and_swap_is_named(paths: StationPaths
 
     for i, name in itertools.product(range(RECORDS), RECORD_FIELDS):
         changed = [dict(r) for r in rows]
-        changed[i][name] = _mutate(changed[i][name])  # type: ignore[assignment]
+        changed[i][name] = _mutate(changed[i].get(name, ""))  # type: ignore[assignment]
         kinds = caught(changed)
         assert kinds, (i, name)
         if name not in {"seq", "prev"}:

@@ -1,0 +1,135 @@
+"""Scanned codes (PCB, housing or jig barcodes) bound to a port before its chip is written.
+
+`CodeBook` checks a code against the product's pattern (a regular expression the whole code
+must match) and refuses one bound to another port now. A code recorded for a chip before may be
+scanned again only for that chip (a re-written unit): a job whose chip is another one fails
+WRONG_CHIP instead of passing with it. The book remembers the codes of passed chips beside the
+licenses in the ledger (table `codes`, the code its primary key): a restart does not forget
+them, and on a PostgreSQL pool no two stations give one code to two chips. The window's scan
+field and a serial scanner call `Station.bind_code`; the events below tell subscribers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from dataclasses import dataclass
+
+from prodtool.errors import UserError
+from prodtool.flash.events import PortEvent
+from prodtool.license.sqlstore import SqlLedger
+
+
+class CodeError(UserError):
+    code = "scan"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScanNeeded(PortEvent):
+    """The product needs a scanned code before this port's write starts: waiting for a scan."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CodeBound(PortEvent):
+    code: str
+
+
+_SCHEMA = """CREATE TABLE IF NOT EXISTS codes (
+    code TEXT PRIMARY KEY,
+    mac TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    at TEXT NOT NULL
+)"""
+
+
+class CodeBook:
+    """Which code is bound to which port, and which codes are used up (thread-safe)."""
+
+    def __init__(self, ledger: SqlLedger, pattern: str = "") -> None:
+        self._lock = threading.Lock()
+        self._ledger = ledger
+        self._made = False  # the table, made on first use (a station without scans never does)
+        self._pattern = _compile(pattern)
+        self._bound: dict[str, str] = {}  # port -> code
+        self._owner: dict[str, str] = {}  # port -> the MAC its (re-scanned) code belongs to
+
+    def _table(self) -> None:
+        if not self._made:
+            with self._ledger.side_write() as tx:
+                tx.execute(_SCHEMA)
+            self._made = True
+
+    def set_pattern(self, pattern: str) -> None:
+        compiled = _compile(pattern)
+        with self._lock:
+            self._pattern = compiled
+
+    def bind(self, port: str, code: str) -> str:
+        """Bind `code` (stripped) to `port`; raises CodeError for a malformed or used code."""
+        code = code.strip()
+        if not code:
+            raise CodeError("the scan is empty")
+        if not code.isprintable():
+            raise CodeError("the scanned code holds control characters: check the scanner")
+        with self._lock:
+            if self._pattern is not None and not self._pattern.fullmatch(code):
+                raise CodeError(
+                    f"{code} does not look like this product's code",
+                    hint=f"expected a code matching {self._pattern.pattern}",
+                )
+            for other, bound in self._bound.items():
+                if bound == code and other != port:
+                    raise CodeError(f"{code} is already bound to {other}")
+            self._table()
+            with self._ledger.side_write() as tx:
+                row = tx.execute("SELECT mac, job_id FROM codes WHERE code = ?", (code,)).fetchone()
+            self._bound[port] = code
+            if row is not None:  # a re-scan: only that chip may pass with it (see `check`)
+                self._owner[port] = str(row[0])
+            else:
+                self._owner.pop(port, None)
+        return code
+
+    def check(self, port: str, mac: str) -> str:
+        """ "" when the port's code may go with the chip `mac`, else why not: a code recorded
+        for another chip belongs to that chip (a re-written unit is scanned with its own code)."""
+        with self._lock:
+            owner = self._owner.get(port, "")
+            code = self._bound.get(port, "")
+        if owner and owner != mac:
+            return f"{code} belongs to chip {owner}, not to {mac}: scan this unit's own code"
+        return ""
+
+    def bound(self, port: str) -> str:
+        with self._lock:
+            return self._bound.get(port, "")
+
+    def unbind(self, port: str) -> None:
+        with self._lock:
+            self._bound.pop(port, None)
+            self._owner.pop(port, None)
+
+    def used(self, port: str, mac: str, job_id: str) -> str:
+        """The port's chip passed: its code is used up (recorded) and the port needs a new one."""
+        with self._lock:
+            code = self._bound.pop(port, "")
+            self._owner.pop(port, None)
+            if code:
+                self._table()
+                with self._ledger.side_write() as tx:
+                    tx.execute(
+                        "INSERT INTO codes (code, mac, job_id, at) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (code) DO NOTHING",
+                        (code, mac, job_id, dt.datetime.now(dt.UTC).isoformat()),
+                    )
+        return code
+
+
+def _compile(pattern: str) -> re.Pattern[str] | None:
+    if not pattern:
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error as error:
+        raise CodeError(f"bad code pattern {pattern!r}: {error}") from None

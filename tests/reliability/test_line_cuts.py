@@ -1,0 +1,122 @@
+"""Crash cuts on the line: `prodtool run` with serial numbers and the MES outbox, killed with
+SIGKILL at seeded random moments and restarted, against a real local HTTP server that now and
+then answers 500. Afterwards no serial was given to two chips, no chip has two serials, and
+every write record reached the MES with its idempotency key (repeats recognisable by it)."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from prodtool.cli.main import main
+from prodtool.engine.demo import build_demo_package
+from prodtool.engine.writelog import read_records, verify_chain
+from prodtool.paths import StationPaths
+from prodtool.settings import save_settings
+from prodtool.sim import ChipFarm
+from tests.reliability.harness import TINY_FIRMWARE, fast_settings, record, run_child
+
+pytestmark = [pytest.mark.sim, pytest.mark.slow]
+CHIPS = 4
+
+
+class FlakyMes:
+    """Takes records in; one request in four is answered 500 after it was stored."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.lock = threading.Lock()
+        self.bodies: list[dict[str, Any]] = []
+        self.headers: list[str] = []
+
+    def handler(self, request: Request) -> Response:
+        body = json.loads(request.get_data())
+        with self.lock:
+            self.bodies.append(body)
+            self.headers.append(request.headers.get("Idempotency-Key", ""))
+            fail = self.rng.random() < 0.25
+        return Response("later" if fail else "ok", status=500 if fail else 201)
+
+
+def _cut(child: subprocess.Popen[bytes], delay: float) -> bool:
+    try:
+        child.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+        return True
+    return False
+
+
+@pytest.mark.timeout(900)
+def test_sigkill_never_gives_a_serial_twice_nor_loses_a_record(tmp_path: Path, soak: bool) -> None:
+    cuts = 60 if soak else 8
+    rng = random.Random(20261128)
+    inputs = tmp_path / "in"
+    pkg, password = build_demo_package(
+        inputs, licenses=4 * CHIPS + cuts, firmware_size=TINY_FIRMWARE, fast_kdf=True, seed=9
+    )
+    password_file = inputs / "password"
+    password_file.write_text(password)
+    paths = StationPaths(tmp_path / "station").ensure()
+    mes = FlakyMes(seed=4)
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.expect_request("/mes", method="POST").respond_with_handler(mes.handler)
+    server.start()
+    url = server.url_for("/mes")
+    save_settings(fast_settings(job_processes=2, mes_url=url), paths.settings)
+    extra = ["--serial-format", "CUT-{n:05}{c}", "--serial-start", "1"]
+    survived = 0
+    try:
+        with ChipFarm(count=CHIPS, family="esp32c3", transport="socket", seed=6) as farm:
+            for n in range(3 * cuts):  # a run that finishes before its cut does not count
+                if survived >= cuts:
+                    break
+                child = run_child(paths.root, pkg, password_file, farm.urls, extra)
+                survived += _cut(child, rng.uniform(0.8, 2.5))
+                assert verify_chain(list(read_records(paths.write_log))) == []
+                if n % 3 == 2:  # passed chips go, new ones come: more serials to give
+                    for i in range(CHIPS):
+                        if rng.random() < 0.5:
+                            farm.replace(i)
+            child = run_child(paths.root, pkg, password_file, farm.urls, extra)
+            assert child.wait(timeout=120) == 0, (tmp_path / "run.out").read_text()[-2000:]
+        assert main(["--data-dir", str(paths.root), "outbox", "flush", "--timeout", "60"]) == 0
+    finally:
+        server.clear()
+        server.stop()
+    records = list(read_records(paths.write_log))
+    by_serial: dict[str, set[str]] = {}
+    by_mac: dict[str, set[str]] = {}
+    for r in records:
+        if r.get("serial"):
+            by_serial.setdefault(r["serial"], set()).add(r["mac"])
+            by_mac.setdefault(r["mac"], set()).add(r["serial"])
+    assert all(len(macs) == 1 for macs in by_serial.values()), by_serial
+    assert all(len(serials) == 1 for serials in by_mac.values()), by_mac
+    assert all(r.get("serial") for r in records if r["result"] == "passed")
+    keys = {b["idempotency_key"] for b in mes.bodies}
+    assert all(b.get("idempotency_key") for b in mes.bodies) and mes.headers == [
+        b["idempotency_key"] for b in mes.bodies
+    ]
+    wanted = {f"reliability:{r['hash']}" for r in records}
+    assert wanted <= keys, f"{len(wanted - keys)} records never reached the MES"
+    assert password not in json.dumps(mes.bodies)
+    assert survived == cuts
+    record(
+        "line crash cuts",
+        cuts_survived=survived,
+        records=len(records),
+        serials=len(by_serial),
+        posts=len(mes.bodies),
+        repeats_recognised=len(mes.bodies) - len(keys),
+    )
