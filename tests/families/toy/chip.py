@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
 
-from prodtool.sim import kvstore
-from prodtool.sim.chip import ChipMode, ChipStats
+from prodtool.sim.chip import ChipBase, ChipMode
 from prodtool.sim.faultbook import FaultBook
 from prodtool.sim.faults import Fault, FaultKind
 from prodtool.sim.flashmem import SECTOR, Flash
-from prodtool.sim.loop import EventLoop
-from prodtool.sim.shell import ShellServices, TuyaShell
-from prodtool.sim.wire import Corrupter, Link
+from prodtool.sim.shell import TuyaShell
 from tests.families.toy.family import ROM_BAUD, make_toy_image, parse_toy_image
 
 FLASH_SIZE = 1024 * 1024
@@ -20,7 +16,7 @@ KV_OFFSET = FLASH_SIZE - 4 * SECTOR
 APP_BAUD = 115200
 
 
-class ToyChip:
+class ToyChip(ChipBase):
     def __init__(
         self,
         family: str = "toy",
@@ -34,21 +30,18 @@ class ToyChip:
 
         self._family = family
         self._app_offset = TOY.app_offset
-        self.index = index
-        self._mac = bytes([0x7E, 0x57, seed & 0xFF, 0, (index >> 8) & 0xFF, index & 0xFF])
-        self._flash = Flash(FLASH_SIZE)
-        self.faults = FaultBook(faults)
-        self.stats = ChipStats()
-        self.mode = ChipMode.UNPLUGGED
-        self.link: Link | None = None
-        self.loop: EventLoop | None = None
-        self.unplug_request: Callable[[], None] | None = None
+        super().__init__(
+            index=index,
+            mac=bytes([0x7E, 0x57, seed & 0xFF, 0, (index >> 8) & 0xFF, index & 0xFF]),
+            flash=Flash(FLASH_SIZE),
+            faults=FaultBook(faults),
+        )
         self._text = bytearray()
         self._binary = 0  # raw bytes still expected for a BLOCK
         self._block = bytearray()
         self._cursor = 0
         self._seq = 0
-        self.shell = TuyaShell(self._services(), self._send, True)
+        self.shell = TuyaShell(self._shell_services(), self._send, True)
         self._apply_flash_faults()
         if app_version is not None:
             image = make_toy_image(app_version)
@@ -60,71 +53,16 @@ class ToyChip:
     def family(self) -> str:
         return self._family
 
-    @property
-    def mac(self) -> str:
-        return ":".join(f"{b:02x}" for b in self._mac)
-
-    @property
-    def flash(self) -> bytearray:
-        return self._flash.data
-
-    @property
-    def flash_memory(self) -> Flash:
-        return self._flash
-
-    @property
-    def app_running(self) -> bool:
-        return self.mode is ChipMode.APP
-
-    def read_credentials(self) -> tuple[str, str] | None:
-        return kvstore.read_credentials(self._flash, KV_OFFSET)
+    def _kv_offset(self) -> int:
+        return KV_OFFSET
 
     def app_version(self) -> str | None:
         parsed = parse_toy_image(self._flash.read(self._app_offset, 64 * 1024))
         return parsed[0] if parsed else None
 
-    def add_fault(self, fault: Fault) -> None:
-        self.faults.add(fault)
-        self._apply_flash_faults()
-        if self.loop is not None:
-            self.loop.call_soon(self._apply_wire_faults)
-
-    def remove_fault(self, fault: Fault) -> None:
-        self.faults.remove(fault)
-        self._apply_flash_faults()
-
-    def clear_faults(self) -> None:
-        self.faults.clear()
-        self._apply_flash_faults()
-
-    def _apply_flash_faults(self) -> None:
-        stuck = [
-            (f.offset, f.offset + f.size)
-            for f in self.faults.faults()
-            if f.kind is FaultKind.FLASH_STUCK
-        ]
-        with self._flash.lock:
-            self._flash.stuck = stuck
-
-    def _apply_wire_faults(self) -> None:
-        fault = self.faults.persistent(FaultKind.CORRUPT)
-        if self.link is not None and fault is not None:
-            if fault.direction in ("tx", "both"):
-                self.link.corrupt_tx = Corrupter(fault.rate, fault.seed)
-            if fault.direction in ("rx", "both"):
-                self.link.corrupt_rx = Corrupter(fault.rate, fault.seed + 1)
-
     # -- the farm's side (loop thread) -----------------------------------------------------------
-    def attach(self, loop: EventLoop, link: Link, strict_lines: bool) -> None:
-        self.loop, self.link = loop, link
-        self._apply_wire_faults()
+    def _plugged(self) -> None:
         self._power_on()
-
-    def detach(self) -> None:
-        self.mode = ChipMode.UNPLUGGED
-        if self.link is not None:
-            self.link.close()
-        self.link = None
 
     def set_lines(self, dtr: bool, rts: bool) -> None:
         """The toy has no reset lines: a TOY? line is how the host reaches the ROM."""
@@ -233,20 +171,3 @@ class ToyChip:
 
     def _reply(self, text: str) -> None:
         self._send(f"{text} #{zlib.crc32(text.encode()):08x}\n".encode())
-
-    def _send(self, data: bytes) -> None:
-        if self.link is not None and self.mode is not ChipMode.UNPLUGGED:
-            self.stats.bytes_out += len(data)
-            self.link.send(data)
-
-    def _services(self) -> ShellServices:
-        return ShellServices(
-            mac=lambda: self.mac,
-            version=self.app_version,
-            read_credentials=self.read_credentials,
-            write_credentials=lambda u, k: kvstore.write_credentials(self._flash, KV_OFFSET, u, k),
-            reset_credentials=lambda: kvstore.reset_credentials(self._flash, KV_OFFSET),
-            fault=lambda kind: self.faults.fire(kind) is not None,
-            uptime=lambda: self.loop.clock() if self.loop is not None else 0.0,
-        )
-

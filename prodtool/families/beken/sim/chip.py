@@ -37,14 +37,12 @@ from prodtool.families.beken.variants import (
     Variant,
     variant_for,
 )
-from prodtool.sim import kvstore
-from prodtool.sim.chip import ChipMode, ChipStats
+from prodtool.sim.chip import ChipBase, ChipMode, set_corrupters
 from prodtool.sim.faultbook import FaultBook
 from prodtool.sim.faults import Fault, FaultKind
 from prodtool.sim.flashmem import Flash
-from prodtool.sim.loop import EventLoop
-from prodtool.sim.shell import ShellServices, TuyaShell, log_line
-from prodtool.sim.wire import DEFAULT_BAUD, Corrupter, Link
+from prodtool.sim.shell import TuyaShell, log_line
+from prodtool.sim.wire import DEFAULT_BAUD, Corrupter
 
 if TYPE_CHECKING:
     from prodtool.families.beken.sim.serve import BekenServer
@@ -105,7 +103,7 @@ def mac_for(variant: Variant, seed: int, index: int) -> bytes:
     return BEKEN_OUI + digest[:3]
 
 
-class BekenSimChip:
+class BekenSimChip(ChipBase):
     """A simulated Beken module. Serve it alone (`serve`) or in a `BekenFarm`."""
 
     def __init__(
@@ -121,29 +119,24 @@ class BekenSimChip:
         app_size: int = 0x40000,
     ) -> None:
         self.variant = variant_for(family)
-        self.index = index
+        self.state = BekenMode.UNPLUGGED
         self.timing = timing
         self.flash_mid = self.variant.sim_flash_mid
         chip = lookup(self.flash_mid)
         self.flash_size = chip.size if chip is not None else 0x200000
-        self._flash = Flash(self.flash_size)
-        self._mac = mac_for(self.variant, seed, index)
+        super().__init__(
+            index=index,
+            mac=mac_for(self.variant, seed, index),
+            flash=Flash(self.flash_size),
+            faults=FaultBook([f for f in faults or [] if isinstance(f, Fault)]),
+        )
         beken = [f for f in faults or [] if isinstance(f, BekenFault)]
         self.beken_faults = BekenFaultBook(beken)
-        self.faults = FaultBook([f for f in faults or [] if isinstance(f, Fault)])
-        self.stats = ChipStats()
         self.status_register = SR_POWER_ON if self.variant.dialect is Dialect.BOOTROM else 0
         self.rom = Rom(self)
-        self.state = BekenMode.UNPLUGGED
-        self.loop: EventLoop | None = None
-        self.link: Link | None = None
-        self.strict_lines = False
-        self.unplug_request: Callable[[], None] | None = None  # set by the port's owner
         self._reader = HostFrameReader()
         self._line = bytearray()
-        self._epoch = 0
         self._busy_until = 0.0
-        self._booted_at = 0.0
         self._shell_ready_at = 0.0
         self._rts = False
         self._window_mute = False
@@ -165,18 +158,6 @@ class BekenSimChip:
         return self.variant.name
 
     @property
-    def mac(self) -> str:
-        return ":".join(f"{b:02x}" for b in self._mac)
-
-    @property
-    def flash(self) -> bytearray:
-        return self._flash.data
-
-    @property
-    def flash_memory(self) -> Flash:
-        return self._flash
-
-    @property
     def mode(self) -> ChipMode:
         """The state in the shared simulator's words (a boot window or a brown-out: RESET)."""
         return _SHARED_MODE[self.state]
@@ -195,8 +176,8 @@ class BekenSimChip:
         self._flash.erase(APP_OFFSET, len(app))
         self._flash.program(APP_OFFSET, app)
 
-    def read_credentials(self) -> tuple[str, str] | None:
-        return kvstore.read_credentials(self._flash, kv_offset(self.variant, self.flash_size))
+    def _kv_offset(self) -> int:
+        return kv_offset(self.variant, self.flash_size)
 
     def app_version(self) -> str | None:
         desc = self._valid_app()
@@ -206,19 +187,19 @@ class BekenSimChip:
         """A Beken fault (`sim/faults.py`) or one of the shared kinds every simulator knows."""
         if isinstance(fault, BekenFault):
             self.beken_faults.add(fault)
+            self._faults_changed()
         else:
-            self.faults.add(fault)
-        self._faults_changed()
+            super().add_fault(fault)
 
     def remove_fault(self, fault: BekenFault | Fault) -> None:
         if isinstance(fault, Fault):
-            self.faults.remove(fault)
-        self._faults_changed()
+            super().remove_fault(fault)
+        else:
+            self._faults_changed()
 
     def clear_faults(self) -> None:
         self.beken_faults.clear()
-        self.faults.clear()
-        self._faults_changed()
+        super().clear_faults()
 
     def identity(self) -> Variant | None:
         """The chip the ROM says it is: a `wrong-chip` fault lies (None: not a Beken chip)."""
@@ -229,21 +210,6 @@ class BekenSimChip:
             return variant_for(fault.chip)
         except ValueError:
             return None
-
-    def _faults_changed(self) -> None:
-        stuck: list[tuple[int, int]] = []
-        rot: list[tuple[int, int]] = []
-        for fault in self.faults.faults():
-            region = (fault.offset, fault.offset + fault.size)
-            if fault.kind is FaultKind.FLASH_STUCK:
-                stuck.append(region)
-            elif fault.kind is FaultKind.FLASH_ROT:
-                rot.append(region)
-        with self._flash.lock:
-            self._flash.stuck = stuck
-            self._flash.rot = rot
-        if self.loop is not None:
-            self.loop.call_soon(self._apply_wire_faults)
 
     def serve(self, transport: str = "socket") -> BekenServer:
         from prodtool.families.beken.sim.serve import BekenServer  # noqa: PLC0415 - cycle
@@ -291,27 +257,9 @@ class BekenSimChip:
 
     # ---------------------------------------------------------------- plugging (loop thread)
 
-    def attach(self, loop: EventLoop, link: Link, strict_lines: bool) -> None:
-        self.loop = loop
-        self.link = link
-        self.strict_lines = strict_lines
+    def _plugged(self) -> None:
         self._rts = False
-        self._apply_wire_faults()
         self._power_on(software=False)
-
-    def detach(self) -> None:
-        self._epoch += 1
-        self.state = BekenMode.UNPLUGGED
-        if self.link is not None:
-            self.link.close()
-        self.link = None
-
-    def unplug(self) -> None:
-        request = self.unplug_request
-        if request is not None:
-            request()
-        else:
-            self.detach()
 
     def set_lines(self, dtr: bool, rts: bool) -> None:
         """RTS asserted holds CEN low; its release powers the chip on (RFC 2217 ports)."""
@@ -336,9 +284,6 @@ class BekenSimChip:
             self.link.forget_host()
 
     # ---------------------------------------------------------------- boot
-
-    def _now(self) -> float:
-        return self.loop.clock() if self.loop is not None else 0.0
 
     def _power_on(self, *, software: bool) -> None:
         self._epoch += 1
@@ -533,12 +478,6 @@ class BekenSimChip:
 
     # ---------------------------------------------------------------- output and timers
 
-    def _send(self, data: bytes) -> None:
-        if self.link is None or self._silent():
-            return
-        self.stats.bytes_out += len(data)
-        self.link.send(data)
-
     def _later(
         self, delay: float, callback: Callable[[], None], *, keep_epoch: bool = False
     ) -> None:
@@ -572,33 +511,17 @@ class BekenSimChip:
             link.corrupt_tx = Corrupter(corrupt.rate, corrupt.seed)
             link.corrupt_rx = Corrupter(corrupt.rate, corrupt.seed + 1)
         elif shared is not None:
-            tx = shared.direction in ("tx", "both")
-            rx = shared.direction in ("rx", "both")
-            link.corrupt_tx = Corrupter(shared.rate, shared.seed) if tx else None
-            link.corrupt_rx = Corrupter(shared.rate, shared.seed + 1) if rx else None
+            set_corrupters(link, shared)
         else:
             link.corrupt_tx = link.corrupt_rx = None
 
     # ---------------------------------------------------------------- shell services
 
-    def _shell_services(self) -> ShellServices:
-        offset = kv_offset(self.variant, self.flash_size)
-
-        def fault(kind: FaultKind) -> bool:
-            if self.faults.fire(kind) is not None:
-                return True
-            try:
-                mine = K(kind.value)
-            except ValueError:
-                return False
-            return self.beken_faults.fire(mine) is not None
-
-        return ShellServices(
-            mac=lambda: self.mac,
-            version=self.app_version,
-            read_credentials=self.read_credentials,
-            write_credentials=lambda u, k: kvstore.write_credentials(self._flash, offset, u, k),
-            reset_credentials=lambda: kvstore.reset_credentials(self._flash, offset),
-            fault=fault,
-            uptime=lambda: self._now() - self._booted_at,
-        )
+    def _shell_fault(self, kind: FaultKind) -> bool:
+        if super()._shell_fault(kind):
+            return True
+        try:
+            mine = K(kind.value)
+        except ValueError:
+            return False
+        return self.beken_faults.fire(mine) is not None

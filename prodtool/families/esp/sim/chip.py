@@ -18,7 +18,6 @@ How it decides between the ROM loader and the app (see docs/simulated-chips.md):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from prodtool.families.esp import appimage, slip
@@ -31,14 +30,12 @@ from prodtool.families.esp.sim.profiles import (
 )
 from prodtool.families.esp.sim.registers import Registers
 from prodtool.families.esp.sim.rom import OHAI, SYNC_PAYLOAD, Bootloader, Loader, Op
-from prodtool.sim import kvstore
-from prodtool.sim.chip import ChipMode, ChipStats
+from prodtool.sim.chip import ChipBase, ChipMode
 from prodtool.sim.faultbook import FaultBook
 from prodtool.sim.faults import Fault, FaultKind
 from prodtool.sim.flashmem import Flash
-from prodtool.sim.loop import EventLoop
-from prodtool.sim.shell import ShellServices, TuyaShell, log_line
-from prodtool.sim.wire import DEFAULT_BAUD, Corrupter, Link
+from prodtool.sim.shell import TuyaShell, log_line
+from prodtool.sim.wire import DEFAULT_BAUD
 
 if TYPE_CHECKING:
     from prodtool.sim.farm import ChipServer
@@ -48,7 +45,7 @@ APP_BAUD = 115200
 _SYNC_HEAD = bytes([0, Op.SYNC])
 
 
-class SimChip:
+class SimChip(ChipBase):
     """A simulated chip. Construct, then serve it alone (`serve`) or in a `ChipFarm`."""
 
     def __init__(
@@ -62,23 +59,17 @@ class SimChip:
         shell_echo: bool = True,
     ) -> None:
         self.profile: ChipProfile = profile_for(family)
-        self.index = index
-        self._mac = mac_for(self.profile, seed, index)
-        self._flash = Flash(self.profile.flash_size)
-        self.faults = FaultBook(faults)
-        self.stats = ChipStats()
+        super().__init__(
+            index=index,
+            mac=mac_for(self.profile, seed, index),
+            flash=Flash(self.profile.flash_size),
+            faults=FaultBook(faults),
+        )
         self.regs = Registers(self.profile, self._mac, self._magic, self._baud)
         self.bootloader = Bootloader(self)
         self.shell_echo = shell_echo
-        self.mode = ChipMode.UNPLUGGED
-        self.loop: EventLoop | None = None
-        self.link: Link | None = None
-        self.strict_lines = False
-        self.unplug_request: Callable[[], None] | None = None  # set by the port's owner
         self._decoder = slip.SlipDecoder()
         self._text = bytearray()
-        self._epoch = 0  # bumps on every reset: late deliveries from before are dropped
-        self._booted_at = 0.0
         self._shell_ready_at = 0.0
         self._lines = (False, False)  # (dtr, rts) asserted
         self.shell = TuyaShell(self._shell_services(), self._send, shell_echo)
@@ -94,28 +85,6 @@ class SimChip:
     def family(self) -> str:
         return self.profile.family
 
-    @property
-    def mac(self) -> str:
-        return ":".join(f"{b:02x}" for b in self._mac)
-
-    @property
-    def flash(self) -> bytearray:
-        """The whole flash, live (writes go through the simulated flash's rules)."""
-        return self._flash.data
-
-    @property
-    def flash_memory(self) -> Flash:
-        return self._flash
-
-    @property
-    def app_running(self) -> bool:
-        """True while the TuyaOpen shell is up."""
-        return self.mode is ChipMode.APP
-
-    def read_credentials(self) -> tuple[str, str] | None:
-        """What the shell would answer to `auth-read` (None: `Authorization read failure.`)."""
-        return kvstore.read_credentials(self._flash, self.profile.kv_offset)
-
     def app_version(self) -> str | None:
         """Version of the valid app at 0x10000, or None if the chip would not boot one."""
         image = self._app_image()
@@ -123,18 +92,6 @@ class SimChip:
             return None
         desc = appimage.read_app_descriptor(image)
         return desc.version if desc else None
-
-    def add_fault(self, fault: Fault) -> None:
-        self.faults.add(fault)
-        self._faults_changed()
-
-    def remove_fault(self, fault: Fault) -> None:
-        self.faults.remove(fault)
-        self._faults_changed()
-
-    def clear_faults(self) -> None:
-        self.faults.clear()
-        self._faults_changed()
 
     def serve(self, transport: str = "socket") -> ChipServer:
         """Serve this chip alone on a new port; use as a context manager (`.url`)."""
@@ -144,36 +101,8 @@ class SimChip:
 
     # ---------------------------------------------------------------- faults
 
-    def _faults_changed(self) -> None:
-        self._apply_flash_faults()
-        if self.loop is not None:
-            self.loop.call_soon(self._apply_wire_faults)
-
-    def _apply_flash_faults(self) -> None:
-        stuck: list[tuple[int, int]] = []
-        rot: list[tuple[int, int]] = []
-        for fault in self.faults.faults():
-            region = (fault.offset, fault.offset + fault.size)
-            if fault.kind is FaultKind.FLASH_STUCK:
-                stuck.append(region)
-            elif fault.kind is FaultKind.FLASH_ROT:
-                rot.append(region)
-        with self._flash.lock:
-            self._flash.stuck = stuck
-            self._flash.rot = rot
-
-    def _apply_wire_faults(self) -> None:
-        link = self.link
-        if link is None:
-            return
-        fault = self.faults.persistent(FaultKind.CORRUPT)
-        if fault is None:
-            link.corrupt_tx = link.corrupt_rx = None
-            return
-        tx = fault.direction in ("tx", "both")
-        rx = fault.direction in ("rx", "both")
-        link.corrupt_tx = Corrupter(fault.rate, fault.seed) if tx else None
-        link.corrupt_rx = Corrupter(fault.rate, fault.seed + 1) if rx else None
+    def _kv_offset(self) -> int:
+        return self.profile.kv_offset
 
     def _magic(self) -> int:
         return self.identity()[1]
@@ -190,30 +119,13 @@ class SimChip:
 
     # ---------------------------------------------------------------- plugging (loop thread)
 
-    def attach(self, loop: EventLoop, link: Link, strict_lines: bool) -> None:
-        """The cable is plugged in: power on."""
-        self.loop = loop
-        self.link = link
-        self.strict_lines = strict_lines
+    def _plugged(self) -> None:
         self._lines = (False, False)
-        self._apply_wire_faults()
         self._power_on(bootlog.ResetCause.POWER_ON, first=True)
 
     def detach(self) -> None:
-        """The cable is pulled: power off (flash keeps its contents)."""
-        self._epoch += 1
-        self.mode = ChipMode.UNPLUGGED
-        if self.link is not None:
-            self.link.close()
-        self.link = None
+        super().detach()
         self.bootloader.reset()
-
-    def unplug(self) -> None:
-        """A fault pulls the cable: the owner closes the port."""
-        if self.unplug_request is not None:
-            self.unplug_request()
-        else:
-            self.detach()
 
     # ---------------------------------------------------------------- boot (loop thread)
 
@@ -436,32 +348,3 @@ class SimChip:
         if self._now() < self._shell_ready_at:
             return  # the app has not started its console yet: the UART drops it
         self.shell.feed(data)
-
-    # ---------------------------------------------------------------- output
-
-    def _send(self, data: bytes) -> None:
-        if self.link is None or self.mode is ChipMode.UNPLUGGED:
-            return
-        self.stats.bytes_out += len(data)
-        self.link.send(data)
-
-    def _now(self) -> float:
-        return self.loop.clock() if self.loop is not None else 0.0
-
-    # ---------------------------------------------------------------- shell services
-
-    def _shell_services(self) -> ShellServices:
-        offset = self.profile.kv_offset
-
-        def fault(kind: FaultKind) -> bool:
-            return self.faults.fire(kind) is not None
-
-        return ShellServices(
-            mac=lambda: self.mac,
-            version=self.app_version,
-            read_credentials=self.read_credentials,
-            write_credentials=lambda u, k: kvstore.write_credentials(self._flash, offset, u, k),
-            reset_credentials=lambda: kvstore.reset_credentials(self._flash, offset),
-            fault=fault,
-            uptime=lambda: self._now() - self._booted_at,
-        )
