@@ -26,6 +26,14 @@ from prodtool.license.stationkey import StationKey
 log = logging.getLogger(__name__)
 
 
+_BULK_INDEX_FROM = 20_000  # licenses in one load from which the tag index is built after it
+_BULK_INDEXES = {  # the unique indexes a big load builds after its insert, as the schema has them
+    "licenses_authkey_tag": "CREATE UNIQUE INDEX licenses_authkey_tag ON licenses(authkey_tag)"
+    " WHERE authkey_tag IS NOT NULL",  # migration 3
+    "licenses_uuid_nocase": "CREATE UNIQUE INDEX licenses_uuid_nocase"
+    " ON licenses(uuid COLLATE NOCASE)",  # migration 2
+}
+
 class SqliteLedger(SqlLedger):
     """The station's license ledger. Thread-safe: one connection, one lock, short transactions."""
 
@@ -129,6 +137,21 @@ class SqliteLedger(SqlLedger):
     def _read(self) -> Iterator[Tx]:
         with self._lock, storage_errors(self.path):
             yield self._conn
+
+    def _bulk_begin(self, tx: Tx, count: int) -> None:
+        """A big load builds the AuthKey-tag and case-blind UUID indexes once, after its insert:
+        the tags are random, so inserting a million of them into the index row by row took
+        most of the load. The
+        rebuild is in the load's transaction: a duplicate tag refuses the whole load, and a
+        failed load leaves the index as it was."""
+        if count >= _BULK_INDEX_FROM:
+            for name in _BULK_INDEXES:
+                tx.execute(f"DROP INDEX IF EXISTS {name}")
+
+    def _bulk_end(self, tx: Tx, count: int) -> None:
+        if count >= _BULK_INDEX_FROM:
+            for sql in _BULK_INDEXES.values():
+                tx.execute(sql)
 
     def _insert_licenses(
         self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes], tags: list[bytes]

@@ -193,6 +193,15 @@ class SqlLedger(Ledger):
         """Insert a package's licenses (all 'available', with their AuthKey tags) inside the
         load's transaction."""
 
+    def _bulk_begin(self, tx: Tx, count: int) -> None:
+        """Before `count` licenses are inserted in the load's transaction (a store may set an
+        index aside, to build it once after the insert instead of row by row)."""
+        del tx, count
+
+    def _bulk_end(self, tx: Tx, count: int) -> None:
+        """After the insert, in the same transaction: undo what `_bulk_begin` set aside."""
+        del tx, count
+
     @abc.abstractmethod
     def _is_duplicate(self, error: Exception) -> bool:
         """Whether `error` is a unique-key violation."""
@@ -429,12 +438,14 @@ class SqlLedger(Ledger):
                 )
                 # Sealed a block at a time: a million sealed AuthKeys never sit in memory at
                 # once (the import bound in docs/credential-package.md).
+                self._bulk_begin(tx, count)
                 for start in range(0, count, _SEAL_BLOCK):
                     block = order[start : start + _SEAL_BLOCK]
                     some = [uuids[i] for i in block]
                     keys = [authkeys[i] for i in block]
                     sealed = self._key.seal_many(some, keys, package_id=package_id)
                     self._insert_licenses(tx, pkg, some, sealed, self._key.tag_many(keys))
+                self._bulk_end(tx, count)
                 for s in LicenseState:
                     tx.execute(
                         f"INSERT INTO {self._counts_table} (package, state, n) VALUES (?, ?, ?)",
