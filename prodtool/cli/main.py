@@ -19,49 +19,31 @@ from collections.abc import Sequence
 
 import prodtool.cli
 from prodtool import __version__
-from prodtool.cli import (
-    batch,
-    check,
-    demo,
-    families,
-    gui,
-    label,
-    ledger,
-    ledger_fix,
-    log,
-    outbox,
-    package,
-    pool,
-    run,
-    shift,
-    sim,
-    supervisor,
-    support,
-)
 from prodtool.cli.common import add_data_dir_option
 from prodtool.crash import install_crash_handlers, report_crash
 from prodtool.errors import UserError
 
 _NOT_COMMANDS = {"main", "common"}
-COMMANDS = (
-    batch,
-    check,
-    demo,
-    families,
-    gui,
-    label,
-    ledger,
-    ledger_fix,
-    log,
-    outbox,
-    package,
-    pool,
-    run,
-    shift,
-    sim,
-    supervisor,
-    support,
+_COMMAND_NAMES = (
+    "batch",
+    "check",
+    "demo",
+    "families",
+    "gui",
+    "label",
+    "ledger",
+    "ledger_fix",
+    "log",
+    "outbox",
+    "package",
+    "pool",
+    "run",
+    "shift",
+    "sim",
+    "supervisor",
+    "support",
 )
+COMMANDS = tuple(importlib.import_module(f"prodtool.cli.{name}") for name in _COMMAND_NAMES)
 
 
 def build_parser() -> argparse.ArgumentParser:
