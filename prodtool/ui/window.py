@@ -729,7 +729,19 @@ class StationWindow(QMainWindow):
     def reload_last_package(self) -> None:
         path = self.last_package()
         if path is None:
-            self.notice.say(self.tr("No package was loaded before."), "warn")
+            try:
+                gone = Path(self._last_package_file.read_text(encoding="utf-8").strip())
+            except OSError:
+                gone = None
+            if gone is not None and gone.name:
+                self.notice.say(
+                    self.tr("The last package %1 is no longer in %2.")
+                    .replace("%1", gone.name)
+                    .replace("%2", str(gone.parent)),
+                    "warn",
+                )
+            else:
+                self.notice.say(self.tr("No package was loaded before."), "warn")
             return
         self.load_file(path)  # asks the password again: it is never stored
 
@@ -1082,6 +1094,9 @@ class StationWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the engine and wait for background work, so no thread outlives the window."""
         self._timer.stop()
+        if self._shift_dirty:  # a job that ended since the last tick still counts
+            self._shift_dirty = False
+            self._save_shift()
         if self.station is not None:
             self.station.stop()
             self.station = None

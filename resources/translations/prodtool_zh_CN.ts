@@ -1581,6 +1581,10 @@ Plug one in: its tile appears here.</source>
         <translation>无法保存本班次计数：%1</translation>
     </message>
     <message>
+        <source>The last package %1 is no longer in %2.</source>
+        <translation>上次的授权包 %1 已不在 %2 中。</translation>
+    </message>
+    <message>
         <source>No package was loaded before.</source>
         <translation>之前没有加载过授权包。</translation>
     </message>
