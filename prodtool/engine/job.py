@@ -698,16 +698,30 @@ class PortJob:
 
     # -- firmware -------------------------------------------------------------------------------
     def _write_firmware(self, driver: ChipDriver) -> None:
+        """Write the package's images, but not one the flash holds already (the family's
+        digest says so, `ChipDriver.flash_matches`); every image is verified either way."""
         regions = self.plan.regions
-        total = sum(len(r.data) for r in regions)
-        self._enter(
-            JobState.WRITING_FIRMWARE,
-            f"writing {total // 1024} KiB at {regions[0].offset:#x}" if regions else "",
-        )
         t0 = time.monotonic()
         driver.check_fits(regions)
+        held = [driver.flash_matches(r) is True for r in regions]
+        present = [r for r, there in zip(regions, held, strict=True) if there]
+        todo = [r for r, there in zip(regions, held, strict=True) if not there]
+        total = sum(len(r.data) for r in todo)
+        if todo:
+            step = f"writing {total // 1024} KiB at {todo[0].offset:#x}"
+        else:
+            step = "firmware already present, skipped" if regions else ""
+        self._enter(JobState.WRITING_FIRMWARE, step)
+        for region in present:
+            self._log(
+                f"firmware already present, skipped: {region.name or 'image'} at"
+                f" {region.offset:#x} ({len(region.data) // 1024} KiB, same digest)"
+            )
         self._last_progress = -1.0
-        driver.write_regions(regions, self._progress)
+        if todo:
+            driver.write_regions(todo, self._progress)
+        elif regions:
+            self._progress(1, 1)
         self._enter(JobState.VERIFYING_FIRMWARE, "comparing the flash's MD5")
         driver.verify_regions(regions)
         self._times["firmware"] = time.monotonic() - t0

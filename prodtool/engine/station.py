@@ -264,6 +264,7 @@ class Station:
         self._closed = False
         self._overwrite: dict[str, str] = {}  # port -> supervisor, for the next start only
         self.jig_interval = 1.0  # seconds between two looks for the next module on a jig port
+        self._gate: Callable[[str, str], bool] | None = None  # (port, USB path) -> may start
         self._labels = start_label_hook(self.paths, self.settings, self.subscribe)
 
     def _record_missing(self) -> None:
@@ -570,6 +571,18 @@ class Station:
     def set_auto_start(self, on: bool) -> None:
         self._auto_start = on
 
+    def set_start_gate(self, gate: Callable[[str, str], bool] | None) -> None:
+        """`gate(port, usb_path)` False: the port's adapter waits unassigned (the window's tray,
+        `engine.slots`) and nothing starts on it, by hand or on its own. Called from the
+        station's threads: it must not block or touch a GUI."""
+        with self._lock:
+            self._gate = gate
+
+    def _gated(self, port: str) -> bool:
+        with self._lock:
+            gate, slot = self._gate, self._slots.get(port)
+        return gate is not None and slot is not None and not gate(port, slot.location)
+
     @property
     def auto_start(self) -> bool:
         return self._auto_start
@@ -584,6 +597,9 @@ class Station:
                 return "the station is closing"
             if slot is None:
                 return f"no port {port}"
+        if self._gated(port):
+            return "this adapter is not assigned to a slot: a supervisor assigns it"
+        with self._lock:
             if plan is None:
                 return "no package is loaded: load one first"
             if slot.state.is_busy or (slot.thread is not None and slot.thread.is_alive()):
@@ -616,8 +632,11 @@ class Station:
 
     def start(self, port: str) -> bool:
         """Start a job on `port`; False when it is busy, unknown, no package is loaded or no
-        license is left (then the port waits, untouched, and says so)."""
+        license is left (then the port waits, untouched, and says so), or its adapter waits
+        unassigned (`set_start_gate`)."""
         self._stop_watch(port)
+        if self._gated(port):
+            return False
         if self._plan is not None and self.licenses_left() == 0:
             with self._lock:
                 slot = self._slots.get(port)

@@ -60,7 +60,8 @@ class ChipDriver(abc.ABC):
     """One connection to one chip, as the job and QA drive it: the only chip API they use.
 
     The sequence is `identify` (reset into the loader, sync, read who the chip is, switch to
-    the fast rate), then any of `check_fits`, `write_regions`, `verify_regions`, `read`, then
+    the fast rate), then any of `check_fits`, `flash_matches`, `write_regions`,
+    `verify_regions`, `read`, then
     `reset_to_app` (the firmware's shell answers next, see `ChipFamily.shell`) and `close`.
     Every method raises only `DriverError` for failures a technician can act on, honours
     `cancel` between blocks (raising `DriverError(cancel.reason)`), and never puts a secret
@@ -107,6 +108,15 @@ class ChipDriver(abc.ABC):
     @abc.abstractmethod
     def write_regions(self, regions: Sequence[Region], progress: ProgressFn) -> None:
         """Erase and write each region; `progress(done, total)` counts bytes over all regions."""
+
+    def flash_matches(self, region: Region) -> bool | None:
+        """Whether the flash already holds `region`, by the chip's own digest over it (ESP: the
+        loader's MD5; Beken: the ROM's CRC), so the job skips writing a firmware that is there.
+
+        None: this family cannot tell without reading the region back (no digest command), and
+        the job writes it. A family gains the skip by overriding this one method.
+        """
+        return None
 
     @abc.abstractmethod
     def verify_regions(self, regions: Sequence[Region]) -> None:

@@ -47,6 +47,7 @@ from prodtool.flash.events import (
     LogLine,
     PortAdded,
     PortEvent,
+    PortRemoved,
     Reason,
     StateChanged,
 )
@@ -74,6 +75,7 @@ from prodtool.ui.resources import icon_path
 from prodtool.ui.settings_dialog import SettingsDialog
 from prodtool.ui.shift import ShiftStats
 from prodtool.ui.slot_menu import SlotMenu
+from prodtool.ui.slot_tray import SlotTray
 from prodtool.ui.states import state_step, state_word
 from prodtool.ui.supervisor import Supervisor
 from prodtool.ui.tasks import Task
@@ -147,6 +149,8 @@ class StationWindow(QMainWindow):
         except SlotError as error:
             self.notice.say(error.message + (f"\n{error.hint}" if error.hint else ""), "error")
         self.grid.numbering = self._slot_of
+        self.tray = SlotTray(self._in_tray, self._where)  # adapters bound to no slot
+        self.tray.set_fixed(self.slot_book is not None and self.slot_book.fixed)
         self.log_panel = LogPanel()
         self._build_layout()
         self._build_actions()
@@ -168,6 +172,7 @@ class StationWindow(QMainWindow):
         middle_layout.addWidget(self.counters)
         middle_layout.addWidget(self.attention)
         middle_layout.addWidget(self.grid, 1)
+        middle_layout.addWidget(self.tray)
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.package_panel)
         top.addWidget(middle)
@@ -214,6 +219,10 @@ class StationWindow(QMainWindow):
         self.release_action.triggered.connect(self.open_ledger)
         self.change_pin_action = QAction(self)
         self.change_pin_action.triggered.connect(self.change_pin)
+        self.fix_slots_action = QAction(self)
+        self.fix_slots_action.setCheckable(True)
+        self.fix_slots_action.setChecked(self.tray.fixed)
+        self.fix_slots_action.triggered.connect(self.set_slots_fixed)
         self.operator_action = QAction(self)
         self.operator_action.triggered.connect(self.ask_operator)
         self.add_port_action = QAction(self)
@@ -269,6 +278,7 @@ class StationWindow(QMainWindow):
         self.supervisor_menu.addAction(self.trust_action)
         self.supervisor_menu.addAction(self.release_action)
         self.supervisor_menu.addAction(self.change_pin_action)
+        self.supervisor_menu.addAction(self.fix_slots_action)
         self.language_menu = bar.addMenu("")
         for action in self.language_actions.values():
             self.language_menu.addAction(action)
@@ -281,8 +291,9 @@ class StationWindow(QMainWindow):
         grid.retry_requested.connect(lambda port: self._on_station("retry", port))
         grid.cancel_requested.connect(self.stop_port)
         # right-click a tile: "QA this slot…", "Rename or renumber this slot…" (supervisor)
-        self.slot_menu = SlotMenu(grid, self.open_qa, self.edit_slot)
+        self.slot_menu = SlotMenu(grid, self.open_qa, self.edit_slot, self.send_to_tray)
         grid.slot_menu_requested.connect(self.slot_menu.open_for)
+        self.tray.assign_requested.connect(self.assign_from_tray)
         self.package_panel.load_requested.connect(self.choose_package)
         self.package_panel.file_dropped.connect(lambda path: self.load_file(Path(path)))
 
@@ -291,13 +302,14 @@ class StationWindow(QMainWindow):
         """Listen to `station`; its events may come from any thread (the bridge handles that)."""
         self.station = station
         station.subscribe(self.bridge.post)
+        station.set_start_gate(self._may_start)  # nothing starts on an adapter in the tray
         station.set_auto_start(self.auto_start_action.isChecked())
         known: list[PortEvent] = []
         for info in station.ports():  # ports added before we listened
             known.append(PortAdded(port=info.port, description=info.description))
             known.append(StateChanged(port=info.port, state=info.state))
             self.log_panel.add_port(info.port)
-        self.grid.apply(known)
+        self.grid.apply(self.tray.take(known))
         if station.manifest is not None:
             self.show_package(from_manifest(station.manifest, station.manifest.package_id))
         else:
@@ -374,6 +386,102 @@ class StationWindow(QMainWindow):
             self.show_error(error)
             return
         self.grid.renumber()
+
+    # ------------------------------------------------------------------ the tray
+    def _where(self, port: str) -> str:
+        return self.station.location(port) if self.station is not None else ""
+
+    def _in_tray(self, port: str) -> bool:
+        """The adapter on `port` is bound to no slot and gets none on its own."""
+        book = self.slot_book
+        return book is not None and book.in_tray(slot_key(port, self._where(port)))
+
+    def _may_start(self, port: str, location: str) -> bool:
+        """The station's start gate (its threads call it): not on an adapter in the tray."""
+        book = self.slot_book
+        return book is None or not book.in_tray(slot_key(port, location))
+
+    def set_slots_fixed(self, fixed: bool) -> None:
+        """Supervisor: with fixed slots an adapter seen for the first time waits in the tray."""
+        book = self.slot_book
+        if book is None or not self.supervisor.authorize(self, self.tr("Changing the slots")):
+            self.fix_slots_action.setChecked(not fixed)
+            self.notice.say(self.tr("The slots were not changed."), "warn")
+            return
+        try:
+            book.set_fixed(fixed)
+        except SlotError as error:
+            self.fix_slots_action.setChecked(not fixed)
+            self.show_error(error)
+            return
+        self.tray.set_fixed(fixed)
+
+    def assign_from_tray(self, port: str) -> None:
+        """Supervisor: give an adapter in the tray a slot; the slot's own adapter, if it has
+        one plugged in, goes to the tray in its place (a swapped-out adapter)."""
+        book, station = self.slot_book, self.station
+        if book is None or station is None or port not in self.tray.buttons:
+            return
+        if not self.supervisor.authorize(self, self.tr("Assigning an adapter to a slot")):
+            self.notice.say(self.tr("Wrong PIN: the slot was not changed."), "error")
+            return
+        suggested = min(self.grid.empty_slots, default=book.free_number())
+        number, ok = QInputDialog.getInt(
+            self,
+            self.tr("Assign %1 to a slot").replace("%1", port),
+            self.tr("Slot number:"),
+            suggested,
+            1,
+            999,
+        )
+        if not ok:
+            return
+        holder = self.grid.tile_for_slot(number)
+        if holder is not None and holder.state.is_busy:
+            self.notice.say(
+                self.tr("Slot %1 is writing a chip: assign it when it is done.").replace(
+                    "%1", str(number)
+                ),
+                "warn",
+            )
+            return
+        try:
+            book.assign(slot_key(port, self._where(port)), number)
+        except SlotError as error:
+            self.show_error(error)
+            return
+        description = self.tray.description(port)
+        self.tray.remove(port)
+        if holder is not None:  # its adapter now waits in the tray
+            self.grid.apply([PortRemoved(port=holder.port)])
+            self.tray.add(holder.port, holder.description)
+        state = next((i.state for i in station.ports() if i.port == port), JobState.WAITING)
+        self.grid.apply(
+            [PortAdded(port=port, description=description), StateChanged(port=port, state=state)]
+        )
+        self._show_attention()
+        if self.auto_start_action.isChecked() and state == JobState.WAITING:
+            self._on_station("start", port)
+
+    def send_to_tray(self, port: str) -> None:
+        """Supervisor: unbind a slot's adapter (its place stays, empty, for another one)."""
+        tile, book, station = self.grid.tiles.get(port), self.slot_book, self.station
+        if tile is None or book is None or station is None:
+            return
+        if tile.state.is_busy:
+            self.notice.say(self.tr("This slot is writing a chip: wait until it is done."), "warn")
+            return
+        if not self.supervisor.authorize(self, self.tr("Changing a slot")):
+            self.notice.say(self.tr("Wrong PIN: the slot was not changed."), "error")
+            return
+        try:
+            book.unassign(slot_key(port, self._where(port)))
+        except SlotError as error:
+            self.show_error(error)
+            return
+        self.grid.apply([PortRemoved(port=port)])
+        self.tray.add(port, tile.description)
+        self._show_attention()
 
     def start_all_waiting(self) -> None:
         for port in self.grid.ports_in_order():
@@ -464,8 +572,8 @@ class StationWindow(QMainWindow):
                     self.set_licenses_left(left - 1)
             elif isinstance(event, PortAdded):
                 self.log_panel.add_port(event.port)
-        self.grid.apply(batch.events)
-        self.grid.apply(batch.progress)
+        self.grid.apply(self.tray.take(batch.events))
+        self.grid.apply(self.tray.take(batch.progress))
         if lines:
             self.log_panel.add_lines(lines)
         if finished:
@@ -621,7 +729,19 @@ class StationWindow(QMainWindow):
     def reload_last_package(self) -> None:
         path = self.last_package()
         if path is None:
-            self.notice.say(self.tr("No package was loaded before."), "warn")
+            try:
+                gone = Path(self._last_package_file.read_text(encoding="utf-8").strip())
+            except OSError:
+                gone = None
+            if gone is not None and gone.name:
+                self.notice.say(
+                    self.tr("The last package %1 is no longer in %2.")
+                    .replace("%1", gone.name)
+                    .replace("%2", str(gone.parent)),
+                    "warn",
+                )
+            else:
+                self.notice.say(self.tr("No package was loaded before."), "warn")
             return
         self.load_file(path)  # asks the password again: it is never stored
 
@@ -901,6 +1021,7 @@ class StationWindow(QMainWindow):
         self.trust_action.setText(self.tr("Trusted issuer keys…"))
         self.release_action.setText(self.tr("Licenses to check…"))
         self.change_pin_action.setText(self.tr("Change the supervisor PIN…"))
+        self.fix_slots_action.setText(self.tr("Fixed slots: new adapters wait in the tray"))
         self.operator_action.setText(self.tr("Operator…"))
         self.add_port_action.setText(self.tr("Add port…"))
         self.quit_action.setText(self.tr("Quit"))
@@ -973,6 +1094,9 @@ class StationWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the engine and wait for background work, so no thread outlives the window."""
         self._timer.stop()
+        if self._shift_dirty:  # a job that ended since the last tick still counts
+            self._shift_dirty = False
+            self._save_shift()
         if self.station is not None:
             self.station.stop()
             self.station = None

@@ -1301,6 +1301,25 @@ Plug one in: its tile appears here.</source>
         <source>Rename or renumber this slot…</source>
         <translation>重命名或重新编号此槽位…</translation>
     </message>
+    <message>
+        <source>Send this adapter to the tray…</source>
+        <translation>将此适配器移到待分配区…</translation>
+    </message>
+</context>
+<context>
+    <name>SlotTray</name>
+    <message>
+        <source>Click to assign it to a slot (supervisor PIN).</source>
+        <translation>点击将其分配到槽位（需主管 PIN 码）。</translation>
+    </message>
+    <message>
+        <source>Not in a slot (%1):</source>
+        <translation>未分配槽位（%1）：</translation>
+    </message>
+    <message>
+        <source>none: every adapter has its slot</source>
+        <translation>无：每个适配器都有槽位</translation>
+    </message>
 </context>
 <context>
     <name>State</name>
@@ -1494,6 +1513,34 @@ Plug one in: its tile appears here.</source>
         <translation>编号：</translation>
     </message>
     <message>
+        <source>Changing the slots</source>
+        <translation>修改槽位设置</translation>
+    </message>
+    <message>
+        <source>The slots were not changed.</source>
+        <translation>槽位未修改。</translation>
+    </message>
+    <message>
+        <source>Assigning an adapter to a slot</source>
+        <translation>将适配器分配到槽位</translation>
+    </message>
+    <message>
+        <source>Assign %1 to a slot</source>
+        <translation>将 %1 分配到槽位</translation>
+    </message>
+    <message>
+        <source>Slot number:</source>
+        <translation>槽位编号：</translation>
+    </message>
+    <message>
+        <source>Slot %1 is writing a chip: assign it when it is done.</source>
+        <translation>槽位 %1 正在烧录芯片：请在完成后再分配。</translation>
+    </message>
+    <message>
+        <source>This slot is writing a chip: wait until it is done.</source>
+        <translation>此槽位正在烧录芯片：请等待完成。</translation>
+    </message>
+    <message>
         <source>All slots fine.</source>
         <translation>所有槽位正常。</translation>
     </message>
@@ -1532,6 +1579,10 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Cannot save the shift&apos;s counters: %1</source>
         <translation>无法保存本班次计数：%1</translation>
+    </message>
+    <message>
+        <source>The last package %1 is no longer in %2.</source>
+        <translation>上次的授权包 %1 已不在 %2 中。</translation>
     </message>
     <message>
         <source>No package was loaded before.</source>
@@ -1608,6 +1659,10 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Load the last package again…</source>
         <translation>重新加载上次的授权包…</translation>
+    </message>
+    <message>
+        <source>Fixed slots: new adapters wait in the tray</source>
+        <translation>固定槽位：新适配器进入待分配区等待</translation>
     </message>
     <message numerus="yes">
         <source>%n module(s) are being written.</source>

@@ -83,3 +83,36 @@ def test_an_adapter_vanishing_mid_write_ends_the_job_at_once(
         station.scan_ports()  # still gone: the finished port is freed
         assert station.ports() == []
         assert any(isinstance(e, PortRemoved) for e in recorder.events)
+
+
+def test_an_adapter_the_gate_holds_back_is_not_touched(paths: StationPaths, tmp_path: Path) -> None:
+    """The window's tray: an unassigned adapter's hot-plug, auto-start and Start do nothing."""
+    listed: list[ListedPort] = []
+    waiting = {"/dev/ttyUSB7"}
+    opened: list[str] = []
+
+    def opener(url: str) -> object:
+        opened.append(url)
+        raise OSError("no such adapter here")
+
+    asked: list[tuple[str, str]] = []
+
+    def gate(port: str, location: str) -> bool:
+        asked.append((port, location))
+        return port not in waiting
+
+    with Station(
+        paths, fast_settings(auto_start=True), opener=opener, comports=lambda: list(listed)
+    ) as station:
+        pkg, password = package(tmp_path)
+        station.load_package(pkg, password)
+        station.set_start_gate(gate)
+        listed.append(ListedPort("/dev/ttyUSB7"))
+        station.scan_ports()  # auto-start asks the gate: held back
+        assert station.wait_idle(10) and opened == []
+        assert not station.start("/dev/ttyUSB7") and opened == []
+        assert "not assigned to a slot" in station.why_not_start("/dev/ttyUSB7")
+        assert ("/dev/ttyUSB7", "") in asked
+        waiting.clear()  # a supervisor assigned it
+        assert station.start("/dev/ttyUSB7")
+        assert station.wait_idle(30) and opened == ["/dev/ttyUSB7"]

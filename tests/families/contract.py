@@ -154,6 +154,23 @@ class DriverContract:
             link.close()
         assert caught.value.reason is Reason.FIRMWARE_VERIFY_FAILED
 
+    def test_the_flash_digest_says_whether_an_image_is_there(self, target: Target) -> None:
+        region = fresh_image(target.family)
+        other = Region(region.offset, region.data[:-16] + b"\x5a" * 16, name="app.bin")
+        link = target.connect()
+        try:
+            link.driver.identify(target.family.name)
+            before = link.driver.flash_matches(region)
+            if before is None:
+                pytest.skip("this family has no flash digest: the job always writes")
+            link.driver.write_regions([region], lambda _d, _t: None)
+            after = link.driver.flash_matches(region)
+            differs = link.driver.flash_matches(other)
+            link.driver.verify_regions([region])  # the check left the loader ready to go on
+        finally:
+            link.close()
+        assert (before, after, differs) == (False, True, False)
+
     def test_too_large_is_refused_before_writing(self, target: Target) -> None:
         link = target.connect()
         try:

@@ -8,6 +8,7 @@ One `BekenDriver` per connection, owned by one job (not thread-safe). The steps:
   64 KiB erases where a whole block is written and 4 KiB at the edges, 4 KiB sector writes
   (all-0xFF sectors are only erased). Nothing is written below the variant's floor (0x11000 on
   BK7231T). Progress per sector, cancel between commands.
+- `flash_matches`: the same CheckCRC before a write: a chip holding the image is not written.
 - `verify_regions`: one CheckCRC per region (end inclusive or exclusive per variant); on a
   mismatch, CRCs per 64 KiB and 4 KiB find the first bad sector for the message. After a CRC the
   BK7231T bootloader re-protects its flash until a LinkCheck, so one follows.
@@ -581,6 +582,26 @@ class BekenDriver(ChipDriver):
             with suppress(ReplyTimeoutError):
                 t.command(0x00, reply_cmd=0x01, timeout=self._timeouts.command)
         return int(struct.unpack_from("<I", frame.payload)[0])
+
+    def flash_matches(self, region: Region) -> bool | None:
+        """The ROM's CheckCRC over the part of `region` this variant writes, against the
+        region's: one CRC command, no bytes read back. None for a region this variant does
+        not write at all (below its floor): there is nothing to skip."""
+        self._need()
+        parts = self.planned([region])
+        if not parts:
+            return None
+        try:
+            for part in parts:
+                self._cancel.check()
+                if part.data and self.chip_crc(part.offset, len(part.data)) != crc.chip_crc(
+                    part.data
+                ):
+                    return False
+        except PortGoneError as error:
+            self._cancel.check()
+            raise DriverError(Reason.CABLE_PULLED, str(error)) from None
+        return True
 
     def verify_regions(self, regions: Sequence[Region]) -> None:
         self._need()

@@ -3,7 +3,9 @@
 The write is our own loop over esptool's loader commands rather than `cmds.write_flash`, which on
 every call re-reads the flash size and eFuses, compresses the image at level 9 and runs its own
 MD5 pass: here the eFuse facts are read once in `identify`, each distinct image is compressed
-once per process (`DeflateCache`), and the only flash MD5 is `verify_regions`'s.
+once per process (`DeflateCache`), and the flash MD5 is asked once before the write
+(`flash_matches`: a chip that holds the image already is not written again) and once after it
+(`verify_regions`).
 
 esptool's words become `Reason`s in `map_error`, by the phase the job was in and the message:
 esptool raises `FatalError` for protocol trouble and lets `serial.SerialException` (or OSError)
@@ -31,7 +33,7 @@ from typing import Any
 import serial
 from esptool import cmds
 from esptool.loader import DEFAULT_TIMEOUT
-from esptool.util import FatalError, flash_size_bytes, pad_to
+from esptool.util import FatalError, NotImplementedInROMError, flash_size_bytes, pad_to
 
 from prodtool.families.driver import (
     CancelToken,
@@ -474,6 +476,22 @@ class EspDriver(ChipDriver):
             report(at + len(chunk) - lead)
         if esp.IS_STUB:  # the ROM would leave the loader; the stub answers once all is written
             esp.flash_finish(reboot=False)
+
+    def flash_matches(self, region: Region) -> bool | None:
+        """The loader's MD5 of the flash under `region` against the region's (None: a ROM
+        without the MD5 command, the ESP8266's)."""
+        esp = self._need()
+        self._cancel.check()
+        if not region.data:
+            return True
+        try:
+            flash_md5 = esp.flash_md5sum(region.offset, len(region.data))
+        except NotImplementedInROMError:
+            return None
+        except (FatalError, serial.SerialException, OSError) as error:
+            self._cancel.check()
+            raise self._map(error, Phase.VERIFY) from None
+        return bool(flash_md5 == hashlib.md5(region.data).hexdigest())  # noqa: S324 - the chip's
 
     def verify_regions(self, regions: Sequence[Region]) -> None:
         """Compare the flash's MD5 with each region's: the one MD5 pass per write."""
