@@ -53,8 +53,8 @@ from prodtool.flash.events import (
 from prodtool.license.model import Manifest
 from prodtool.license.trust import TrustStore
 from prodtool.paths import StationPaths
-from prodtool.settings import Settings, save_settings
-from prodtool.supervisor_pin import attempts_path
+from prodtool.settings import Settings
+from prodtool.supervisor_pin import attempts_path, pin_hash_on_disk, save_keeping_pin
 from prodtool.ui.bridge import EventBatch, StationBridge
 from prodtool.ui.counters import CountersPanel
 from prodtool.ui.fleet_panel import install_pool_ui
@@ -116,8 +116,9 @@ class StationWindow(QMainWindow):
         self._unsaved = False
         self.folders = Folders(paths.root / "ui-folders.json")
         self.loader = PackageLoader(self)
+        self._pin_seen = settings.supervisor_pin_hash  # as last read from or written to disk
         self.supervisor = Supervisor(
-            lambda: self.settings, self._store_settings, attempts_path(paths)
+            self._settings_with_disk_pin, self._store_settings, attempts_path(paths)
         )
         self._quit_when_idle = False
         self._quitting_now = False
@@ -816,14 +817,28 @@ class StationWindow(QMainWindow):
             self._unsaved = True  # written when the running save ends
             return
         self._unsaved = False
-        path = self.paths.settings
+        path, seen = self.paths.settings, self._pin_seen
         self.run_task(
-            "save-settings", lambda: save_settings(new, path), lambda _: self._saved_settings()
+            "save-settings",
+            lambda: save_keeping_pin(new, path, seen),
+            lambda written: self._saved_settings(new, written),
         )
 
-    def _saved_settings(self) -> None:
+    def _saved_settings(self, meant: Settings, written: Settings) -> None:
+        self._pin_seen = written.supervisor_pin_hash
+        if self.settings.supervisor_pin_hash == meant.supervisor_pin_hash:
+            self.settings = self.settings.replace(supervisor_pin_hash=self._pin_seen)
         if self._unsaved:
             QTimer.singleShot(0, lambda: self._store_settings(self.settings))
+
+    def _settings_with_disk_pin(self) -> Settings:
+        """The settings, with a PIN that `prodtool supervisor set-pin` set while the window was
+        open (the PIN gate checks against this, and the window's saves keep it)."""
+        on_disk = pin_hash_on_disk(self.paths.settings)
+        if on_disk is not None and on_disk != self._pin_seen:
+            self._pin_seen = on_disk
+            self.settings = self.settings.replace(supervisor_pin_hash=on_disk)
+        return self.settings
 
     def open_trust(self) -> None:
         """The trusted issuer keys: add one after comparing its fingerprint, or remove one."""
