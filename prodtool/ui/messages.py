@@ -73,6 +73,17 @@ def error_text(error: UserError) -> str:
             "This chip is bound to another license already: quarantine one of them and call "
             "support.",
         )
+    if code == "export_nothing_new":
+        return QCoreApplication.translate(
+            "Messages",
+            "Nothing was written since the last export: there is nothing new to upload.",
+        )
+    if code == "export_anchor_lost":
+        return QCoreApplication.translate(
+            "Messages",
+            "The write log no longer holds the record the last export ended with: export the "
+            "whole log instead, and call a supervisor.",
+        )
     if code == "export":
         return (
             QCoreApplication.translate(

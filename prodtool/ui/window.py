@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from prodtool.engine.export import export_log
+from prodtool.engine.export import export_log, last_export
 from prodtool.engine.port_names import BadPortNameError, HiddenPort, check_port_name, ignored_ports
 from prodtool.engine.slots import SlotBook, SlotError, slot_key
 from prodtool.engine.support import build_bundle, default_bundle_name
@@ -191,6 +191,8 @@ class StationWindow(QMainWindow):
         self.load_action.triggered.connect(self.choose_package)
         self.export_action = QAction(self)
         self.export_action.triggered.connect(self.choose_export)
+        self.export_new_action = QAction(self)
+        self.export_new_action.triggered.connect(self.choose_export_since_last)
         self.auto_start_action = QAction(self)
         self.auto_start_action.setCheckable(True)
         self.auto_start_action.setChecked(self.settings.auto_start)
@@ -255,6 +257,7 @@ class StationWindow(QMainWindow):
         self.station_menu = bar.addMenu("")
         for action in (self.load_action, self.export_action, self.auto_start_action):
             self.station_menu.addAction(action)
+        self.station_menu.insertAction(self.auto_start_action, self.export_new_action)
         self.station_menu.addAction(self.reload_action)
         self.station_menu.addAction(self.new_shift_action)
         self.station_menu.addAction(self.start_all_action)
@@ -668,14 +671,36 @@ class StationWindow(QMainWindow):
             self.folders.used("export", Path(path))
             self.export_to(with_extension(Path(path), chosen or "*.csv"))
 
-    def export_to(self, out: Path) -> None:
+    def choose_export_since_last(self) -> None:
+        """Only the records written since the last such export (the whole log the first time):
+        the upload that follows the one before, with no record twice."""
+        try:
+            first = last_export(self.paths).first
+        except UserError as error:
+            self.show_error(error)
+            return
+        path, chosen = QFileDialog.getSaveFileName(
+            self,
+            self.tr("Export the write log since the last export"),
+            self.folders.start("export", f"writelog-{self.settings.station_id}-from-{first}.csv"),
+            self.tr("CSV (*.csv);;JSON (*.json)"),
+        )
+        if path:
+            self.folders.used("export", Path(path))
+            self.export_to(with_extension(Path(path), chosen or "*.csv"), since_last=True)
+
+    def export_to(self, out: Path, *, since_last: bool = False) -> None:
         paths, station_id = self.paths, self.settings.station_id
+        said = (
+            self.tr("Exported %1 record(s) written since the last export to %2, signed (%3).")
+            if since_last
+            else self.tr("Exported %1 record(s) to %2, signed (%3).")
+        )
         self.run_task(
             "export",
-            lambda: export_log(paths, out, station_id=station_id),
+            lambda: export_log(paths, out, station_id=station_id, since_last=since_last),
             lambda count: self.notice.say(
-                self.tr("Exported %1 record(s) to %2, signed (%3).")
-                .replace("%1", str(count))
+                said.replace("%1", str(count))
                 .replace("%2", str(out))
                 .replace("%3", out.name + ".sig"),
                 "good",
@@ -901,6 +926,7 @@ class StationWindow(QMainWindow):
         self.setWindowTitle(title)
         self.load_action.setText(self.tr("Load package…"))
         self.export_action.setText(self.tr("Export write log…"))
+        self.export_new_action.setText(self.tr("Export the write log since the last export…"))
         self.retranslate_auto_start()
         self.start_all_action.setText(self.tr("Start all waiting"))
         self.retry_failed_action.setText(self.tr("Retry all failed"))

@@ -322,6 +322,14 @@ no adapter</source>
         <translation>这颗芯片已绑定到另一个授权：请隔离其中一个并联系技术支持。</translation>
     </message>
     <message>
+        <source>Nothing was written since the last export: there is nothing new to upload.</source>
+        <translation>自上次导出以来没有写入新记录：没有需要上传的新内容。</translation>
+    </message>
+    <message>
+        <source>The write log no longer holds the record the last export ended with: export the whole log instead, and call a supervisor.</source>
+        <translation>烧录记录中已找不到上次导出结束时的那条记录：请改为导出完整记录，并联系主管。</translation>
+    </message>
+    <message>
         <source>The write log could not be exported: do not upload it; call a supervisor.</source>
         <translation>无法导出写入日志：请勿上传，并联系主管。</translation>
     </message>
@@ -1554,6 +1562,14 @@ Plug one in: its tile appears here.</source>
         <translation>CSV (*.csv);;JSON (*.json)</translation>
     </message>
     <message>
+        <source>Export the write log since the last export</source>
+        <translation>导出自上次导出以来的烧录记录</translation>
+    </message>
+    <message>
+        <source>Exported %1 record(s) written since the last export to %2, signed (%3).</source>
+        <translation>已将自上次导出以来写入的 %1 条记录导出到 %2，并已签名（%3）。</translation>
+    </message>
+    <message>
         <source>Exported %1 record(s) to %2, signed (%3).</source>
         <translation>已导出 %1 条记录到 %2，并已签名（%3）。</translation>
     </message>
@@ -1588,6 +1604,10 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Export write log…</source>
         <translation>导出烧录记录…</translation>
+    </message>
+    <message>
+        <source>Export the write log since the last export…</source>
+        <translation>导出自上次导出以来的烧录记录…</translation>
     </message>
     <message>
         <source>Start all waiting</source>
