@@ -69,6 +69,7 @@ class NothingNewError(ExportError):
         super().__init__(
             f"no record was written since the last export (it ended with record {last.seq})",
             hint="nothing to upload yet",
+            params={"record": last.seq},
         )
         self.last = last
 
@@ -82,6 +83,7 @@ class AnchorLostError(ExportError):
         super().__init__(
             f"the write log no longer holds record {last.seq} as the last export saw it",
             hint="export the whole log instead, and call a supervisor",
+            params={"record": last.seq},
         )
         self.last = last
 
@@ -176,7 +178,9 @@ def parse(data: bytes, fmt: str) -> list[dict[str, Any]]:
             for number, row in enumerate(rows, start=2):
                 if None in row or None in row.values():
                     raise ExportError(
-                        f"line {number} of the export does not match its header: it was changed"
+                        f"line {number} of the export does not match its header: it was changed",
+                        code="export_bad_line",
+                        params={"line": number},
                     )
             return [{k: _uncell(v) for k, v in row.items()} for row in rows]
         document = json.loads(data)
@@ -185,13 +189,19 @@ def parse(data: bytes, fmt: str) -> list[dict[str, Any]]:
             raise TypeError
         return records
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, csv.Error):
-        raise ExportError("the file is not a prodtool write-log export") from None
+        raise ExportError(
+            "the file is not a prodtool write-log export", code="export_not_an_export"
+        ) from None
 
 
 def format_of(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".json"}:
-        raise ExportError(f"{path.name}: give a file name ending in .csv or .json")
+        raise ExportError(
+            f"{path.name}: give a file name ending in .csv or .json",
+            code="export_bad_name",
+            params={"name": path.name},
+        )
     return suffix[1:]
 
 
@@ -207,6 +217,7 @@ def export_log(
         raise ExportError(
             "the station's write log ends in an incomplete record (the disk was full)",
             hint="free disk space and start the station: it repairs the log before exporting",
+            code="export_torn_tail",
         )
     sealer = log_sealer(paths)
     if not sealer.marker.exists():
@@ -217,6 +228,8 @@ def export_log(
         raise ExportError(
             f"the station's write log is damaged: {problems[0].text}",
             hint="do not upload it; call a supervisor",
+            code="export_damaged_log",
+            params={"record": problems[0].seq if problems[0].seq is not None else "?"},
         )
     after = last_export(paths) if since_last else START
     if after != START:
@@ -270,6 +283,7 @@ def last_export(paths: StationPaths) -> Anchor:
         raise ExportError(
             f"{path} is damaged: where the last export ended is not known",
             hint="export the whole log instead, and call a supervisor",
+            code="export_mark_damaged",
         ) from None
 
 
@@ -341,7 +355,11 @@ def verify_export(
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise ExportError(f"cannot read {path}: {error.strerror}") from None
+        raise ExportError(
+            f"cannot read {path}: {error.strerror}",
+            code="export_unreadable",
+            params={"name": path.name},
+        ) from None
     report = VerifyReport()
     records = parse(data, fmt)
     report.records = len(records)

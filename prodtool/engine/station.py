@@ -317,7 +317,10 @@ class Station:
         # SHA-256 are the recorded ones (read_firmware checks them): never what a later file
         # under that id says.
         if self._ledger.manifest(package_id) != manifest:
-            raise PackageIdClash(f"the package {package_id} differs from the one loaded before")
+            raise PackageIdClash(
+                f"the package {package_id} differs from the one loaded before",
+                params={"package": package_id},
+            )
         first = manifest.firmware[0] if manifest.firmware else None
         self._set_plan(
             JobPlan(

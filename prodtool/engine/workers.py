@@ -157,8 +157,13 @@ class _Worker:
             return  # the worker is gone; the reader sees EOF next and settles its jobs
         except Exception:  # noqa: BLE001 - an exception that does not pickle: say it plainly
             refused = reply[3]
-            text = refused.message if isinstance(refused, UserError) else type(refused).__name__
-            self.send(("reply", call.call_id, False, UserError(text)))
+            if isinstance(refused, UserError):  # its code and arguments: the window words it
+                plain = UserError(
+                    refused.message, hint=refused.hint, code=refused.code, params=refused.params
+                )
+            else:
+                plain = UserError(type(refused).__name__)
+            self.send(("reply", call.call_id, False, plain))
 
 
 class WorkerPool:
