@@ -59,9 +59,16 @@ from prodtool.ui.bridge import EventBatch, StationBridge
 from prodtool.ui.counters import CountersPanel
 from prodtool.ui.fleet_panel import install_pool_ui
 from prodtool.ui.folders import Folders, with_extension
-from prodtool.ui.i18n import LANGUAGES, Translations, resolve_language
+from prodtool.ui.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    Translations,
+    current_language,
+    resolve_language,
+)
 from prodtool.ui.ledger_panel import LedgerPanel
 from prodtool.ui.log_panel import LogPanel
+from prodtool.ui.log_words import step_sentence
 from prodtool.ui.messages import error_text
 from prodtool.ui.notice import Notice
 from prodtool.ui.package_info import PackageInfo, from_manifest
@@ -74,7 +81,7 @@ from prodtool.ui.resources import icon_path
 from prodtool.ui.settings_dialog import SettingsDialog
 from prodtool.ui.shift import ShiftStats
 from prodtool.ui.slot_menu import SlotMenu
-from prodtool.ui.states import state_step, state_word
+from prodtool.ui.states import state_word
 from prodtool.ui.supervisor import Supervisor
 from prodtool.ui.tasks import Task
 from prodtool.ui.trust_dialog import TrustDialog
@@ -455,7 +462,7 @@ class StationWindow(QMainWindow):
                 if event.state == JobState.CONNECTING:
                     self.stats.job_started(event.at)
                 if event.state.is_busy or event.state == JobState.WAITING:
-                    text = f"{state_word(event.state)}: {event.step or state_step(event.state)}"
+                    text = f"{state_word(event.state)}: {step_sentence(event)}"
                     lines.append(LogLine(port=event.port, level="info", text=text, at=event.at))
             elif isinstance(event, JobFinished):
                 lines.append(self._finished_line(event))
@@ -490,7 +497,8 @@ class StationWindow(QMainWindow):
             )
             level = "info"
         else:
-            text = reason_sentence(event.reason) + (f" ({event.detail})" if event.detail else "")
+            detail = event.detail if current_language() == DEFAULT_LANGUAGE else ""  # English
+            text = reason_sentence(event.reason) + (f" ({detail})" if detail else "")
             level = "info" if event.reason == Reason.CANCELLED else "error"
         return LogLine(port=event.port, level=level, text=text, at=event.at)
 

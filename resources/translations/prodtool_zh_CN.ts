@@ -271,12 +271,99 @@ no adapter</source>
 <context>
     <name>LogPanel</name>
     <message>
+        <source>WARNING</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>ERROR</source>
+        <translation>错误</translation>
+    </message>
+    <message>
         <source>Show port:</source>
         <translation>显示端口：</translation>
     </message>
     <message>
         <source>All ports</source>
         <translation>全部端口</translation>
+    </message>
+</context>
+<context>
+    <name>LogWords</name>
+    <message>
+        <source>{reason}; retrying at {baud} baud</source>
+        <translation>{reason}；以 {baud} 波特率重试</translation>
+    </message>
+    <message>
+        <source>license {uuid} reserved</source>
+        <translation>已预留授权 {uuid}</translation>
+    </message>
+    <message>
+        <source>license {uuid} reused (already bound to this chip)</source>
+        <translation>重用授权 {uuid}（已绑定到这颗芯片）</translation>
+    </message>
+    <message>
+        <source>the ledger knows this chip: license {uuid} of {package}</source>
+        <translation>账本认识这颗芯片：授权包 {package} 的授权 {uuid}</translation>
+    </message>
+    <message>
+        <source>supervisor {supervisor} chose to overwrite this finished device (order {order}, uuid {uuid}): that license is quarantined</source>
+        <translation>主管 {supervisor} 选择覆盖这台已完成的设备（订单 {order}，UUID {uuid}）：该授权已被隔离</translation>
+    </message>
+    <message>
+        <source>the chip holds license {uuid} with a damaged key: rewriting</source>
+        <translation>芯片持有授权 {uuid}，但其密钥已损坏：正在重写</translation>
+    </message>
+    <message>
+        <source>the chip already holds license {uuid}</source>
+        <translation>芯片已持有授权 {uuid}</translation>
+    </message>
+    <message>
+        <source>the ledger refused: {refused}</source>
+        <translation>账本拒绝：{refused}</translation>
+    </message>
+    <message>
+        <source>opening {port} at {baud} baud</source>
+        <translation>以 {baud} 波特率打开 {port}</translation>
+    </message>
+    <message>
+        <source>reading the chip&apos;s identity</source>
+        <translation>正在读取芯片身份</translation>
+    </message>
+    <message>
+        <source>choosing the license</source>
+        <translation>正在选择授权</translation>
+    </message>
+    <message>
+        <source>writing {kib} KiB at {offset}</source>
+        <translation>正在 {offset} 处写入 {kib} KiB</translation>
+    </message>
+    <message>
+        <source>comparing the flash&apos;s MD5</source>
+        <translation>正在比对闪存的 MD5</translation>
+    </message>
+    <message>
+        <source>writing the license partition at {offset}</source>
+        <translation>正在 {offset} 处写入授权分区</translation>
+    </message>
+    <message>
+        <source>comparing the license partition&apos;s MD5</source>
+        <translation>正在比对授权分区的 MD5</translation>
+    </message>
+    <message>
+        <source>starting the firmware&apos;s shell</source>
+        <translation>正在启动固件的命令行</translation>
+    </message>
+    <message>
+        <source>the chip already holds this license</source>
+        <translation>芯片已持有此授权</translation>
+    </message>
+    <message>
+        <source>reading the license back</source>
+        <translation>正在回读授权</translation>
+    </message>
+    <message>
+        <source>license verified</source>
+        <translation>授权已验证</translation>
     </message>
 </context>
 <context>
