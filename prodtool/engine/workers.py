@@ -38,6 +38,7 @@ from prodtool.engine.job import (
     LicenseSteps,
     new_job_id,
 )
+from prodtool.engine.log_text import LogSay, said
 from prodtool.engine.worker_main import Call, serve
 from prodtool.errors import StorageError, UserError
 from prodtool.families.driver import CancelToken, ChipInfo
@@ -301,8 +302,17 @@ class WorkerPool:
         reservation, publish = steps.reservation, services.publish
         refused = steps.settle(services.ledger, flight.job_id, Reason.INTERNAL, LOST_DETAIL)
         if refused:
-            text = f"the ledger refused: {refused}"
-            publish(LogLine(port=flight.port, job_id=flight.job_id, level="error", text=text))
+            text, say, params = said(LogSay.LEDGER_REFUSED, refused=refused)
+            publish(
+                LogLine(
+                    port=flight.port,
+                    job_id=flight.job_id,
+                    level="error",
+                    text=text,
+                    say=say,
+                    params=params,
+                )
+            )
         if flight.claimed_mac:
             services.chips.release(flight.claimed_mac, flight.port)
         seconds = (dt.datetime.now(dt.UTC) - flight.started_at).total_seconds()
