@@ -17,7 +17,9 @@ from prodtool.errors import UserError
 from prodtool.license.model import LicenseState
 
 # The technical line some errors add under their sentence (a file, the system's words).
-WITH_DETAIL = frozenset({"storage", "export", "license_list", "package", "ledger", "bad_key"})
+WITH_DETAIL = frozenset(
+    {"storage", "export", "license_list", "package", "ledger", "bad_key", "slot"}
+)
 
 
 def error_text(error: UserError) -> str:
@@ -159,6 +161,15 @@ def templates() -> dict[str, str]:
             "Chip {chip} is being written on port {port} already: wait for that job to finish.",
         ),
         "bad_mac": QCoreApplication.translate("Messages", "{mac} is not a MAC address."),
+        # QA and slots
+        "qa_no_package": QCoreApplication.translate(
+            "Messages",
+            "The ledger holds no package to check against: load the package on this station first.",
+        ),
+        "qa_which_package": QCoreApplication.translate(
+            "Messages", "The ledger holds several packages: choose the one to check against."
+        ),
+        "slot": QCoreApplication.translate("Messages", "The slot numbers could not be used."),
         # exporting the write log
         "export": QCoreApplication.translate(
             "Messages", "The write log could not be exported: do not upload it; call a supervisor."

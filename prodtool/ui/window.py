@@ -153,7 +153,7 @@ class StationWindow(QMainWindow):
         try:
             self.slot_book = SlotBook(paths.root / "slots.json")
         except SlotError as error:
-            self.notice.say(error.message + (f"\n{error.hint}" if error.hint else ""), "error")
+            self.notice.say(error_text(error), "error")
         self.grid.numbering = self._slot_of
         self.log_panel = LogPanel()
         self._build_layout()

@@ -501,6 +501,18 @@ no adapter</source>
         <translation>{mac} 不是 MAC 地址。</translation>
     </message>
     <message>
+        <source>The ledger holds no package to check against: load the package on this station first.</source>
+        <translation>账本中没有可用于核对的授权包：请先在本工位加载授权包。</translation>
+    </message>
+    <message>
+        <source>The ledger holds several packages: choose the one to check against.</source>
+        <translation>账本中有多个授权包：请选择要核对的那一个。</translation>
+    </message>
+    <message>
+        <source>The slot numbers could not be used.</source>
+        <translation>无法使用槽位编号。</translation>
+    </message>
+    <message>
         <source>The write log could not be exported: do not upload it; call a supervisor.</source>
         <translation>无法导出写入日志：请勿上传，并联系主管。</translation>
     </message>

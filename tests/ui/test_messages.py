@@ -20,6 +20,8 @@ from prodtool.engine.ledger_actions import (
     release_license,
     settle_license,
 )
+from prodtool.engine.qa import choose_manifest
+from prodtool.engine.slots import SlotBook
 from prodtool.engine.writelog import WriteLog, WriteRecord
 from prodtool.errors import UserError
 from prodtool.license import errors as license_errors
@@ -112,6 +114,18 @@ def export_errors(tmp_path: Path) -> list[UserError]:
     ]
 
 
+def qa_and_slot_errors(tmp_path: Path) -> list[UserError]:
+    tmp_path.mkdir()
+    slots = tmp_path / "slots.json"
+    slots.write_text("{")
+    with open_ledger(tmp_path) as empty:
+        no_package = caught(lambda: choose_manifest(empty, None))
+        empty.load_package(loaded_package(tmp_path, count=1, seed=4))
+        empty.load_package(loaded_package(tmp_path, count=1, seed=5))
+        several = caught(lambda: choose_manifest(empty, None))
+    return [no_package, several, caught(lambda: SlotBook(slots))]
+
+
 def package_errors(tmp_path: Path) -> list[UserError]:
     path = make_package(tmp_path / "order.prodpkg")
     strange = TrustStore(tmp_path / "trusted", include_demo=False)
@@ -139,6 +153,7 @@ def test_errors_a_window_user_meets_are_worded_in_chinese(
         *busy_and_sent(ledger, tmp_path / "b"),
         *export_errors(tmp_path / "c"),
         *package_errors(tmp_path / "d"),
+        *qa_and_slot_errors(tmp_path / "e"),
     ]
     codes = [error.code for error in errors]
     assert len(set(codes)) == len(codes), sorted(codes)  # each path its own code
