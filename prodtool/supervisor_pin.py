@@ -190,3 +190,22 @@ class PinGate:
             self.verify(current)
         check_new_pin(new_pin, again)
         self._store(self._settings().replace(supervisor_pin_hash=hash_pin(new_pin)))
+
+
+def pin_hash_on_disk(path: Path) -> str | None:
+    """The PIN hash the settings file holds now ("" for none); None if it cannot be read."""
+    try:
+        return load_settings(path).supervisor_pin_hash
+    except UserError:
+        return None
+
+
+def save_keeping_pin(settings: Settings, path: Path, seen: str) -> Settings:
+    """Save `settings`, but keep a PIN hash changed on disk since the saver last saw it (`seen`):
+    `prodtool supervisor set-pin` run while the window is open must survive the window's next
+    save. Returns what was written."""
+    on_disk = pin_hash_on_disk(path)
+    if on_disk is not None and on_disk != seen:
+        settings = settings.replace(supervisor_pin_hash=on_disk)
+    save_settings(settings, path)
+    return settings

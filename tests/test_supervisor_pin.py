@@ -9,7 +9,7 @@ import pytest
 
 from prodtool.cli.main import main
 from prodtool.paths import station_paths
-from prodtool.settings import Settings, load_settings
+from prodtool.settings import Settings, check_pin, hash_pin, load_settings, save_settings
 from prodtool.supervisor_pin import (
     FIRST_WAIT_S,
     FREE_TRIES,
@@ -20,6 +20,7 @@ from prodtool.supervisor_pin import (
     PinGate,
     PinLockedError,
     WrongPinError,
+    save_keeping_pin,
     wait_after,
 )
 
@@ -117,3 +118,19 @@ def test_command_line_sets_and_changes_the_pin(
     gate = PinGate.for_station(paths)
     gate.verify("97531")
     assert load_settings(paths.settings).supervisor_pin_hash
+
+
+def test_a_save_keeps_a_pin_changed_on_disk_meanwhile(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    first = hash_pin("2468")
+    save_settings(Settings(supervisor_pin_hash=first), path)
+    window_view = load_settings(path)
+    PinGate.for_station(station_paths(tmp_path)).set_pin("9999", "9999", current="2468")
+    written = save_keeping_pin(window_view.replace(operator="Li"), path, seen=first)
+    saved = load_settings(path)
+    assert saved == written and saved.operator == "Li"
+    assert check_pin("9999", saved.supervisor_pin_hash)
+    mine = hash_pin("1357")  # the saver's own change, the disk as it last saw it: kept
+    seen = saved.supervisor_pin_hash
+    save_keeping_pin(saved.replace(supervisor_pin_hash=mine), path, seen=seen)
+    assert load_settings(path).supervisor_pin_hash == mine

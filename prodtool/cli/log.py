@@ -3,6 +3,8 @@ and the station's write log against its ledger.
 
 With a license pool (`--ledger`, $PRODTOOL_LEDGER or the settings) `export` writes the whole
 fleet's log (`--station` for one station's, `--local` for this station's own file).
+`export --since-last` writes only the records after the last such export; `verify --follows`
+checks that an export starts where the one before it ended.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from prodtool.cli.pool import export_fleet_command, pool_url
 from prodtool.engine.export import (
     KEY_FILE,
     export_log,
+    last_export,
     log_sealer,
     sig_path,
     station_key,
@@ -22,7 +25,7 @@ from prodtool.engine.export import (
 )
 from prodtool.engine.fleetlog import is_fleet_export, verify_fleet
 from prodtool.engine.logaudit import audit
-from prodtool.engine.writelog import read_records, verify_chain, verify_seals
+from prodtool.engine.writelog import START, ChainProblem, read_records, verify_chain, verify_seals
 from prodtool.errors import UserError
 from prodtool.license.ledger import Ledger
 from prodtool.settings import load_settings
@@ -39,6 +42,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export.add_argument(
         "--local", action="store_true", help="with a license pool: this station's own log only"
     )
+    export.add_argument(
+        "--since-last",
+        action="store_true",
+        help="only the records written since the last --since-last export (all, the first time)",
+    )
     add_data_dir_option(export)
     export.set_defaults(func=export_command)
     verify = commands.add_parser("verify", help="check an exported file and its .sig")
@@ -46,6 +54,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     verify.add_argument(
         "--key-fingerprint",
         help="the station key's fingerprint (off the station: refuse any other signer)",
+    )
+    verify.add_argument(
+        "--follows",
+        type=Path,
+        metavar="EARLIER",
+        help="the export before this one: this one must start where it ended",
     )
     add_data_dir_option(verify)
     verify.set_defaults(func=verify_command)
@@ -61,11 +75,15 @@ def export_command(args: argparse.Namespace) -> int:
     paths = paths_from(args)
     settings = load_settings(paths.settings)
     if not args.local and pool_url(paths) is not None:
+        if args.since_last:
+            raise UserError("--since-last exports this station's own log", hint="add --local to it")
         return export_fleet_command(args)  # the pool: the whole fleet's log
     if args.station:
         raise UserError("--station needs a license pool", hint="give --ledger postgresql://...")
-    count = export_log(paths, args.out, station_id=settings.station_id)
-    print(f"exported {count} records to {args.out} (signature {args.out.name}.sig)")
+    after = last_export(paths) if args.since_last else START
+    count = export_log(paths, args.out, station_id=settings.station_id, since_last=args.since_last)
+    since = f" since the last export (after record {after.seq})" if after != START else ""
+    print(f"exported {count} records{since} to {args.out} (signature {args.out.name}.sig)")
     return 0
 
 
@@ -77,6 +95,21 @@ def verify_command(args: argparse.Namespace) -> int:
     verify = verify_fleet if is_fleet_export(args.file) else verify_export
     report = verify(args.file, trusted=trusted, expect_fingerprint=args.key_fingerprint)
     print(f"{args.file}: {report.records} records, signed by key {report.key_fingerprint or '?'}")
+    if report.after != START:
+        print(f"  starts after record {report.after.seq} (hash {report.after.hash[:16]}...)")
+    if args.follows is not None:
+        earlier = verify_export(
+            args.follows, trusted=trusted, expect_fingerprint=args.key_fingerprint
+        )
+        broken = (
+            f"the earlier export {args.follows.name} does not verify"
+            if not earlier.ok
+            else f"it does not start where {args.follows.name} ended"
+            if earlier.head != report.after.hash
+            else ""
+        )
+        if broken:
+            report.problems.append(ChainProblem(-1, report.after.seq, "deleted", broken))
     for note in report.notes:
         print(f"  {note}")
     for problem in report.problems:

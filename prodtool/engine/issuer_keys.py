@@ -23,7 +23,11 @@ class KeyNotRemovableError(UserError):
     code = "key_not_removable"
 
     def __init__(self, kid: str) -> None:
-        super().__init__(f"issuer key {kid} cannot be removed", hint="it is built in or unknown")
+        super().__init__(
+            f"issuer key {kid} cannot be removed",
+            hint="it is built in or unknown",
+            params={"kid": kid},
+        )
         self.kid = kid
 
 

@@ -34,6 +34,7 @@ import serial
 
 from prodtool.crash import report_crash
 from prodtool.engine.holders import describe_holders
+from prodtool.engine.log_text import LogSay, error_line, said
 from prodtool.engine.writelog import WriteRecord
 from prodtool.errors import StorageError, UserError
 from prodtool.families import registry
@@ -389,16 +390,26 @@ class PortJob:
     def _emit(self, event: PortEvent) -> None:
         self._emit_fn(event)
 
-    def _enter(self, state: JobState, step: str = "") -> None:
+    def _enter(self, state: JobState, step: str | LogSay = "", **fields: object) -> None:
         if state not in _FINAL and state not in _NEXT.get(self.state, frozenset()):
             raise AssertionError(f"job cannot go from {self.state} to {state}")
         self.state = state
+        step, say, params = said(step, **fields) if isinstance(step, LogSay) else (step, "", ())
         self._transcript.step(state.value, detail=step)
-        self._emit(StateChanged(port=self.port, job_id=self.job_id, state=state, step=step))
+        self._emit(
+            StateChanged(
+                port=self.port, job_id=self.job_id, state=state, step=step, say=say, params=params
+            )
+        )
 
-    def _log(self, text: str, level: str = "info") -> None:
+    def _log(self, text: str | LogSay, level: str = "info", **fields: object) -> None:
+        text, say, params = said(text, **fields) if isinstance(text, LogSay) else (text, "", ())
         self._transcript.step("log", level=level, detail=text)
-        self._emit(LogLine(port=self.port, job_id=self.job_id, level=level, text=text))
+        self._emit(
+            LogLine(
+                port=self.port, job_id=self.job_id, level=level, text=text, say=say, params=params
+            )
+        )
 
     # the driver's sink (DriverSink; esptool's output through ChipFamily.log_route)
     def driver_message(self, level: str, text: str) -> None:
@@ -494,17 +505,19 @@ class PortJob:
                 first = error
                 self._stub_baud = self._baud  # a stub may be left at this rate
                 self._log(
-                    f"{error.detail or error.reason.value}; retrying at "
-                    f"{self._rates[attempt + 1]} baud",
+                    LogSay.RETRYING,
                     "warning",
+                    problem=error.detail or error.reason.value,
+                    reason=error.reason.value,
+                    baud=self._rates[attempt + 1],
                 )
                 self._close_port()
         self._write_auth(driver)
         self._sent.verified = True
-        self._enter(JobState.PASSED, "license verified")
+        self._enter(JobState.PASSED, LogSay.VERIFIED)
 
     def _connect_and_identify(self) -> ChipDriver:
-        self._enter(JobState.CONNECTING, f"opening {self.port} at {self._baud} baud")
+        self._enter(JobState.CONNECTING, LogSay.OPENING, port=self.port, baud=self._baud)
         self._transcript.set_text_mode(False)
         raw = self._opener(self.port)
         self._serial = RecordingSerial(raw, self._transcript)  # type: ignore[arg-type]
@@ -518,7 +531,7 @@ class PortJob:
             cancel=self.cancel,
             stub_baud=self._stub_baud,
         )
-        self._enter(JobState.IDENTIFYING, "reading the chip's identity")
+        self._enter(JobState.IDENTIFYING, LogSay.IDENTIFYING)
         wanted = self.family.name
         chip = driver.identify(wanted)
         self._baud = driver.baud
@@ -558,7 +571,7 @@ class PortJob:
 
     # -- checking ------------------------------------------------------------------------------
     def _check(self, driver: ChipDriver) -> None:
-        self._enter(JobState.CHECKING, "choosing the license")
+        self._enter(JobState.CHECKING, LogSay.CHOOSING)
         manifest = self.plan.manifest
         if self._sent.reservation is None:
             reservation = self.ledger.reserve(
@@ -575,8 +588,7 @@ class PortJob:
                 )
             )
             self._log(
-                f"license {reservation.uuid} "
-                f"{'reused (already bound to this chip)' if reservation.reused else 'reserved'}"
+                LogSay.REUSED if reservation.reused else LogSay.RESERVED, uuid=reservation.uuid
             )
         if manifest.auth_method is AuthMethod.ESP_IDF_NVS and manifest.nvs is not None:
             data = driver.read(manifest.nvs.offset, manifest.nvs.size)
@@ -603,7 +615,7 @@ class PortJob:
         if record is None:
             return False
         manifest = self.ledger.manifest(record.package_id)
-        self._log(f"the ledger knows this chip: license {record.uuid} of {record.package_id}")
+        self._log(LogSay.LEDGER_KNOWS_CHIP, uuid=record.uuid, package=record.package_id)
         if manifest.auth_method is AuthMethod.ESP_IDF_NVS and manifest.nvs is not None:
             data = driver.read(manifest.nvs.offset, manifest.nvs.size)
             try:
@@ -642,9 +654,11 @@ class PortJob:
         order = self.ledger.manifest(record.package_id).order_number or record.package_id
         if self.config.overwrite_by:
             self._log(
-                f"supervisor {self.config.overwrite_by} chose to overwrite this finished device"
-                f" (order {order}, uuid {record.uuid}): that license is quarantined",
+                LogSay.OVERWRITE,
                 "warning",
+                supervisor=self.config.overwrite_by,
+                order=order,
+                uuid=record.uuid,
             )
             self.ledger.quarantine(
                 record.license_id,
@@ -671,9 +685,9 @@ class PortJob:
             return False
         if held.uuid == reservation.uuid:
             if not hmac.compare_digest(held.authkey, reservation.authkey):
-                self._log(f"the chip holds license {held.uuid} with a damaged key: rewriting")
+                self._log(LogSay.DAMAGED_KEY, uuid=held.uuid)
                 return False
-            self._log(f"the chip already holds license {held.uuid}")
+            self._log(LogSay.ALREADY_HOLDS, uuid=held.uuid)
             return True
         if self._refuse_finished(held):  # a finished device: refused, nothing quarantined
             return False  # unless a supervisor chose to overwrite it: write ours
@@ -708,21 +722,27 @@ class PortJob:
         todo = [r for r, there in zip(regions, held, strict=True) if not there]
         total = sum(len(r.data) for r in todo)
         if todo:
-            step = f"writing {total // 1024} KiB at {todo[0].offset:#x}"
+            offset = f"{todo[0].offset:#x}"
+            self._enter(
+                JobState.WRITING_FIRMWARE, LogSay.WRITING_FIRMWARE, kib=total // 1024, offset=offset
+            )
+        elif regions:
+            self._enter(JobState.WRITING_FIRMWARE, LogSay.FIRMWARE_PRESENT)
         else:
-            step = "firmware already present, skipped" if regions else ""
-        self._enter(JobState.WRITING_FIRMWARE, step)
+            self._enter(JobState.WRITING_FIRMWARE)
         for region in present:
             self._log(
-                f"firmware already present, skipped: {region.name or 'image'} at"
-                f" {region.offset:#x} ({len(region.data) // 1024} KiB, same digest)"
+                LogSay.FIRMWARE_SKIPPED,
+                image=region.name or "image",
+                offset=f"{region.offset:#x}",
+                kib=len(region.data) // 1024,
             )
         self._last_progress = -1.0
         if todo:
             driver.write_regions(todo, self._progress)
         elif regions:
             self._progress(1, 1)
-        self._enter(JobState.VERIFYING_FIRMWARE, "comparing the flash's MD5")
+        self._enter(JobState.VERIFYING_FIRMWARE, LogSay.COMPARING_FLASH)
         driver.verify_regions(regions)
         self._times["firmware"] = time.monotonic() - t0
 
@@ -757,11 +777,11 @@ class PortJob:
         except AuthRecordError as error:
             raise DriverError(Reason.SERIAL_FAILED, str(error)) from None
         region = Region(nvs.offset, image, name="authorization", secret=True)
-        self._enter(JobState.WRITING_AUTH, f"writing the license partition at {nvs.offset:#x}")
+        self._enter(JobState.WRITING_AUTH, LogSay.WRITING_PARTITION, offset=f"{nvs.offset:#x}")
         self._sending()
         driver.write_regions([region], self._progress)
         self._written()
-        self._enter(JobState.VERIFYING_AUTH, "comparing the license partition's MD5")
+        self._enter(JobState.VERIFYING_AUTH, LogSay.COMPARING_PARTITION)
         driver.verify_regions([region])
         with self._transcript.opaque():
             back = driver.read(nvs.offset, nvs.size)
@@ -791,7 +811,7 @@ class PortJob:
     def _write_auth_shell(self, driver: ChipDriver) -> None:
         reservation = self._sent.reservation
         assert reservation is not None and self._chip is not None
-        self._enter(JobState.WRITING_AUTH, "starting the firmware's shell")
+        self._enter(JobState.WRITING_AUTH, LogSay.STARTING_SHELL)
         self.family.start_app(driver, self._serial)
         self._transcript.set_text_mode(True)
         shell = TuyaShell(self._serial, timeout=self.settings.shell_timeout_s, cancel=self.cancel)
@@ -805,14 +825,14 @@ class PortJob:
         if self.plan.manifest.delivery_mode is not DeliveryMode.CREDENTIAL:
             self._check_app_version(shell)
         if self._judge_held(shell.auth_read()):
-            self._enter(JobState.VERIFYING_AUTH, "the chip already holds this license")
+            self._enter(JobState.VERIFYING_AUTH, LogSay.HOLDS_THIS)
         else:
             self._sending()
             reply = shell.auth_write(reservation.uuid, reservation.authkey)
             if reply is WriteReply.REJECTED:
                 raise DriverError(Reason.AUTH_REJECTED, "the firmware refused the license")
             self._written()
-            self._enter(JobState.VERIFYING_AUTH, "reading the license back")
+            self._enter(JobState.VERIFYING_AUTH, LogSay.READING_BACK)
         back = shell.auth_read()
         if back is None or back.uuid != reservation.uuid or back.authkey != reservation.authkey:
             got = "nothing" if back is None else back.uuid
@@ -857,7 +877,7 @@ class PortJob:
     def _settle_failure(self, reason: Reason, detail: str) -> None:
         refused = self._sent.settle(self.ledger, self.job_id, reason, detail)
         if refused:
-            self._log(f"the ledger refused: {refused}", "error")
+            self._log(LogSay.LEDGER_REFUSED, "error", refused=refused)
 
     # -- the end --------------------------------------------------------------------------------
     def _close_port(self) -> None:
@@ -925,7 +945,7 @@ def record_result(
         stored = writelog.append(write_record(plan, config, result))
         result.record_hash = str(stored.get("hash", ""))
     except StorageError as error:
-        emit(LogLine(port=result.port, job_id=result.job_id, level="error", text=error.message))
+        emit(error_line(result.port, result.job_id, error))
         if result.passed:
             result.state, result.reason, result.detail = (
                 JobState.FAILED,

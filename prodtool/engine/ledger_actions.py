@@ -30,7 +30,7 @@ class LicenseNotFoundError(UserError):
     code = "not_found"
 
     def __init__(self, uuid: str) -> None:
-        super().__init__(f"license {uuid} is not in the ledger")
+        super().__init__(f"license {uuid} is not in the ledger", params={"uuid": uuid})
         self.uuid = uuid
 
 
@@ -73,7 +73,9 @@ def settle_license(ledger: Ledger, uuid: str, *, found_on_mac: str | None) -> Li
         try:
             mac = ChipIdentity(family=family, mac=found_on_mac, chip_id="").mac
         except ValueError:
-            raise UserError(f"{found_on_mac} is not a MAC address", code="usage") from None
+            raise UserError(
+                f"{found_on_mac} is not a MAC address", code="bad_mac", params={"mac": found_on_mac}
+            ) from None
         chip = ChipIdentity(family, mac, mac.replace(":", ""))
     return ledger.settle(record.license_id, found_on=chip)
 

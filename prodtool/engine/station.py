@@ -44,6 +44,7 @@ from prodtool.engine.job import (
     open_port,
     record_result,
 )
+from prodtool.engine.log_text import error_line
 from prodtool.engine.logaudit import recover
 from prodtool.engine.mes import OUTBOX_FILE, MesOutbox, check_url
 from prodtool.engine.serial_device import SerialWriteError, write_serial
@@ -318,7 +319,10 @@ class Station:
         # SHA-256 are the recorded ones (read_firmware checks them): never what a later file
         # under that id says.
         if self._ledger.manifest(package_id) != manifest:
-            raise PackageIdClash(f"the package {package_id} differs from the one loaded before")
+            raise PackageIdClash(
+                f"the package {package_id} differs from the one loaded before",
+                params={"package": package_id},
+            )
         first = manifest.firmware[0] if manifest.firmware else None
         self._set_plan(
             JobPlan(
@@ -752,9 +756,7 @@ class Station:
         try:
             self._line_after_record(slot.port, result)
         except UserError as error:  # the ledger (pool) refused the code: say so on the port
-            self._publish(
-                LogLine(port=slot.port, job_id=result.job_id, level="error", text=error.message)
-            )
+            self._publish(error_line(slot.port, result.job_id, error))
         with self._lock:
             slot.last = result
             slot.cancel = None

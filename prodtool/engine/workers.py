@@ -38,6 +38,7 @@ from prodtool.engine.job import (
     LicenseSteps,
     new_job_id,
 )
+from prodtool.engine.log_text import LogSay, said
 from prodtool.engine.worker_main import Call, serve
 from prodtool.errors import StorageError, UserError
 from prodtool.families.driver import CancelToken, ChipInfo
@@ -157,8 +158,13 @@ class _Worker:
             return  # the worker is gone; the reader sees EOF next and settles its jobs
         except Exception:  # noqa: BLE001 - an exception that does not pickle: say it plainly
             refused = reply[3]
-            text = refused.message if isinstance(refused, UserError) else type(refused).__name__
-            self.send(("reply", call.call_id, False, UserError(text)))
+            if isinstance(refused, UserError):  # its code and arguments: the window words it
+                plain = UserError(
+                    refused.message, hint=refused.hint, code=refused.code, params=refused.params
+                )
+            else:
+                plain = UserError(type(refused).__name__)
+            self.send(("reply", call.call_id, False, plain))
 
 
 class WorkerPool:
@@ -296,8 +302,17 @@ class WorkerPool:
         reservation, publish = steps.reservation, services.publish
         refused = steps.settle(services.ledger, flight.job_id, Reason.INTERNAL, LOST_DETAIL)
         if refused:
-            text = f"the ledger refused: {refused}"
-            publish(LogLine(port=flight.port, job_id=flight.job_id, level="error", text=text))
+            text, say, params = said(LogSay.LEDGER_REFUSED, refused=refused)
+            publish(
+                LogLine(
+                    port=flight.port,
+                    job_id=flight.job_id,
+                    level="error",
+                    text=text,
+                    say=say,
+                    params=params,
+                )
+            )
         if flight.claimed_mac:
             services.chips.release(flight.claimed_mac, flight.port)
         seconds = (dt.datetime.now(dt.UTC) - flight.started_at).total_seconds()

@@ -455,11 +455,32 @@ class ChainProblem:
     text: str
 
 
-def verify_chain(records: list[dict[str, Any]], head: str | None = None) -> list[ChainProblem]:
+@dataclass(frozen=True)
+class Anchor:
+    """Where a part of the chain starts: the record just before it (`seq`, `hash`). A whole log
+    starts at `START` (no record before it, the genesis hash); an export "since the last export"
+    starts after the last record that export held."""
+
+    seq: int
+    hash: str
+
+    @property
+    def first(self) -> int:
+        """The sequence number of the first record after the anchor."""
+        return self.seq + 1
+
+
+START = Anchor(-1, GENESIS)
+
+
+def verify_chain(
+    records: list[dict[str, Any]], head: str | None = None, *, after: Anchor = START
+) -> list[ChainProblem]:
     """Every break in a sequence of records; empty when the chain is whole.
 
     `head`, when known (from an export's signature), is the hash the last record must carry:
-    it catches records deleted from the end, which no link can show.
+    it catches records deleted from the end, which no link can show. `after` is where the
+    records start (an export since the last export): the first must link to it.
     """
     problems: list[ChainProblem] = []
     by_seq: dict[int, dict[str, Any]] = {}
@@ -472,6 +493,16 @@ def verify_chain(records: list[dict[str, Any]], head: str | None = None) -> list
         if seq in by_seq:
             problems.append(ChainProblem(index, seq, "edited", f"record {seq} appears twice"))
             continue
+        if seq < after.first:
+            problems.append(
+                ChainProblem(
+                    index,
+                    seq,
+                    "reordered",
+                    f"record {seq} comes before the export's start (record {after.first})",
+                )
+            )
+            continue
         by_seq[seq] = record
         if record_hash(record) != record["hash"]:
             problems.append(
@@ -481,23 +512,25 @@ def verify_chain(records: list[dict[str, Any]], head: str | None = None) -> list
             problems.append(ChainProblem(index, seq, "reordered", f"record {seq} is out of order"))
         last_seq = max(last_seq, seq)
     if by_seq:
-        for seq in sorted(set(range(max(by_seq) + 1)) - set(by_seq)):
+        for seq in sorted(set(range(after.first, max(by_seq) + 1)) - set(by_seq)):
             problems.append(ChainProblem(-1, seq, "deleted", f"record {seq} was deleted"))
         for seq, record in sorted(by_seq.items()):
-            expected = GENESIS if seq == 0 else by_seq.get(seq - 1, {}).get("hash")
+            expected = after.hash if seq == after.first else by_seq.get(seq - 1, {}).get("hash")
             if expected is not None and record["prev"] != expected:
-                problems.append(
-                    ChainProblem(
-                        -1, seq - 1, "edited", f"record {seq - 1} was edited (record {seq}'s link)"
-                    )
+                text = (
+                    f"record {seq - 1} was edited (record {seq}'s link)"
+                    if seq != after.first or after == START
+                    else f"record {seq} does not follow the record the export starts after"
+                    f" ({after.seq}): it links to another"
                 )
+                problems.append(ChainProblem(-1, seq - 1, "edited", text))
     declared = _declared_lost(records)
     problems = [p for p in problems if not (p.kind == "deleted" and p.seq in declared)]
-    last_hash = by_seq[max(by_seq)]["hash"] if by_seq else GENESIS
+    last_hash = by_seq[max(by_seq)]["hash"] if by_seq else after.hash
     if head is not None and head != last_hash:
-        after = max(by_seq) if by_seq else -1
+        last = max(by_seq) if by_seq else after.seq
         problems.append(
-            ChainProblem(-1, None, "deleted", f"records after {after} were deleted or edited")
+            ChainProblem(-1, None, "deleted", f"records after {last} were deleted or edited")
         )
     return sorted(problems, key=lambda p: (p.seq if p.seq is not None else -1, p.kind))
 

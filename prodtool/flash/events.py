@@ -193,6 +193,8 @@ class PortRemoved(PortEvent):
 class StateChanged(PortEvent):
     state: JobState
     step: str = ""  # what is happening now, in words ("Writing firmware at 0x10000")
+    say: str = ""  # the step's template key (`engine.log_text`), for the window to word it
+    params: tuple[tuple[str, str], ...] = ()  # the template's fields
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -218,7 +220,9 @@ class LicenseAssigned(PortEvent):
 @dataclass(frozen=True, kw_only=True)
 class LogLine(PortEvent):
     level: str  # "info", "warning", "error"
-    text: str
+    text: str  # English
+    say: str = ""  # the line's template key (`engine.log_text`), for the window to word it
+    params: tuple[tuple[str, str], ...] = ()  # the template's fields
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -76,13 +76,26 @@ def check(move: Move, *, uuid: str, state: LicenseState, holder: str | None, job
     rule = RULES[move]
     if state not in rule.sources:
         if move is Move.QUARANTINE:
-            raise TransitionError(f"license {uuid} is already quarantined")
+            raise TransitionError(
+                f"license {uuid} is already quarantined",
+                code="already_quarantined",
+                params={"uuid": uuid},
+            )
         if move is Move.RELEASE_QUARANTINE:
-            raise TransitionError(f"license {uuid} is not quarantined (it is {state})")
-        raise TransitionError(f"cannot {rule.action} license {uuid}: it is {state}")
+            raise TransitionError(
+                f"license {uuid} is not quarantined (it is {state})",
+                code="not_quarantined",
+                params={"uuid": uuid, "state": state.value},
+            )
+        raise TransitionError(
+            f"cannot {rule.action} license {uuid}: it is {state}",
+            params={"uuid": uuid, "state": state.value},
+        )
     if rule.owned and holder != job_id:
         raise TransitionError(
-            f"cannot {rule.action} license {uuid}: it belongs to job {holder}, not {job_id}"
+            f"cannot {rule.action} license {uuid}: it belongs to job {holder}, not {job_id}",
+            code="other_job",
+            params={"uuid": uuid, "job": holder},
         )
     return rule
 
@@ -93,6 +106,8 @@ def release_target(*, uuid: str, sent: int, prior: str | None) -> LicenseState:
         raise TransitionError(
             f"cannot release license {uuid}: its AuthKey was sent to the chip",
             hint="mark it needs_check instead",
+            code="authkey_sent",
+            params={"uuid": uuid},
         )
     return LicenseState(prior or _S.AVAILABLE)
 

@@ -61,7 +61,9 @@ def _contents(path: Path) -> tuple[dict[str, str], dict[str, int], dict[str, byt
         contents = read_archive_file(path)
     except OSError as error:
         raise PackageError(
-            f"cannot read the package {path.name}: {error.strerror}", code="unreadable"
+            f"cannot read the package {path.name}: {error.strerror}",
+            code="unreadable",
+            params={"name": path.name},
         ) from None
     return contents.digests, contents.sizes, contents.kept
 

@@ -312,6 +312,7 @@ class SqlLedger(Ledger):
                 f"a different package with the same id {manifest.package_id} is already loaded:"
                 " nothing was loaded",
                 hint="a package id names one package; ask the issuer which one is right",
+                params={"package": manifest.package_id},
             )
         if stored is None:  # loaded before digests were kept: record it now
             with self._write() as tx:
@@ -604,6 +605,7 @@ class SqlLedger(Ledger):
                         f"the license {bound[0].uuid} of chip {chip.mac or chip.chip_id} was"
                         f" quarantined: {error.reason}",
                         hint="a supervisor must look at it; the chip gets no other license",
+                        params={"uuid": bound[0].uuid, "chip": chip.mac or chip.chip_id},
                     )
             while broken is None:
                 found = tx.execute(
@@ -615,6 +617,7 @@ class SqlLedger(Ledger):
                     raise NoLicensesLeft(
                         f"package {package_id} has no licenses left",
                         hint="load another package for this order",
+                        params={"package": package_id},
                     )
                 lic = Row.of(found)
                 try:
@@ -650,12 +653,14 @@ class SqlLedger(Ledger):
             raise LicenseQuarantined(
                 f"the license {lic.uuid} of chip {chip.mac or chip.chip_id} is quarantined",
                 hint="a supervisor must release it; the chip gets no other license",
+                params={"uuid": lic.uuid, "chip": chip.mac or chip.chip_id},
             )
         if previous is _S.RESERVED and lic.job_id != job_id:
             raise ChipBusy(
                 f"chip {chip.mac or chip.chip_id} is being written by job {lic.job_id}"
                 f" on port {lic.port}",
                 hint="wait for that job to finish",
+                params={"chip": chip.mac or chip.chip_id, "port": lic.port or "?"},
             )
         try:
             authkey = self._authkey(package_id, lic)
@@ -872,6 +877,7 @@ class SqlLedger(Ledger):
                     f" already, not {lic.uuid}",
                     hint="quarantine one of them and call support",
                     code="chip_conflict",
+                    params={"chip": found_on.mac or found_on.chip_id, "other": other[0]},
                 )
             self._set_state(
                 tx,

@@ -39,9 +39,12 @@ from prodtool.engine.ledger_actions import (
 )
 from prodtool.engine.reconcile import Outcome, Settlement, reconcile_ports
 from prodtool.errors import UserError
+from prodtool.flash.events import Reason
 from prodtool.license.ledger import Ledger
 from prodtool.license.model import LicenseState
+from prodtool.ui.i18n import DEFAULT_LANGUAGE, current_language
 from prodtool.ui.messages import error_text
+from prodtool.ui.reasons import reason_text
 
 RunTask = Callable[..., Any]  # StationWindow.run_task(name, function, done, failed)
 Authorize = Callable[[str], bool]  # asks the supervisor PIN for a purpose
@@ -234,7 +237,7 @@ class LedgerPanel(QDialog):
             cells = (
                 record.uuid,
                 self.state_word(record.state),
-                item.reason,
+                why_words(item.reason),
                 record.chip_mac or "–",
                 local_time(record.updated_at),
                 where or "–",
@@ -363,3 +366,17 @@ class LedgerPanel(QDialog):
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
+
+
+def why_words(reason: str) -> str:
+    """The ledger's reason in the window's language when it is a job's failure code
+    (`no_answer: timeout`): what happened, with the technical detail only in English. A
+    person's own words (a quarantine's reason) stay as they were typed."""
+    code, _, detail = reason.partition(": ")
+    try:
+        happened = reason_text(Reason(code))[0]
+    except ValueError:
+        return reason
+    return (
+        f"{happened}: {detail}" if detail and current_language() == DEFAULT_LANGUAGE else happened
+    )

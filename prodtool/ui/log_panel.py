@@ -9,11 +9,12 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from prodtool.flash.events import LogLine
+from prodtool.ui.log_words import sentence
 from prodtool.ui.port_tile import short_port_name
 
 MAX_LINES = 20_000
@@ -21,9 +22,19 @@ ALL_PORTS = ""
 
 
 def format_line(line: LogLine) -> str:
+    """One line in the window's language (`log_words`); the chip tool's own words as they are."""
     stamp = time.strftime("%H:%M:%S", time.localtime(line.at))
-    level = "" if line.level == "info" else f"{line.level.upper()} "
-    return f"{stamp} {short_port_name(line.port):>16}  {level}{line.text}"
+    level = "" if line.level == "info" else f"{level_word(line.level)} "
+    text = sentence(line.say, line.params, line.text)
+    return f"{stamp} {short_port_name(line.port):>16}  {level}{text}"
+
+
+def level_word(level: str) -> str:
+    words = {
+        "warning": QCoreApplication.translate("LogPanel", "WARNING"),
+        "error": QCoreApplication.translate("LogPanel", "ERROR"),
+    }
+    return words.get(level, level.upper())
 
 
 class LogPanel(QWidget):
@@ -98,6 +109,8 @@ class LogPanel(QWidget):
     def retranslate(self) -> None:
         self.filter_label.setText(self.tr("Show port:"))
         self.port_filter.setItemText(0, self.tr("All ports"))
+        if self._lines:
+            self._refilter()  # the lines again, in the new language
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.LanguageChange:

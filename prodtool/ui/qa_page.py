@@ -37,6 +37,7 @@ from prodtool.engine.qa_batch import export_reports
 from prodtool.errors import UserError
 from prodtool.license.ledger import Ledger
 from prodtool.ui.folders import Folders, with_extension
+from prodtool.ui.messages import error_text
 from prodtool.ui.qa_words import check_sentence
 
 RunTask = Callable[..., Any]  # StationWindow.run_task(name, function, done, failed)
@@ -213,7 +214,7 @@ class QaPage(QDialog):
         if not isinstance(error, UserError):
             raise error
         self.verdict_label.setText("")
-        self.chip_label.setText(error.message)
+        self.chip_label.setText(error_text(error))
 
     def choose_export(self) -> None:
         start = self.folders.start("qa-report", "qa-report.csv") if self.folders else ""

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from prodtool.engine.export import export_log
+from prodtool.engine.export import export_log, last_export
 from prodtool.engine.port_names import BadPortNameError, HiddenPort, check_port_name, ignored_ports
 from prodtool.engine.slots import SlotBook, SlotError, slot_key
 from prodtool.engine.support import build_bundle, default_bundle_name
@@ -54,15 +54,22 @@ from prodtool.flash.events import (
 from prodtool.license.model import Manifest
 from prodtool.license.trust import TrustStore
 from prodtool.paths import StationPaths
-from prodtool.settings import Settings, save_settings
-from prodtool.supervisor_pin import attempts_path
+from prodtool.settings import Settings
+from prodtool.supervisor_pin import attempts_path, pin_hash_on_disk, save_keeping_pin
 from prodtool.ui.bridge import EventBatch, StationBridge
 from prodtool.ui.counters import CountersPanel
 from prodtool.ui.fleet_panel import install_pool_ui
 from prodtool.ui.folders import Folders, with_extension
-from prodtool.ui.i18n import LANGUAGES, Translations, resolve_language
+from prodtool.ui.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    Translations,
+    current_language,
+    resolve_language,
+)
 from prodtool.ui.ledger_panel import LedgerPanel
 from prodtool.ui.log_panel import LogPanel
+from prodtool.ui.log_words import step_sentence
 from prodtool.ui.messages import error_text
 from prodtool.ui.notice import Notice
 from prodtool.ui.package_info import PackageInfo, from_manifest
@@ -76,7 +83,7 @@ from prodtool.ui.settings_dialog import SettingsDialog
 from prodtool.ui.shift import ShiftStats
 from prodtool.ui.slot_menu import SlotMenu
 from prodtool.ui.slot_tray import SlotTray
-from prodtool.ui.states import state_step, state_word
+from prodtool.ui.states import state_word
 from prodtool.ui.supervisor import Supervisor
 from prodtool.ui.tasks import Task
 from prodtool.ui.trust_dialog import TrustDialog
@@ -118,8 +125,9 @@ class StationWindow(QMainWindow):
         self._unsaved = False
         self.folders = Folders(paths.root / "ui-folders.json")
         self.loader = PackageLoader(self)
+        self._pin_seen = settings.supervisor_pin_hash  # as last read from or written to disk
         self.supervisor = Supervisor(
-            lambda: self.settings, self._store_settings, attempts_path(paths)
+            self._settings_with_disk_pin, self._store_settings, attempts_path(paths)
         )
         self._quit_when_idle = False
         self._quitting_now = False
@@ -147,7 +155,7 @@ class StationWindow(QMainWindow):
         try:
             self.slot_book = SlotBook(paths.root / "slots.json")
         except SlotError as error:
-            self.notice.say(error.message + (f"\n{error.hint}" if error.hint else ""), "error")
+            self.notice.say(error_text(error), "error")
         self.grid.numbering = self._slot_of
         self.tray = SlotTray(self._in_tray, self._where)  # adapters bound to no slot
         self.tray.set_fixed(self.slot_book is not None and self.slot_book.fixed)
@@ -195,6 +203,8 @@ class StationWindow(QMainWindow):
         self.load_action.triggered.connect(self.choose_package)
         self.export_action = QAction(self)
         self.export_action.triggered.connect(self.choose_export)
+        self.export_new_action = QAction(self)
+        self.export_new_action.triggered.connect(self.choose_export_since_last)
         self.auto_start_action = QAction(self)
         self.auto_start_action.setCheckable(True)
         self.auto_start_action.setChecked(self.settings.auto_start)
@@ -263,6 +273,7 @@ class StationWindow(QMainWindow):
         self.station_menu = bar.addMenu("")
         for action in (self.load_action, self.export_action, self.auto_start_action):
             self.station_menu.addAction(action)
+        self.station_menu.insertAction(self.auto_start_action, self.export_new_action)
         self.station_menu.addAction(self.reload_action)
         self.station_menu.addAction(self.new_shift_action)
         self.station_menu.addAction(self.start_all_action)
@@ -559,7 +570,7 @@ class StationWindow(QMainWindow):
                 if event.state == JobState.CONNECTING:
                     self.stats.job_started(event.at)
                 if event.state.is_busy or event.state == JobState.WAITING:
-                    text = f"{state_word(event.state)}: {event.step or state_step(event.state)}"
+                    text = f"{state_word(event.state)}: {step_sentence(event)}"
                     lines.append(LogLine(port=event.port, level="info", text=text, at=event.at))
             elif isinstance(event, JobFinished):
                 lines.append(self._finished_line(event))
@@ -594,7 +605,8 @@ class StationWindow(QMainWindow):
             )
             level = "info"
         else:
-            text = reason_sentence(event.reason) + (f" ({event.detail})" if event.detail else "")
+            detail = event.detail if current_language() == DEFAULT_LANGUAGE else ""  # English
+            text = reason_sentence(event.reason) + (f" ({detail})" if detail else "")
             level = "info" if event.reason == Reason.CANCELLED else "error"
         return LogLine(port=event.port, level=level, text=text, at=event.at)
 
@@ -787,14 +799,36 @@ class StationWindow(QMainWindow):
             self.folders.used("export", Path(path))
             self.export_to(with_extension(Path(path), chosen or "*.csv"))
 
-    def export_to(self, out: Path) -> None:
+    def choose_export_since_last(self) -> None:
+        """Only the records written since the last such export (the whole log the first time):
+        the upload that follows the one before, with no record twice."""
+        try:
+            first = last_export(self.paths).first
+        except UserError as error:
+            self.show_error(error)
+            return
+        path, chosen = QFileDialog.getSaveFileName(
+            self,
+            self.tr("Export the write log since the last export"),
+            self.folders.start("export", f"writelog-{self.settings.station_id}-from-{first}.csv"),
+            self.tr("CSV (*.csv);;JSON (*.json)"),
+        )
+        if path:
+            self.folders.used("export", Path(path))
+            self.export_to(with_extension(Path(path), chosen or "*.csv"), since_last=True)
+
+    def export_to(self, out: Path, *, since_last: bool = False) -> None:
         paths, station_id = self.paths, self.settings.station_id
+        said = (
+            self.tr("Exported %1 record(s) written since the last export to %2, signed (%3).")
+            if since_last
+            else self.tr("Exported %1 record(s) to %2, signed (%3).")
+        )
         self.run_task(
             "export",
-            lambda: export_log(paths, out, station_id=station_id),
+            lambda: export_log(paths, out, station_id=station_id, since_last=since_last),
             lambda count: self.notice.say(
-                self.tr("Exported %1 record(s) to %2, signed (%3).")
-                .replace("%1", str(count))
+                said.replace("%1", str(count))
                 .replace("%2", str(out))
                 .replace("%3", out.name + ".sig"),
                 "good",
@@ -936,14 +970,28 @@ class StationWindow(QMainWindow):
             self._unsaved = True  # written when the running save ends
             return
         self._unsaved = False
-        path = self.paths.settings
+        path, seen = self.paths.settings, self._pin_seen
         self.run_task(
-            "save-settings", lambda: save_settings(new, path), lambda _: self._saved_settings()
+            "save-settings",
+            lambda: save_keeping_pin(new, path, seen),
+            lambda written: self._saved_settings(new, written),
         )
 
-    def _saved_settings(self) -> None:
+    def _saved_settings(self, meant: Settings, written: Settings) -> None:
+        self._pin_seen = written.supervisor_pin_hash
+        if self.settings.supervisor_pin_hash == meant.supervisor_pin_hash:
+            self.settings = self.settings.replace(supervisor_pin_hash=self._pin_seen)
         if self._unsaved:
             QTimer.singleShot(0, lambda: self._store_settings(self.settings))
+
+    def _settings_with_disk_pin(self) -> Settings:
+        """The settings, with a PIN that `prodtool supervisor set-pin` set while the window was
+        open (the PIN gate checks against this, and the window's saves keep it)."""
+        on_disk = pin_hash_on_disk(self.paths.settings)
+        if on_disk is not None and on_disk != self._pin_seen:
+            self._pin_seen = on_disk
+            self.settings = self.settings.replace(supervisor_pin_hash=on_disk)
+        return self.settings
 
     def open_trust(self) -> None:
         """The trusted issuer keys: add one after comparing its fingerprint, or remove one."""
@@ -1006,6 +1054,7 @@ class StationWindow(QMainWindow):
         self.setWindowTitle(title)
         self.load_action.setText(self.tr("Load package…"))
         self.export_action.setText(self.tr("Export write log…"))
+        self.export_new_action.setText(self.tr("Export the write log since the last export…"))
         self.retranslate_auto_start()
         self.start_all_action.setText(self.tr("Start all waiting"))
         self.retry_failed_action.setText(self.tr("Retry all failed"))

@@ -271,6 +271,14 @@ no adapter</source>
 <context>
     <name>LogPanel</name>
     <message>
+        <source>WARNING</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>ERROR</source>
+        <translation>错误</translation>
+    </message>
+    <message>
         <source>Show port:</source>
         <translation>显示端口：</translation>
     </message>
@@ -280,7 +288,118 @@ no adapter</source>
     </message>
 </context>
 <context>
+    <name>LogWords</name>
+    <message>
+        <source>{reason}; retrying at {baud} baud</source>
+        <translation>{reason}；以 {baud} 波特率重试</translation>
+    </message>
+    <message>
+        <source>license {uuid} reserved</source>
+        <translation>已预留授权 {uuid}</translation>
+    </message>
+    <message>
+        <source>license {uuid} reused (already bound to this chip)</source>
+        <translation>重用授权 {uuid}（已绑定到这颗芯片）</translation>
+    </message>
+    <message>
+        <source>the ledger knows this chip: license {uuid} of {package}</source>
+        <translation>账本认识这颗芯片：授权包 {package} 的授权 {uuid}</translation>
+    </message>
+    <message>
+        <source>supervisor {supervisor} chose to overwrite this finished device (order {order}, uuid {uuid}): that license is quarantined</source>
+        <translation>主管 {supervisor} 选择覆盖这台已完成的设备（订单 {order}，UUID {uuid}）：该授权已被隔离</translation>
+    </message>
+    <message>
+        <source>the chip holds license {uuid} with a damaged key: rewriting</source>
+        <translation>芯片持有授权 {uuid}，但其密钥已损坏：正在重写</translation>
+    </message>
+    <message>
+        <source>the chip already holds license {uuid}</source>
+        <translation>芯片已持有授权 {uuid}</translation>
+    </message>
+    <message>
+        <source>the ledger refused: {refused}</source>
+        <translation>账本拒绝：{refused}</translation>
+    </message>
+    <message>
+        <source>opening {port} at {baud} baud</source>
+        <translation>以 {baud} 波特率打开 {port}</translation>
+    </message>
+    <message>
+        <source>reading the chip&apos;s identity</source>
+        <translation>正在读取芯片身份</translation>
+    </message>
+    <message>
+        <source>choosing the license</source>
+        <translation>正在选择授权</translation>
+    </message>
+    <message>
+        <source>writing {kib} KiB at {offset}</source>
+        <translation>正在 {offset} 处写入 {kib} KiB</translation>
+    </message>
+    <message>
+        <source>firmware already present, skipped</source>
+        <translation>固件已存在，跳过写入</translation>
+    </message>
+    <message>
+        <source>firmware already present, skipped: {image} at {offset} ({kib} KiB, same digest)</source>
+        <translation>固件已存在，跳过写入：{image} 位于 {offset}（{kib} KiB，摘要相同）</translation>
+    </message>
+    <message>
+        <source>comparing the flash&apos;s MD5</source>
+        <translation>正在比对闪存的 MD5</translation>
+    </message>
+    <message>
+        <source>writing the license partition at {offset}</source>
+        <translation>正在 {offset} 处写入授权分区</translation>
+    </message>
+    <message>
+        <source>comparing the license partition&apos;s MD5</source>
+        <translation>正在比对授权分区的 MD5</translation>
+    </message>
+    <message>
+        <source>starting the firmware&apos;s shell</source>
+        <translation>正在启动固件的命令行</translation>
+    </message>
+    <message>
+        <source>the chip already holds this license</source>
+        <translation>芯片已持有此授权</translation>
+    </message>
+    <message>
+        <source>reading the license back</source>
+        <translation>正在回读授权</translation>
+    </message>
+    <message>
+        <source>license verified</source>
+        <translation>授权已验证</translation>
+    </message>
+</context>
+<context>
     <name>Messages</name>
+    <message>
+        <source>available</source>
+        <translation>可用</translation>
+    </message>
+    <message>
+        <source>reserved</source>
+        <translation>已预留</translation>
+    </message>
+    <message>
+        <source>written</source>
+        <translation>已写入</translation>
+    </message>
+    <message>
+        <source>verified</source>
+        <translation>已验证</translation>
+    </message>
+    <message>
+        <source>needs a check</source>
+        <translation>待核查</translation>
+    </message>
+    <message>
+        <source>quarantined</source>
+        <translation>已隔离</translation>
+    </message>
     <message>
         <source>Wrong download password. It is on the order&apos;s download page; type it again.</source>
         <translation>下载密码错误。密码在订单的下载页面上，请重新输入。</translation>
@@ -298,6 +417,46 @@ no adapter</source>
         <translation>此文件不是本版本 prodtool 能读取的授权包。</translation>
     </message>
     <message>
+        <source>The package&apos;s firmware does not match its manifest: the issuer built a broken package; ask for a new one.</source>
+        <translation>授权包中的固件与其清单不符：签发方生成的授权包有误，请索取新的授权包。</translation>
+    </message>
+    <message>
+        <source>The package {name} cannot be read from the disk.</source>
+        <translation>无法从磁盘读取授权包 {name}。</translation>
+    </message>
+    <message>
+        <source>A different package with the same id {package} was loaded here before: ask the issuer.</source>
+        <translation>本工位之前加载过另一个 ID 同为 {package} 但内容不同的授权包：请联系签发方。</translation>
+    </message>
+    <message>
+        <source>The package was refused.</source>
+        <translation>授权包被拒绝。</translation>
+    </message>
+    <message>
+        <source>The License List was refused; nothing was imported.</source>
+        <translation>授权清单被拒绝；未导入任何内容。</translation>
+    </message>
+    <message>
+        <source>The ledger refused this; nothing was changed.</source>
+        <translation>账本拒绝了此操作；没有做任何更改。</translation>
+    </message>
+    <message>
+        <source>This file holds no issuer public key prodtool can use.</source>
+        <translation>此文件中没有 prodtool 可用的签发方公钥。</translation>
+    </message>
+    <message>
+        <source>This package is in the license pool this station is set up for: it is used from there, not loaded into the station&apos;s own ledger as well.</source>
+        <translation>此授权包在本工位所用的授权池中：它从授权池中使用，不会再加载到本工位自己的账本中。</translation>
+    </message>
+    <message>
+        <source>That package is not in this station&apos;s ledger.</source>
+        <translation>该授权包不在本工位的账本中。</translation>
+    </message>
+    <message>
+        <source>That license is not in this station&apos;s ledger.</source>
+        <translation>该授权不在本工位的账本中。</translation>
+    </message>
+    <message>
         <source>No license is left in the loaded package: load the next one.</source>
         <translation>已加载的授权包中没有剩余授权：请加载下一个。</translation>
     </message>
@@ -306,24 +465,100 @@ no adapter</source>
         <translation>磁盘拒绝保存（已满、只读或被锁定）。没有丢失任何数据；请释放一些空间或联系主管。</translation>
     </message>
     <message>
-        <source>License %1 is not in this station&apos;s ledger.</source>
-        <translation>授权 %1 不在本工位的账本中。</translation>
+        <source>License {uuid} is not in this station&apos;s ledger.</source>
+        <translation>授权 {uuid} 不在本工位的账本中。</translation>
     </message>
     <message>
-        <source>Issuer key %1 is built in or unknown: it cannot be removed.</source>
-        <translation>签发方密钥 %1 是内置的或未知的：无法移除。</translation>
+        <source>Issuer key {kid} is built in or unknown: it cannot be removed.</source>
+        <translation>签发方密钥 {kid} 是内置的或未知的：无法移除。</translation>
     </message>
     <message>
-        <source>The license is no longer in the state this needs (someone changed it meanwhile): refresh and look again.</source>
-        <translation>该授权已不处于此操作所需的状态（其间有人修改过）：请刷新后再查看。</translation>
+        <source>License {uuid} is {state} now, not in the state this needs (someone changed it meanwhile): refresh and look again.</source>
+        <translation>授权 {uuid} 现在是“{state}”，不处于此操作所需的状态（其间有人修改过）：请刷新后再查看。</translation>
     </message>
     <message>
-        <source>This chip is bound to another license already: quarantine one of them and call support.</source>
-        <translation>这颗芯片已绑定到另一个授权：请隔离其中一个并联系技术支持。</translation>
+        <source>License {uuid} is quarantined already.</source>
+        <translation>授权 {uuid} 已被隔离。</translation>
+    </message>
+    <message>
+        <source>License {uuid} is not quarantined (it is {state}): there is nothing to release.</source>
+        <translation>授权 {uuid} 未被隔离（当前为“{state}”）：无需解除隔离。</translation>
+    </message>
+    <message>
+        <source>License {uuid} belongs to job {job}, which is still running: wait for it to end.</source>
+        <translation>授权 {uuid} 属于仍在运行的任务 {job}：请等待该任务结束。</translation>
+    </message>
+    <message>
+        <source>License {uuid} cannot be released: its AuthKey was sent to the chip. Mark it as needing a check instead, and read the chip back.</source>
+        <translation>无法释放授权 {uuid}：它的 AuthKey 已发送到芯片。请改为将其标记为待核查，并回读芯片。</translation>
+    </message>
+    <message>
+        <source>Chip {chip} is bound to license {other} already: quarantine one of them and call support.</source>
+        <translation>芯片 {chip} 已绑定到授权 {other}：请隔离其中一个并联系技术支持。</translation>
+    </message>
+    <message>
+        <source>License {uuid} of chip {chip} is quarantined: a supervisor decides about it in Supervisor &gt; Licenses to check…; the chip gets no other license.</source>
+        <translation>芯片 {chip} 的授权 {uuid} 已被隔离：请主管在“主管 &gt; 待核查的授权…”中处理；该芯片不会获得其他授权。</translation>
+    </message>
+    <message>
+        <source>Chip {chip} is being written on port {port} already: wait for that job to finish.</source>
+        <translation>芯片 {chip} 正在端口 {port} 上写入：请等待该任务完成。</translation>
+    </message>
+    <message>
+        <source>{mac} is not a MAC address.</source>
+        <translation>{mac} 不是 MAC 地址。</translation>
+    </message>
+    <message>
+        <source>The ledger holds no package to check against: load the package on this station first.</source>
+        <translation>账本中没有可用于核对的授权包：请先在本工位加载授权包。</translation>
+    </message>
+    <message>
+        <source>The ledger holds several packages: choose the one to check against.</source>
+        <translation>账本中有多个授权包：请选择要核对的那一个。</translation>
+    </message>
+    <message>
+        <source>The slot numbers could not be used.</source>
+        <translation>无法使用槽位编号。</translation>
     </message>
     <message>
         <source>The write log could not be exported: do not upload it; call a supervisor.</source>
         <translation>无法导出写入日志：请勿上传，并联系主管。</translation>
+    </message>
+    <message>
+        <source>Nothing was written since the last export: there is nothing new to upload.</source>
+        <translation>自上次导出以来没有写入新记录：没有需要上传的新内容。</translation>
+    </message>
+    <message>
+        <source>The write log no longer holds the record the last export ended with: export the whole log instead, and call a supervisor.</source>
+        <translation>烧录记录中已找不到上次导出结束时的那条记录：请改为导出完整记录，并联系主管。</translation>
+    </message>
+    <message>
+        <source>Where the last export ended is not known (its note in the station folder is damaged): export the whole log instead, and call a supervisor.</source>
+        <translation>无法得知上次导出结束的位置（工位文件夹中的记录已损坏）：请改为导出完整记录，并联系主管。</translation>
+    </message>
+    <message>
+        <source>{name}: give a file name ending in .csv or .json.</source>
+        <translation>{name}：请使用以 .csv 或 .json 结尾的文件名。</translation>
+    </message>
+    <message>
+        <source>The write log ends in an incomplete record (the disk was full). Free disk space and start the station again: it repairs the log before exporting.</source>
+        <translation>烧录记录以一条不完整的记录结尾（磁盘曾经已满）。请释放磁盘空间并重新启动工位：工位会在导出前修复记录。</translation>
+    </message>
+    <message>
+        <source>The station&apos;s write log is damaged at record {record}: do not upload it; call a supervisor.</source>
+        <translation>本工位的烧录记录在第 {record} 条记录处已损坏：请勿上传，并联系主管。</translation>
+    </message>
+    <message>
+        <source>{name} cannot be read.</source>
+        <translation>无法读取 {name}。</translation>
+    </message>
+    <message>
+        <source>This file is not a write-log export of prodtool.</source>
+        <translation>此文件不是 prodtool 导出的烧录记录。</translation>
+    </message>
+    <message>
+        <source>Line {line} of the export does not match its header: it was changed.</source>
+        <translation>导出文件第 {line} 行与表头不符：文件已被改动。</translation>
     </message>
 </context>
 <context>
@@ -1605,6 +1840,14 @@ Plug one in: its tile appears here.</source>
         <translation>CSV (*.csv);;JSON (*.json)</translation>
     </message>
     <message>
+        <source>Export the write log since the last export</source>
+        <translation>导出自上次导出以来的烧录记录</translation>
+    </message>
+    <message>
+        <source>Exported %1 record(s) written since the last export to %2, signed (%3).</source>
+        <translation>已将自上次导出以来写入的 %1 条记录导出到 %2，并已签名（%3）。</translation>
+    </message>
+    <message>
         <source>Exported %1 record(s) to %2, signed (%3).</source>
         <translation>已导出 %1 条记录到 %2，并已签名（%3）。</translation>
     </message>
@@ -1639,6 +1882,10 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Export write log…</source>
         <translation>导出烧录记录…</translation>
+    </message>
+    <message>
+        <source>Export the write log since the last export…</source>
+        <translation>导出自上次导出以来的烧录记录…</translation>
     </message>
     <message>
         <source>Start all waiting</source>

@@ -15,7 +15,7 @@ from prodtool.engine.demo import build_demo_package
 from prodtool.engine.station import Station
 from prodtool.license.model import LicenseState
 from prodtool.sim import ChipFarm
-from prodtool.ui.ledger_panel import LedgerPanel, local_time
+from prodtool.ui.ledger_panel import LedgerPanel, local_time, why_words
 from prodtool.ui.window import StationWindow
 from tests.engine.simhelp import fast_settings
 
@@ -111,3 +111,13 @@ def test_times_are_local() -> None:
     expected = dt.datetime(2026, 11, 28, 9, 12, 44, tzinfo=dt.UTC).astimezone()
     assert local_time(stamp) == expected.strftime("%Y-%m-%d %H:%M:%S")
     assert local_time("not a time") == "not a time"
+
+
+def test_a_jobs_reason_is_worded_and_a_persons_kept(window: StationWindow) -> None:
+    assert why_words("no_answer: timeout after 3 s") == "No answer from the chip: timeout after 3 s"
+    assert window.translations.switch("zh_CN")
+    try:
+        assert why_words("no_answer: timeout after 3 s") == "芯片无响应"
+        assert why_words("label torn") == "label torn"
+    finally:
+        window.translations.switch("en")

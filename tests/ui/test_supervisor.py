@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtWidgets import QDialog, QLineEdit
 from pytestqt.qtbot import QtBot
 
+from prodtool.cli.main import main
 from prodtool.engine.station import Station
 from prodtool.settings import Settings, check_pin, hash_pin, load_settings
 from prodtool.supervisor_pin import FREE_TRIES, PinGate
@@ -198,3 +199,27 @@ def test_first_start_asks_for_a_pin_once(
     assert asked == [False]
     qtbot.waitUntil(lambda: not window.busy())
     assert check_pin("2468", load_settings(window.paths.settings).supervisor_pin_hash)
+
+
+def test_set_pin_on_the_command_line_survives_the_windows_next_save(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, window: StationWindow
+) -> None:
+    answer_set(monkeypatch, "2468")
+    assert window.supervisor.first_start(window)
+    qtbot.waitUntil(lambda: not window.busy())
+    typed = ["2468", "97531", "97531"]  # current, new, again
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": typed.pop(0))
+    data = str(window.paths.root)
+    assert main(["supervisor", "set-pin", "--data-dir", data]) == 0  # the window stays open
+    window.apply_settings(window.settings.replace(operator="Li Wei"))  # a save, no PIN asked
+    qtbot.waitUntil(lambda: not window.busy())
+    saved = load_settings(window.paths.settings)
+    assert saved.operator == "Li Wei"
+    assert check_pin("97531", saved.supervisor_pin_hash)  # not the window's older hash
+    asked = answer_check(monkeypatch, "97531")  # and the window now checks the new PIN
+    assert window.supervisor.authorize(window, "Changing the settings")
+    assert asked == ["Changing the settings"]
+    answer_set(monkeypatch, "13579", current="97531")  # the window's own change still saves
+    window.change_pin_action.trigger()
+    qtbot.waitUntil(lambda: not window.busy())
+    assert check_pin("13579", load_settings(window.paths.settings).supervisor_pin_hash)
