@@ -1,8 +1,10 @@
 """One crash handler for bugs: the traceback goes to a file, the person gets one line.
 
 Installed for the main thread (`sys.excepthook`) and worker threads (`threading.excepthook`).
-Tracebacks can hold local values, so the file is written owner-only and the text is redacted of
-a shell `auth` command's key and of anything shaped like an AuthKey.
+Tracebacks can hold values (an exception's text), so the file is written owner-only and the text
+is masked of every secret `prodtool.redact.mask_secrets` knows: a shell `auth` command's key,
+anything shaped like an AuthKey, URL passwords, private keys, and the download passwords this
+process holds. Locals are never formatted.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from prodtool.paths import station_paths
-from prodtool.redact import mask_key_shaped, redact_text
+from prodtool.redact import mask_secrets
 
 _log_folder: Path | None = None
 
@@ -36,7 +38,7 @@ def _report_thread_crash(args: threading.ExceptHookArgs) -> None:
 def report_crash(
     exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
 ) -> None:
-    text = mask_key_shaped(redact_text("".join(traceback.format_exception(exc_type, exc, tb))))
+    text = mask_secrets("".join(traceback.format_exception(exc_type, exc, tb)))
     where = "(no log folder)"
     if _log_folder is not None:
         try:

@@ -9,6 +9,7 @@ from pathlib import Path
 from prodtool.errors import UserError
 from prodtool.license.ledger import ENV_URL
 from prodtool.paths import DATA_DIR_ENV, StationPaths, station_paths
+from prodtool.redact import hold_secret
 
 
 def add_data_dir_option(parser: argparse.ArgumentParser) -> None:
@@ -55,4 +56,5 @@ def read_password_file(path: str | Path) -> str:
     password = text.strip("\r\n")
     if not password:
         raise UserError(f"the password file {path} is empty", code="password_file")
+    hold_secret(password)  # no crash log of this process shows it
     return password

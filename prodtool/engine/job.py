@@ -55,6 +55,8 @@ from prodtool.flash.events import (
 from prodtool.flash.serialport import open_serial
 from prodtool.flash.transcript import RecordingSerial, Transcript
 from prodtool.license.authrecord import (
+    KEY_AUTHKEY,
+    KEY_UUID,
     AuthRecord,
     AuthRecordError,
     build_nvs_record,
@@ -63,7 +65,7 @@ from prodtool.license.authrecord import (
 )
 from prodtool.license.errors import ChipBusy, LicenseQuarantined, NoLicensesLeft
 from prodtool.license.ledger import ChipIdentity, LicenseRecord, Reservation
-from prodtool.license.model import AuthMethod, DeliveryMode, LicenseState, Manifest
+from prodtool.license.model import AuthMethod, DeliveryMode, LicenseState, Manifest, NvsTarget
 from prodtool.redact import fingerprint
 from prodtool.settings import QuarantinePolicy, Settings
 
@@ -321,6 +323,20 @@ class GuardedTranscript:
             self._guard(inner.close)
 
 
+def license_in_partition(data: bytes) -> Credentials | None:
+    """The license an NVS partition holds in prodtool's record format, in any namespace (another
+    order may have used another), or None (blank, erased, or not a partition we can read)."""
+    try:
+        strings = read_nvs_strings(data)
+    except ValueError:
+        return None
+    for (namespace, key), uuid in strings.items():
+        authkey = strings.get((namespace, KEY_AUTHKEY))
+        if key == KEY_UUID and uuid and authkey is not None:
+            return Credentials(uuid, authkey)
+    return None
+
+
 def new_job_id() -> str:
     """A job's name: when it started (UTC, sortable) and 8 random hex digits."""
     return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuidlib.uuid4().hex[:8]
@@ -376,6 +392,8 @@ class PortJob:
         self._baud = self._rates[0]
         self._stub_baud = 0  # after a failed attempt: the rate its flasher stub may still use
         self._overwritten = ""  # the finished device's license a supervisor chose to overwrite
+        self._passed_note = ""  # said in a passed job's record (a supervisor's overwrite)
+        self._partition = b""  # the NVS partition as read before the reservation (ESP)
         self._times: dict[str, float] = {}
         self._last_progress = -1.0
         self._transcript = GuardedTranscript(
@@ -466,6 +484,8 @@ class PortJob:
             watchdog.cancel()
             watchdog.join()
             self._close_port()
+        if reason is Reason.OK:
+            detail = self._passed_note
         if reason is not Reason.OK and self.cancel.cancelled:
             reason = self.cancel.reason
             detail = {
@@ -591,12 +611,19 @@ class PortJob:
                 LogSay.REUSED if reservation.reused else LogSay.RESERVED, uuid=reservation.uuid
             )
         if manifest.auth_method is AuthMethod.ESP_IDF_NVS and manifest.nvs is not None:
-            data = driver.read(manifest.nvs.offset, manifest.nvs.size)
+            data, self._partition = self._partition, b""  # read before the reservation, if so
+            data = data or self._read_partition(driver, manifest.nvs)
             try:
                 held = parse_nvs_record(data, namespace=manifest.nvs.namespace)
             except ValueError:
                 held = None
             self._judge_held(Credentials(held.uuid, held.authkey) if held else None)
+
+    def _read_partition(self, driver: ChipDriver, nvs: NvsTarget) -> bytes:
+        """An NVS partition from the bootloader, opaque in the transcript: it may hold an
+        AuthKey (ours, or another station's that nothing here may keep)."""
+        with self._transcript.opaque():
+            return driver.read(nvs.offset, nvs.size)
 
     # -- finished devices (another package's verified license, bound to this chip) -------------
     def _finished_record(self) -> LicenseRecord | None:
@@ -613,11 +640,12 @@ class PortJob:
         the shell was started (the caller goes back to the bootloader)."""
         record = self._finished_record()
         if record is None:
+            self._probe_foreign(driver)
             return False
         manifest = self.ledger.manifest(record.package_id)
         self._log(LogSay.LEDGER_KNOWS_CHIP, uuid=record.uuid, package=record.package_id)
         if manifest.auth_method is AuthMethod.ESP_IDF_NVS and manifest.nvs is not None:
-            data = driver.read(manifest.nvs.offset, manifest.nvs.size)
+            data = self._read_partition(driver, manifest.nvs)
             try:
                 parsed = parse_nvs_record(data, namespace=manifest.nvs.namespace)
             except ValueError:
@@ -637,6 +665,38 @@ class PortJob:
         self._refuse_finished(held)
         self._close_port()
         return True
+
+    def _probe_foreign(self, driver: ChipDriver) -> None:
+        """Before anything is reserved or flashed, on a chip the ledger does not know: read the
+        NVS partition this package writes (one flash read, no shell timeout). A license record
+        there (any namespace) with a UUID this ledger has never held is another station's or
+        order's finished device: ALREADY_WRITTEN, unless a supervisor chose to overwrite it. A
+        license the ledger does know is judged after the reservation (`_judge_held`). A shell
+        package's license lives in the application's own storage, read only through its shell,
+        so it is not looked for here."""
+        manifest = self.plan.manifest
+        if manifest.auth_method is not AuthMethod.ESP_IDF_NVS or manifest.nvs is None:
+            return
+        self._partition = self._read_partition(driver, manifest.nvs)
+        held = license_in_partition(self._partition)
+        if held is None or self.ledger.find_uuid(held.uuid) is not None:
+            return
+        if not self.config.overwrite_by:
+            raise DriverError(
+                Reason.ALREADY_WRITTEN,
+                f"holds license {held.uuid} from another station or order;"
+                " overwriting it needs a supervisor",
+            )
+        self._log(
+            f"supervisor {self.config.overwrite_by} chose to overwrite this finished device"
+            f" (license {held.uuid}, from another station or order)",
+            "warning",
+        )
+        self._overwritten = held.uuid
+        self._passed_note = (
+            f"overwrote license {held.uuid} (another station's or order's)"
+            f" by supervisor {self.config.overwrite_by}"
+        )
 
     def _refuse_finished(self, held: Credentials | None) -> bool:
         """Fail ALREADY_WRITTEN when `held` is a license the ledger binds to this very chip,
@@ -665,6 +725,10 @@ class PortJob:
                 reason=f"overwritten on {self.port} by supervisor {self.config.overwrite_by}",
             )
             self._overwritten = record.uuid
+            self._passed_note = (
+                f"overwrote license {record.uuid} (order {order}) by supervisor"
+                f" {self.config.overwrite_by}"
+            )
             return True
         raise DriverError(
             Reason.ALREADY_WRITTEN, f"already written for order {order}, uuid {record.uuid}"

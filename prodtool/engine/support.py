@@ -32,7 +32,7 @@ from prodtool.engine.writelog import read_records
 from prodtool.errors import UserError
 from prodtool.license.ledger import Ledger
 from prodtool.paths import StationPaths
-from prodtool.redact import fingerprint, mask_key_shaped
+from prodtool.redact import fingerprint, mask_secrets
 from prodtool.settings import Settings, settings_to_dict
 
 BUNDLE_FORMAT = "prodtool-support-bundle/1"
@@ -102,7 +102,8 @@ def safe_settings(settings: Settings) -> dict[str, Any]:
 
 
 class Scrubber:
-    """Masks the given secrets (as text and as hex) and AuthKey-shaped tokens."""
+    """Masks the given secrets (as text and as hex) and whatever `mask_secrets` finds by shape
+    (AuthKeys in any encoding, a password in a pool's or MES's URL, private keys) or holds."""
 
     def __init__(self, secrets: Sequence[str]) -> None:
         self._pairs: list[tuple[str, str]] = []
@@ -114,7 +115,7 @@ class Scrubber:
     def __call__(self, text: str) -> str:
         for secret, mark in self._pairs:
             text = text.replace(secret, mark)
-        return mask_key_shaped(text)
+        return mask_secrets(text)
 
     def leaks(self, data: bytes) -> bool:
         return any(secret.encode() in data for secret, _ in self._pairs)

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from prodtool.license.errors import KeyFileError
+from prodtool.redact import encode_secret
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:
@@ -53,10 +54,9 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
 
 def load_private_key(path: Path, password: str | None = None) -> Ed25519PrivateKey:
     data = _read(path)
+    secret = _encoded(password)
     try:
-        key = serialization.load_pem_private_key(
-            data, password=password.encode() if password else None
-        )
+        key = serialization.load_pem_private_key(data, password=secret)
     except TypeError:
         raise KeyFileError(
             f"{path.name} is encrypted", hint="give its password with --signing-key-password-file"
@@ -71,14 +71,23 @@ def load_private_key(path: Path, password: str | None = None) -> Ed25519PrivateK
 
 
 def private_pem(private_key: Ed25519PrivateKey, password: str | None = None) -> bytes:
+    secret = _encoded(password)
     encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(password.encode())
-        if password
-        else serialization.NoEncryption()
+        serialization.BestAvailableEncryption(secret) if secret else serialization.NoEncryption()
     )
     return private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
     )
+
+
+def _encoded(password: str | None) -> bytes | None:
+    """A key's password as bytes (held, so no crash log shows it); None for no password."""
+    if not password:
+        return None
+    secret = encode_secret(password)
+    if secret is None:
+        raise KeyFileError("the key's password holds characters that are not text")
+    return secret
 
 
 def write_private_file(path: Path, data: bytes) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from psycopg.conninfo import conninfo_to_dict
 
 from prodtool.errors import StorageError, UserError
+from prodtool.redact import hold_secret
 
 PG_LOGIN_FILE = "pgpass"
 
@@ -45,6 +46,7 @@ def save_password(keys: Path, url: str, password: str) -> Path:
     """Store `password` for the pool at `url` in `keys/pgpass` (0600, written atomically)."""
     if "\n" in password or "\r" in password:
         raise UserError("a password cannot hold a line break", code="bad_password")
+    hold_secret(password)  # no crash log of this process shows it
     key = login_key(url)
     path = keys / PG_LOGIN_FILE
     try:

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from prodtool.license.errors import MalformedPackage, WrongPassword
 from prodtool.license.model import License, LicenseEncryption, ScryptParams
+from prodtool.redact import encode_secret
 
 LICENSES_MEMBER = "licenses.enc"
 _ALLOWED = (string.ascii_letters + string.digits + ",\n").encode()
@@ -31,8 +32,11 @@ def _aad(package_id: str) -> bytes:
 
 
 def derive_key(password: str, salt: bytes, params: ScryptParams) -> bytes:
+    secret = encode_secret(password)  # held: no crash log shows it
+    if secret is None:
+        raise WrongPassword("the download password holds characters that are not text")
     kdf = Scrypt(salt=salt, length=32, n=params.n, r=params.r, p=params.p)
-    return kdf.derive(password.encode("utf-8"))
+    return kdf.derive(secret)
 
 
 def seal_licenses(

@@ -265,8 +265,9 @@ LADDER = [
     ("reserve", ChipBusy("another port has it"), Reason.DUPLICATE_CHIP, None),
     ("reserve", LicenseQuarantined("quarantined"), Reason.HOLDS_OTHER_LICENSE, None),
     ("reserve", UserError("refused"), Reason.INTERNAL, None),
-    ("read", DriverError(Reason.LINK_ERRORS, "noise"), Reason.LINK_ERRORS, "release"),
-    ("read", RuntimeError("a bug"), Reason.INTERNAL, "release"),
+    # the NVS partition is read before the reservation (a finished device of another station)
+    ("read", DriverError(Reason.LINK_ERRORS, "noise"), Reason.LINK_ERRORS, None),
+    ("read", RuntimeError("a bug"), Reason.INTERNAL, None),
     ("mark_sending", StorageError("disk full"), Reason.STORAGE, "release"),
     ("write_regions", DriverError(Reason.CABLE_PULLED), Reason.CABLE_PULLED, "mark_needs_check"),
     ("write_regions", OSError(19, "No such device"), Reason.CABLE_PULLED, "mark_needs_check"),

@@ -92,10 +92,14 @@ def test_an_auth_reject_bundle_holds_no_secret_and_replays(
         farm.chips[0].add_fault(parse_fault("auth-reject"))
         write_chips(station, farm.urls)
     job_id = _failed_job(station)
-    out = build_bundle(
-        paths, job_id, tmp_path / "b.zip", settings=fast_settings(), ledger=station.ledger
+    settings = fast_settings(  # URLs with passwords: the pool's and the MES's
+        ledger_url="postgresql://station:Pool5ecret@db.local/prodtool",
+        mes_url="https://line:Mes5ecret@mes.local/records",
     )
-    _assert_no_secret(out, pkg.secrets)
+    out = build_bundle(paths, job_id, tmp_path / "b.zip", settings=settings, ledger=station.ledger)
+    _assert_no_secret(out, [*pkg.secrets, "Pool5ecret", "Mes5ecret"])
+    shown = json.loads(zipfile.ZipFile(out).read("settings.json"))
+    assert shown["ledger_url"] == "postgresql://station:<hidden>@db.local/prodtool"
     history = json.loads(zipfile.ZipFile(out).read("license-history.json"))
     assert [e["to_state"] for e in history][-1] == "needs_check"
 

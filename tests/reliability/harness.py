@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import os
+import signal
 import subprocess
 import sys
 import zipfile
@@ -158,8 +159,11 @@ def run_child(
     password_file: Path,
     ports: Sequence[str],
     extra: Sequence[str] = (),
+    *,
+    events: bool = False,
 ) -> subprocess.Popen[bytes]:
-    """`prodtool run` on `ports` as a child process (stdout/stderr to files in `data`)."""
+    """`prodtool run` on `ports` as a child process (stdout/stderr to `run.out` beside `data`;
+    with `events`, stdout is a pipe of its JSON events, for `cut_at_event`)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PRODTOOL_DATA_DIR": str(data)}
     out = (data.parent / "run.out").open("ab")
     try:
@@ -178,9 +182,25 @@ def run_child(
                 "--json",
                 *extra,
             ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
+            stdout=subprocess.PIPE if events else out,
+            stderr=out if events else subprocess.STDOUT,
             env=env,
         )
     finally:
         out.close()
+
+
+def cut_at_event(child: subprocess.Popen[bytes], event: int) -> bool:
+    """SIGKILL a `run_child(..., events=True)` as it prints its `event`-th event: a moment in
+    its work, not in time, so a slow machine is cut as deep into a run as a fast one (a cut
+    after N seconds lands before the first job on a loaded machine). False when the run ended
+    first. The wait is bounded by the run itself: every job has its watchdog."""
+    assert child.stdout is not None
+    with child.stdout:
+        for seen, _line in enumerate(child.stdout, start=1):
+            if seen >= event:
+                child.send_signal(signal.SIGKILL)
+                child.wait(timeout=30)
+                return True
+    child.wait(timeout=30)
+    return False

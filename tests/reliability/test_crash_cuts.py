@@ -1,14 +1,13 @@
 """Crash cuts: `prodtool run` on 8 simulated chips, killed with SIGKILL at seeded random moments
-and restarted on the same ledger and chips. The chips live in the test process (their flash
-survives the station's death); after every cut the ledger is audited against every chip's flash,
-the write log's chain is whole, and reconciliation settles what the chips decide.
+of its work (as it prints its N-th event) and restarted on the same ledger and chips. The chips
+live in the test process (their flash survives the station's death); after every cut the ledger
+is audited against every chip's flash, the write log's chain is whole, and reconciliation
+settles what the chips decide.
 """
 
 from __future__ import annotations
 
 import random
-import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from tests.reliability.harness import (
     TINY_FIRMWARE,
     Audit,
     audit_chips,
+    cut_at_event,
     fast_settings,
     record,
     run_child,
@@ -35,17 +35,7 @@ from tests.reliability.harness import (
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 CHIPS = 8
-
-
-def _cut(child: subprocess.Popen[bytes], delay: float) -> bool:
-    """SIGKILL the child after `delay` s; False when it finished first."""
-    try:
-        child.wait(timeout=delay)
-    except subprocess.TimeoutExpired:
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-        return True
-    return False
+EVENTS_PER_RUN = 16 * CHIPS + 1  # a whole run prints about this many (ports, states, licenses)
 
 
 def _reconcile(paths: StationPaths, urls: list[str]) -> dict[Outcome, int]:
@@ -105,13 +95,14 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     audit = Audit()
     survived = finished = 0
     settled = dict.fromkeys(Outcome, 0)
-    deadline = time.monotonic() + budget
+    started = time.monotonic()
+    deadline = started + budget
     with ChipFarm(count=CHIPS, family=family, transport="socket", seed=3) as farm:
         for n in range(2 * cuts):  # a run that finishes before its cut does not count
             if survived >= cuts or time.monotonic() > deadline:
                 break
-            child = run_child(paths.root, pkg, password_file, farm.urls)
-            if _cut(child, rng.uniform(0.2, 1.8)):  # a whole run takes about 2 s
+            child = run_child(paths.root, pkg, password_file, farm.urls, events=True)
+            if cut_at_event(child, rng.randint(1, EVENTS_PER_RUN)):
                 survived += 1
             else:
                 finished += 1
@@ -143,6 +134,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
             assert counts[pid][LicenseState.VERIFIED] == CHIPS + len(drawer)
             assert counts[pid][LicenseState.AVAILABLE] == licenses - CHIPS - len(drawer)
             secrets = [ledger.authkey(r.license_id) for r in ledger.in_state(LicenseState.VERIFIED)]
+            available = counts[pid][LicenseState.AVAILABLE]
     files, leaks = scan_files([paths.root], [*secrets, password])
     assert leaks == []
     assert survived == cuts, f"only {survived} of {cuts} cuts within the time budget"
@@ -150,6 +142,11 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
         f"crash cuts ({store})",
         cuts_survived=survived,
         runs_finished_first=finished,
+        chips_taken_off=len(drawer),
+        licenses=licenses,
+        licenses_on_chips=CHIPS + len(drawer),
+        licenses_available=available,
+        seconds=round(time.monotonic() - started),
         licenses_checked=audit.licenses_checked,
         chips_checked=audit.chips_checked,
         settled_verified=settled[Outcome.VERIFIED],
