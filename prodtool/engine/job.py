@@ -688,9 +688,10 @@ class PortJob:
                 " overwriting it needs a supervisor",
             )
         self._log(
-            f"supervisor {self.config.overwrite_by} chose to overwrite this finished device"
-            f" (license {held.uuid}, from another station or order)",
+            LogSay.OVERWRITE_FOREIGN,
             "warning",
+            supervisor=self.config.overwrite_by,
+            uuid=held.uuid,
         )
         self._overwritten = held.uuid
         self._passed_note = (

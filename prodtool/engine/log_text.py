@@ -30,6 +30,10 @@ class LogSay(StrEnum):
         "supervisor {supervisor} chose to overwrite this finished device (order {order}, uuid "
         "{uuid}): that license is quarantined"
     )
+    OVERWRITE_FOREIGN = (
+        "supervisor {supervisor} chose to overwrite this finished device (license {uuid}, from"
+        " another station or order)"
+    )
     DAMAGED_KEY = "the chip holds license {uuid} with a damaged key: rewriting"
     ALREADY_HOLDS = "the chip already holds license {uuid}"
     LEDGER_REFUSED = "the ledger refused: {refused}"

@@ -79,6 +79,11 @@ def templates() -> dict[LogSay, str]:
         LogSay.ALREADY_HOLDS: QCoreApplication.translate(
             "LogWords", "the chip already holds license {uuid}"
         ),
+        LogSay.OVERWRITE_FOREIGN: QCoreApplication.translate(
+            "LogWords",
+            "supervisor {supervisor} chose to overwrite this finished device (license {uuid}, from"
+            " another station or order)",
+        ),
         LogSay.LEDGER_REFUSED: QCoreApplication.translate(
             "LogWords", "the ledger refused: {refused}"
         ),

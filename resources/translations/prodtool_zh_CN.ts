@@ -318,6 +318,10 @@ no adapter</source>
         <translation>芯片已持有授权 {uuid}</translation>
     </message>
     <message>
+        <source>supervisor {supervisor} chose to overwrite this finished device (license {uuid}, from another station or order)</source>
+        <translation>主管 {supervisor} 选择覆盖这台已完成的设备（授权 {uuid}，来自其他工位或订单）</translation>
+    </message>
+    <message>
         <source>the ledger refused: {refused}</source>
         <translation>账本拒绝：{refused}</translation>
     </message>
