@@ -358,6 +358,11 @@ class PgLedger(SqlLedger):
             for uuid, blob, tag in zip(uuids, sealed, tags, strict=True):
                 copy.write_row((package, uuid, blob, "available", tag))
 
+    def side_schema(self, statements: Sequence[str]) -> None:
+        """Nothing to make: the pool's migration 5 holds the serial and code tables (a station
+        issues no DDL, so its user needs no right to create tables)."""
+        del statements
+
     def _is_duplicate(self, error: Exception) -> bool:
         return isinstance(error, psycopg.errors.UniqueViolation)
 
