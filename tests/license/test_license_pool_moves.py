@@ -72,3 +72,19 @@ def test_a_license_freed_below_a_station_s_cursor_is_not_stranded(
     finally:
         a.close()
         b.close()
+
+
+def test_a_move_s_synchronous_commit_stays_in_its_own_transaction(
+    pool_url: str, tmp_path: Path
+) -> None:
+    """`reserve` and `mark_written` commit without waiting for the WAL flush (`set_config`,
+    local to the statement's transaction); that setting must not stay on the connection, or the
+    next durable move (`mark_sending`) would not be on disk before the AuthKey leaves."""
+    with open_pool(pool_url, tmp_path, station="a", connections=1) as a:
+        pid = a.load_package(loaded_package(tmp_path, 3))
+        r = a.reserve(pid, chip(1), job_id="j1", port="p1")
+        with a._pool.connection() as conn:  # the one connection the moves use
+            assert conn.execute("SHOW synchronous_commit").fetchone() == ("on",)
+        a.mark_written(r.license_id, job_id="j1")
+        with a._pool.connection() as conn:
+            assert conn.execute("SHOW synchronous_commit").fetchone() == ("on",)
