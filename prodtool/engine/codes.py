@@ -56,8 +56,7 @@ class CodeBook:
 
     def _table(self) -> None:
         if not self._made:
-            with self._ledger.side_write() as tx:
-                tx.execute(_SCHEMA)
+            self._ledger.side_schema([_SCHEMA])
             self._made = True
 
     def set_pattern(self, pattern: str) -> None:

@@ -132,7 +132,7 @@ class JobResult:
     detail: str = ""
     chip: ChipInfo | None = None
     uuid: str = ""
-    reused: bool = False
+    reused: bool = False  # the record's license_reused: see `Reservation.delivered_before`
     seconds: float = 0.0
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     seconds_firmware: float = 0.0
@@ -969,7 +969,7 @@ class PortJob:
             detail=detail,
             chip=self._chip,
             uuid=reservation.uuid if reservation else "",
-            reused=bool(reservation and reservation.reused),
+            reused=bool(reservation and reservation.delivered_before),
             seconds=time.monotonic() - started,
             started_at=started_at,
             seconds_firmware=self._times.get("firmware", 0.0),

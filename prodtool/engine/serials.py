@@ -158,9 +158,7 @@ class SerialStore:
     def __init__(self, ledger: SqlLedger) -> None:
         self._ledger = ledger
         self._lock = ledger.row_lock
-        with ledger.side_write() as tx:
-            for statement in _SCHEMA:
-                tx.execute(statement)
+        ledger.side_schema(_SCHEMA)
 
     def set_counter(self, order: str, fmt: SerialFormat, start: int) -> None:
         """Number `order`'s chips from `start` on (never back below a number already given)."""

@@ -329,7 +329,7 @@ class WorkerPool:
             detail=LOST_DETAIL,
             chip=flight.chip,
             uuid=reservation.uuid if reservation else "",
-            reused=bool(reservation and reservation.reused),
+            reused=bool(reservation and reservation.delivered_before),
             seconds=seconds,
             started_at=flight.started_at,
         )

@@ -66,6 +66,14 @@ class Reservation:
     reused: bool
     state: LicenseState
 
+    @property
+    def delivered_before(self) -> bool:
+        """The chip got this license from an earlier job that passed (the ledger had it
+        verified): a rework, not the license's first write. A chip bound by a job that never
+        passed (killed after the AuthKey left: needs_check, written, reserved) is finished by
+        this job, whose pass is then the license's first write."""
+        return self.reused and self.state is LicenseState.VERIFIED
+
 
 @dataclass(frozen=True)
 class LicenseRecord:

@@ -120,14 +120,22 @@ class BlockPgLedger(PgLedger):
         assert self.journal is not None
         with self._write(durable=True) as tx:
             pkg = self._package_key(tx, package_id)
-            rows = [
-                Row.of(r)
-                for r in tx.execute(
-                    f"SELECT {Row.COLUMNS} FROM licenses WHERE package = ? AND state = 'available'"
-                    f" ORDER BY id LIMIT ?{self._skip_locked}",
-                    (pkg, count),
-                ).fetchall()
-            ]
+            rows: list[Row] = []
+            # from the reserve cursor first (see `pg_moves.RESERVE`), then from the head
+            for after in dict.fromkeys((self._last_taken.get(pkg, 0), 0)):
+                rows += [
+                    Row.of(r)
+                    for r in tx.execute(
+                        f"SELECT {Row.COLUMNS} FROM licenses WHERE package = ?"
+                        f" AND state = 'available' AND id > ? AND id <> ALL(?)"
+                        f" ORDER BY id LIMIT ?{self._skip_locked}",
+                        (pkg, after, [r.id for r in rows], count - len(rows)),
+                    ).fetchall()
+                ]
+                if len(rows) >= count:
+                    break
+            if rows:
+                self._last_taken[pkg] = max(self._last_taken.get(pkg, 0), *(r.id for r in rows))
             for lic in rows:
                 self._event(tx, lic, "block", _S.RESERVED, job_id=self._block_job, port="")
                 tx.execute(

@@ -134,6 +134,39 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE authkey_tag IS NOT NULL;
     CREATE INDEX licenses_untagged ON licenses(id) WHERE authkey_tag IS NULL;
     """,
+    # 5: the line's serial numbers and used scan codes (issue 19), which live beside the
+    # licenses. Until now the engine made them on first use (CREATE IF NOT EXISTS), outside
+    # this sequence: two stations starting at once could race on the DDL, and a station's
+    # user needed the right to create tables. A version-4 pool may hold them already, made
+    # that way with these very columns: kept as they are, rows and all.
+    """
+    CREATE TABLE IF NOT EXISTS serial_orders (
+        order_key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        format TEXT NOT NULL DEFAULT '',
+        next BIGINT NOT NULL DEFAULT 0
+    );
+    CREATE TABLE IF NOT EXISTS serial_list (
+        order_key TEXT NOT NULL,
+        position BIGINT NOT NULL,
+        serial TEXT NOT NULL,
+        PRIMARY KEY (order_key, position)
+    );
+    CREATE TABLE IF NOT EXISTS serials (
+        serial TEXT PRIMARY KEY,
+        order_key TEXT NOT NULL,
+        chip TEXT NOT NULL,
+        job_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        UNIQUE (order_key, chip)
+    );
+    CREATE TABLE IF NOT EXISTS codes (
+        code TEXT PRIMARY KEY,
+        mac TEXT NOT NULL,
+        job_id TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    """,
 )
 LATEST = len(MIGRATIONS)
 
@@ -155,15 +188,16 @@ def schema_version(conn: Any) -> int:
     return int(conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0)
 
 
-def migrate(conn: Any, where: str) -> int:
-    """Bring the pool to the latest schema (autocommit connection); returns the version found."""
+def migrate(conn: Any, where: str, *, to: int = LATEST) -> int:
+    """Bring the pool to schema `to`, the latest by default (autocommit connection); returns
+    the version found."""
     found = schema_version(conn)
     if found > LATEST:
         raise StorageError(
             f"the license pool {where} was made by a newer prodtool (schema {found} > {LATEST})",
             hint="update prodtool on this station",
         )
-    for version in range(found + 1, LATEST + 1):
+    for version in range(found + 1, to + 1):
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATE_LOCK,))
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)")

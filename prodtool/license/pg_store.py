@@ -35,11 +35,15 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from prodtool.errors import StorageError
+from prodtool.license import moves, pg_moves
+from prodtool.license.errors import NoLicensesLeft, UnknownLicense
+from prodtool.license.ledger import ChipIdentity, Reservation
 from prodtool.license.model import LicenseState
+from prodtool.license.moves import Move
 from prodtool.license.owner import OwnerToken, current_owner, is_dead
 from prodtool.license.pg_schema import COMPACT_COUNTS, LATEST, migrate, schema_version
 from prodtool.license.pgpass import PG_LOGIN_FILE
-from prodtool.license.sqlstore import BLOCK_JOB, SqlLedger, Tx
+from prodtool.license.sqlstore import BLOCK_JOB, Row, SqlLedger, Tx, now
 from prodtool.license.stationkey import StationKey
 from prodtool.paths import StationPaths
 from prodtool.settings import load_settings
@@ -133,7 +137,11 @@ def passfile(paths: StationPaths) -> Path | None:
 def connect(
     url: str, *, max_size: int = 8, timeout: float = 10.0, passfile: Path | None = None
 ) -> ConnectionPool:
-    """A connection pool to the server; raises `StorageError` when it cannot be reached."""
+    """A connection pool to the server; raises `StorageError` when it cannot be reached.
+
+    Every connection is opened here (`min_size` = `max_size`): a pool that grows on demand
+    makes the moves that find it short wait for a new server process (10-70 ms under load,
+    the bench's worst reserve latencies), one connection at a time."""
     kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": max(1, int(timeout))}
     if passfile is not None:
         kwargs["passfile"] = str(passfile)
@@ -141,7 +149,7 @@ def connect(
         pass  # unreachable: libpq's own reason at once, not the pool's timeout
     pool: ConnectionPool = ConnectionPool(
         url,
-        min_size=1,
+        min_size=max_size,
         max_size=max_size,
         kwargs=kwargs,
         timeout=timeout,
@@ -216,6 +224,7 @@ class PgLedger(SqlLedger):
         self._keeper: threading.Thread | None = None
         self.lease_lost = threading.Event()  # set while the lease could not be renewed
         self._connect_args: tuple[str, int, Path | None] = (url, 8, None)
+        self._last_taken: dict[int, int] = {}  # package row -> the license reserve took last
 
     def __repr__(self) -> str:
         return f"PgLedger({self._where!r}, station={self.station!r})"
@@ -353,6 +362,145 @@ class PgLedger(SqlLedger):
         ) as copy:
             for uuid, blob, tag in zip(uuids, sealed, tags, strict=True):
                 copy.write_row((package, uuid, blob, "available", tag))
+
+    # ------------------------------------------------------------------ one-statement moves
+
+    def _one(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """A move as one statement in autocommit (`pg_moves`): one round trip. A connection
+        found broken may have committed it: `StaleConnectionError` (tried again), and the
+        caller must take a move it then finds made as done."""
+        with pool_errors(self._where), self._pool.connection() as conn:
+            try:
+                return conn.execute(sql, params, prepare=True).fetchall()
+            except psycopg.OperationalError as error:
+                if not conn.broken:
+                    raise
+                self._stale(error)
+                raise  # not reached: `_stale` raises
+
+    def _one_retried(self, sql: str, params: dict[str, Any]) -> tuple[list[Any], bool]:
+        """`_one`, tried again (twice at most) after a transient failure; returns the rows and
+        whether a dropped connection may have made the move already."""
+        cut = False
+        for n in range(3):
+            params["at"] = now()
+            try:
+                return self._one(sql, params), cut
+            except Exception as error:
+                if n == 2 or not self._is_transient(error):
+                    raise
+                cut = cut or isinstance(error, StaleConnectionError)
+        raise AssertionError("unreachable")
+
+    def reserve(
+        self, package_id: str, chip: ChipIdentity, *, job_id: str, port: str
+    ) -> Reservation:
+        """A fresh license in one statement; a chip bound already takes the shared path (which
+        also finds a reservation that a cut connection may have made for this job)."""
+        pkg = self._package_keys.get(package_id)
+        if pkg is None:
+            with self._read() as tx:
+                pkg = self._package_key(tx, package_id)
+        params: dict[str, Any] = {
+            "sync": "off",  # as the shared path: a reservation lost in a crash is harmless
+            "pkg": pkg,
+            "mac": chip.mac or None,
+            "chip_id": chip.chip_id or None,
+            "family": chip.family,
+            "port": port,
+            "job": job_id,
+            "owner": self._owner,
+        }
+        params["after"] = self._last_taken.get(pkg, 0)
+        while True:
+            rows, _ = self._one_retried(pg_moves.RESERVE, params)
+            bound, license_id, uuid, sealed = rows[0]
+            if bound:
+                return super().reserve(package_id, chip, job_id=job_id, port=port)
+            if license_id is None and params["after"]:
+                params["after"] = 0  # one released or never taken before the cursor
+                continue
+            if license_id is None:
+                raise NoLicensesLeft(
+                    f"package {package_id} has no licenses left",
+                    hint="load another package for this order",
+                )
+            self._last_taken[pkg] = license_id
+            try:
+                authkey = self._key.open(bytes(sealed), package_id=package_id, uuid=uuid)
+            except StorageError as error:
+                self._set_aside(license_id, error)
+                continue  # that one is out of use with its reason: take the next
+            return Reservation(license_id, package_id, uuid, authkey, False, LicenseState.AVAILABLE)
+
+    def _set_aside(self, license_id: int, error: StorageError) -> None:
+        """A license just reserved whose stored AuthKey does not open: quarantined, off the
+        chip (the shared path quarantines it before binding it; the history here shows the
+        reservation first)."""
+        with self._write() as tx:
+            lic = self._get(tx, license_id)
+            reason = f"its stored AuthKey does not open: {error.message}"
+            log.error("license %s quarantined: %s", lic.uuid, reason)
+            self._set_state(
+                tx,
+                lic,
+                LicenseState.QUARANTINED,
+                Move.QUARANTINE.value,
+                reason=reason,
+                clear_chip=True,
+            )
+
+    def _set_state(self, tx: Tx, lic: Row, to: LicenseState, event: str, **how: Any) -> None:
+        """Every state move's write; a license freed here is handed out again next (the
+        reserve cursor goes back below it). One freed by another station is handed out when
+        this station's search runs off the package's end."""
+        super()._set_state(tx, lic, to, event, **how)
+        if to is LicenseState.AVAILABLE and lic.package in self._last_taken:
+            self._last_taken[lic.package] = min(self._last_taken[lic.package], lic.id - 1)
+
+    def _owned_one(self, move: Move, license_id: int, job_id: str) -> None:
+        """`mark_sending`, `mark_written`, `mark_verified` in one statement each."""
+        rule = moves.RULES[move]
+        assert rule.to is not None and rule.sent is not None
+        rows, cut = self._one_retried(
+            pg_moves.OWNED,
+            {
+                "sync": "on" if rule.durable else "off",
+                "id": license_id,
+                "to": rule.to.value,
+                "sent": rule.sent,
+                "keep_owner": move is Move.SENDING,
+                "sources": [s.value for s in rule.sources],
+                "job": job_id,
+                "event": move.value,
+                "owner": self._owner,
+            },
+        )
+        if not rows:
+            raise UnknownLicense(f"license #{license_id} is not in the ledger")
+        uuid, state, holder, sent, made = rows[0]
+        if made:
+            return
+        if cut and holder == job_id and state == rule.to.value and sent == rule.sent:
+            return  # the attempt a dropped connection cut off had made it
+        moves.check(move, uuid=uuid, state=LicenseState(state), holder=holder, job_id=job_id)
+        if move is Move.SENDING and sent:
+            return  # marked before: nothing to do, as on the shared path
+        raise AssertionError(f"{move} fits license {uuid} but was not made")  # pragma: no cover
+
+    def mark_sending(self, license_id: int, *, job_id: str) -> None:
+        self._owned_one(Move.SENDING, license_id, job_id)
+
+    def mark_written(self, license_id: int, *, job_id: str) -> None:
+        self._owned_one(Move.WRITTEN, license_id, job_id)
+
+    def mark_verified(self, license_id: int, *, job_id: str) -> None:
+        self._owned_one(Move.VERIFIED, license_id, job_id)
+
+    def side_schema(self, statements: Sequence[str]) -> None:
+        """Nothing to make: the pool's migration 5 holds the serial and code tables (a station
+        issues no DDL, so its user needs no right to create tables)."""
+        del statements
 
     def _is_duplicate(self, error: Exception) -> bool:
         return isinstance(error, psycopg.errors.UniqueViolation)

@@ -171,6 +171,13 @@ class SqlLedger(Ledger):
         SQL uses `?` placeholders on both stores; `row_lock` is the store's `FOR UPDATE`."""
         return self._write()
 
+    def side_schema(self, statements: Sequence[str]) -> None:
+        """Make a neighbour's tables (`CREATE TABLE IF NOT EXISTS` statements) where the
+        store's own schema does not hold them; the pool's numbered migrations do."""
+        with self._write() as tx:
+            for statement in statements:
+                tx.execute(statement)
+
     @property
     def row_lock(self) -> str:
         return self._lock_rows

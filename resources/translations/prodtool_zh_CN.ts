@@ -834,6 +834,22 @@ no adapter</source>
         <translation>（无）</translation>
     </message>
     <message>
+        <source>Twice the station&apos;s ports</source>
+        <translation>工位端口数的两倍</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>不预留</translation>
+    </message>
+    <message>
+        <source>This many:</source>
+        <translation>指定数量：</translation>
+    </message>
+    <message>
+        <source>Licenses this station reserves in the pool ahead of need, so the line keeps going through a short network outage; their moves are sent to the pool when it answers again. By default twice the station&apos;s ports (at least 16). None: the line stops as soon as the pool does not answer. Used when the station starts again.</source>
+        <translation>本工位预先在授权池中预留的授权，使产线在短暂断网时仍能继续生产；授权池恢复响应后，这些授权的变动会补交给授权池。默认为本工位端口数的两倍（至少 16 个）。不预留：授权池一旦无响应，产线即停止。工位下次启动时生效。</translation>
+    </message>
+    <message>
         <source>Empty address: this station&apos;s own ledger. A new address is used when the station starts again.</source>
         <translation>地址为空：使用本工位自己的台账。新地址在工位重新启动后生效。</translation>
     </message>
@@ -844,6 +860,10 @@ no adapter</source>
     <message>
         <source>Password</source>
         <translation>密码</translation>
+    </message>
+    <message>
+        <source>Held ahead for an outage</source>
+        <translation>断网时备用的授权</translation>
     </message>
     <message>
         <source>The address must start with postgresql://</source>

@@ -1,8 +1,17 @@
 """The fleet: 4 stations (separate `prodtool run` processes, each with its own station folder)
 x 8 simulated chips on one PostgreSQL pool. One station is killed with SIGKILL mid-run and the
-server is restarted once mid-run; stations whose chips did not all pass run again. Afterwards
-every license is in exactly one state, the 32 chips hold 32 distinct UUIDs, each chip's
-license is the one the pool binds to it, and each first write of a UUID is logged exactly once.
+server is restarted once mid-run; the killed station is started again (an operator would; it
+also gives back the block of licenses it held ahead for an outage), and so is every station
+whose chips did not all pass. Afterwards every license is in exactly one state, the 32 chips
+hold 32 distinct UUIDs, each chip's license is the one the pool binds to it, and each of the 32
+licenses has exactly one first write in the logs.
+
+First writes: a passed record is a reuse (`license_reused`) only when the chip had this license
+from an earlier job that passed. A job killed after the AuthKey left (the license needs_check,
+or written) never passed: the restarted station finds the license on the chip, and its pass is
+that license's first write. A job killed after the pool had it verified but before its record
+was appended is recorded at the restart (`recover`, a first write); the chip passing again then
+is a reuse.
 """
 
 from __future__ import annotations
@@ -100,7 +109,9 @@ def test_four_stations_one_pool_a_sigkill_and_a_server_restart(
             with PgLedger.join(url, key_file=key, station="auditor") as pool:
                 verified = {r.chip_mac for r in pool.in_state(S.VERIFIED)}
             todo = [
-                n for n in range(STATIONS) if any(c.mac not in verified for c in farms[n].chips)
+                n
+                for n in range(STATIONS)
+                if any(c.mac not in verified for c in farms[n].chips) or (n == 0 and runs == 1)
             ]
             if not todo:
                 break
@@ -131,11 +142,11 @@ def test_four_stations_one_pool_a_sigkill_and_a_server_restart(
                     passed.add(str(r["uuid"]))
                     if not r.get("license_reused"):
                         first_writes[str(r["uuid"])] += 1
-        # A write whose station was killed before it logged it is logged when the chip passes
-        # again (as a reused license); no UUID is logged as a first write twice.
+        # Every license on a chip has exactly one first write, however its first job ended
+        # (see the module's docstring): 32, not 28-31 as when a job killed in flight was
+        # logged as a reuse on the restarted station.
         assert passed == set(uuids)
-        assert max(first_writes.values()) == 1, first_writes.most_common(3)
-        assert set(first_writes) <= set(uuids)
+        assert first_writes == Counter(uuids), first_writes.most_common(3)
         # the fleet's log in the pool: every station's chain, each record once, signed
         out = tmp_path / "fleet.json"
         assert main(["pool", "export", str(out), "--data-dir", str(stations[1].root)]) == 0

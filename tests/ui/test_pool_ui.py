@@ -91,3 +91,57 @@ def test_the_fleet_panel_shows_stations_and_licenses_left(
         assert [c.text() if c else "" for c in cells] == ["line-a", "yes", "6"]
         assert window.pool_ui.dock.isVisible()
     assert pool_status(pool_url).stations[0].online is False  # its lease given back
+
+
+@pytest.mark.parametrize(("kind", "count", "expected"), [(2, 40, 40), (1, 40, -1), (0, 40, 0)])
+def test_the_pool_page_sets_the_outage_block(
+    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
+    window: StationWindow,
+    kind: int,
+    count: int,
+    expected: int,
+) -> None:
+    window.settings = window.settings.replace(supervisor_pin_hash=hash_pin("2468"), pool_block=24)
+    _answer(monkeypatch, "postgresql://prodtool@db.example/line1", "")
+    fill = PoolSettingsDialog.exec
+
+    def choose(self: PoolSettingsDialog) -> int:
+        assert self.block() == 24 and self.block_count.isEnabled()  # the setting as it was
+        assert "network outage" in self.block_kind.toolTip()  # the help says what it is for
+        self.block_kind.setCurrentIndex(kind)
+        self.block_count.setValue(count)
+        assert self.block_count.isEnabled() == (kind == 2)
+        return fill(self)
+
+    monkeypatch.setattr(PoolSettingsDialog, "exec", choose)
+    window.pool_ui.action.trigger()
+    qtbot.waitUntil(lambda: not window.busy(), timeout=10_000)
+    assert window.settings.pool_block == expected
+    assert json.loads(window.paths.settings.read_text())["pool_block"] == expected
+
+
+def test_the_pool_page_shows_no_block_and_twice_the_ports(qtbot: QtBot) -> None:
+    none = PoolSettingsDialog("", password_stored=False, block=-1)
+    twice = PoolSettingsDialog("", password_stored=False)
+    qtbot.addWidget(none)
+    qtbot.addWidget(twice)
+    assert none.block() == -1 and not none.block_count.isEnabled()
+    assert twice.block() == 0 and twice.block_kind.currentText() == "Twice the station's ports"
+
+
+def test_the_fleet_dock_follows_a_language_switch(qtbot: QtBot, window: StationWindow) -> None:
+    ui = window.pool_ui
+
+    def header(column: int) -> str:
+        item = ui.panel.table.horizontalHeaderItem(column)
+        return item.text() if item is not None else ""
+
+    assert (ui.dock.windowTitle(), ui.action.text()) == ("Fleet", "License pool…")
+    window.translations.switch("zh_CN")
+    qtbot.waitUntil(lambda: ui.dock.windowTitle() == "产线工位", timeout=5_000)
+    assert ui.action.text() == "授权池…"
+    assert header(0) == "工位"
+    window.translations.switch("en")
+    qtbot.waitUntil(lambda: ui.dock.windowTitle() == "Fleet", timeout=5_000)
+    assert header(0) == "Station"
