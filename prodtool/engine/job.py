@@ -38,6 +38,13 @@ from prodtool.engine.writelog import WriteRecord
 from prodtool.errors import StorageError, UserError
 from prodtool.families import registry
 from prodtool.families.driver import CancelToken, ChipDriver, ChipInfo, DriverError, Region
+from prodtool.families.esp.nvs import (
+    AuthRecord,
+    AuthRecordError,
+    build_nvs_record,
+    parse_nvs_record,
+    read_nvs_strings,
+)
 from prodtool.families.family import ChipFamily
 from prodtool.families.tuya_shell import Credentials, TuyaShell, WriteReply, version_tuple
 from prodtool.flash.events import (
@@ -53,13 +60,6 @@ from prodtool.flash.events import (
 )
 from prodtool.flash.serialport import open_serial
 from prodtool.flash.transcript import RecordingSerial, Transcript
-from prodtool.license.authrecord import (
-    AuthRecord,
-    AuthRecordError,
-    build_nvs_record,
-    parse_nvs_record,
-    read_nvs_strings,
-)
 from prodtool.license.errors import ChipBusy, LicenseQuarantined, NoLicensesLeft
 from prodtool.license.ledger import ChipIdentity, LicenseRecord, Reservation
 from prodtool.license.model import AuthMethod, DeliveryMode, LicenseState, Manifest
