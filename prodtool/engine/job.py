@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 import serial
 
+from prodtool.adapters import adapter
 from prodtool.crash import report_crash
 from prodtool.engine.holders import describe_holders
 from prodtool.engine.writelog import WriteRecord
@@ -116,6 +117,7 @@ class JobConfig:
     settings: Settings = field(default_factory=Settings)
     transcripts: Path | None = None
     overwrite_by: str = ""  # a supervisor chose to overwrite a finished device on this port
+    usb_id: str = ""  # the port's adapter ("vid:pid"), when known: its top rate caps the job's
 
 
 @dataclass
@@ -371,7 +373,14 @@ class PortJob:
         self._chip: ChipInfo | None = None
         self._sent = LicenseSteps()
         self.family = plan.chip_family
-        self._rates = config.settings.baud_rates or self.family.baud_rates  # () = the family's
+        # The station's rates this family supports, under the adapter's top rate, fast first.
+        known = adapter(config.usb_id) if config.usb_id else None
+        self._bauds = self.family.plan_bauds(
+            config.settings.baud_rates,
+            max_baud=known.max_baud if known else 0,
+            adapter=known.name if known else "",
+        )
+        self._rates = self._bauds.rates
         self._baud = self._rates[0]
         self._stub_baud = 0  # after a failed attempt: the rate its flasher stub may still use
         self._overwritten = ""  # the finished device's license a supervisor chose to overwrite
@@ -429,6 +438,8 @@ class PortJob:
         self.cancel.on_cancel(self._close_port)
         reason, detail = Reason.OK, ""
         try:
+            if self._bauds.note:  # the settings' rates and the family's (or adapter's) differ
+                self._log(self._bauds.note, "warning" if self._bauds.fallback else "info")
             with self.family.log_route(self):
                 self._run_states()
         except DriverError as error:

@@ -1145,10 +1145,6 @@ Plug one in: its tile appears here.</source>
         <translation>模块一插上就开始写入。</translation>
     </message>
     <message>
-        <source>The rates the chip family speaks. A job starts at the fastest ticked rate and tries the next slower one after a link error.</source>
-        <translation>该芯片系列支持的波特率。任务从勾选的最快波特率开始，出现链路错误后改用下一个较慢的波特率。</translation>
-    </message>
-    <message>
         <source>Connect attempts:</source>
         <translation>连接尝试次数：</translation>
     </message>
@@ -1239,6 +1235,10 @@ Plug one in: its tile appears here.</source>
         <translation>请至少勾选一个波特率。</translation>
     </message>
     <message>
+        <source>No chip family supports %1 baud: untick it.</source>
+        <translation>没有芯片系列支持 %1 波特率：请取消勾选。</translation>
+    </message>
+    <message>
         <source>%1 is not a USB id: write VID:PID in hex, e.g. 1a86:55d3.</source>
         <translation>%1 不是 USB ID：请以十六进制 VID:PID 填写，例如 1a86:55d3。</translation>
     </message>
@@ -1265,6 +1265,10 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Baud rates:</source>
         <translation>波特率：</translation>
+    </message>
+    <message>
+        <source>The rates to write at. Each chip is written at the ticked rates its family supports and its adapter reaches, fastest first, one slower after a link error; with none of them, at its family&apos;s default rate.</source>
+        <translation>写入使用的波特率。每个芯片使用其芯片系列支持、且适配器能达到的已勾选波特率，从最快的开始，出现链路错误后改用下一个较慢的；若一个都不符合，则使用该芯片系列的默认波特率。</translation>
     </message>
     <message>
         <source>Retries:</source>

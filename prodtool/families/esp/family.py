@@ -186,7 +186,9 @@ _COMMON: dict[str, Any] = {
         UsbId(0x0403, 0x6010, "FTDI FT2232"),
     ),
     "rom_baud": 115200,
-    "baud_rates": (921600, 460800, 115200),
+    # What esptool's flasher stub switches to on these chips (the ROM itself starts at 115200);
+    # the station writes at the ones its settings also list (921600 first by default).
+    "baud_rates": (2000000, 1500000, 921600, 460800, 230400, 115200),
     "app_offset": appimage.APP_OFFSET,
     "shell": ShellAccess(baud=115200),
     "reset_to_loader": "DTR/RTS: EN low with IO0 (BOOT) low, then EN high (esptool ClassicReset)",
