@@ -106,3 +106,41 @@ def test_a_family_with_nothing_in_common_writes_at_its_default_and_says_why(
         "none of the station's baud rates (2000000, 921600) is one Toy supports (460800, 115200):"
         " writing at Toy's default 115200 baud"
     ]
+
+
+@pytest.mark.parametrize("family", ["esp32c3", "esp32"])
+def test_esp_chips_are_written_at_2000000(data_dir: Path, tmp_path: Path, family: str) -> None:
+    """ESP32-C3's ROM switches before the stub goes up, ESP32's stub switches after it."""
+    settings = fast_settings(baud_rates=(2000000, 921600, 115200))
+    with Station(StationPaths(data_dir), settings, comports=list) as station:
+        recorder, record = _write(station, tmp_path, family)
+    assert record["baud"] == 2000000
+    assert not _lines(recorder, "warning")
+
+
+def test_esp_falls_back_on_its_own_when_2000000_does_not_hold(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """The chip acknowledges the rate change and keeps its rate: the link garbles at 2,000,000
+    and at 921,600, and the job steps down to 115,200 by itself."""
+    from prodtool.sim import parse_fault
+
+    settings = fast_settings(baud_rates=(2000000, 921600, 115200))
+    pkg, password = _package(tmp_path, "esp32c3")
+    with (
+        Station(StationPaths(data_dir), settings, comports=list) as station,
+        ChipFarm(count=1, family="esp32c3", transport="socket") as farm,
+    ):
+        station.load_package(pkg, password)
+        farm.chips[0].add_fault(parse_fault("no-baud-change"))
+        recorder = Recorder()
+        station.subscribe(recorder)
+        station.add_ports(farm.urls, start=True)
+        assert station.wait_idle(60)
+        (finished,) = recorder.finished().values()
+        assert finished.passed, finished
+        (record,) = read_records(station.paths.write_log)
+    warnings = _lines(recorder, "warning")
+    assert any("retrying at 921600 baud" in t for t in warnings), warnings
+    assert any("retrying at 115200 baud" in t for t in warnings), warnings
+    assert record["baud"] == 115200
