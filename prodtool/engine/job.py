@@ -145,7 +145,8 @@ class JobResult:
     def passed(self) -> bool:
         return self.state is JobState.PASSED
 
-    def finished_event(self) -> JobFinished:
+    def finished_event(self, family: str = "") -> JobFinished:
+        """The event announcing this result; `family`: the package's (JobFinished.family)."""
         return JobFinished(
             port=self.port,
             job_id=self.job_id,
@@ -159,6 +160,7 @@ class JobResult:
             code=self.code,
             chip_family=self.chip.family if self.chip else "",
             record_hash=self.record_hash,
+            family=family,
         )
 
 
@@ -529,7 +531,7 @@ class PortJob:
             cancel=self.cancel,
             stub_baud=self._stub_baud,
         )
-        self._enter(JobState.IDENTIFYING, "reading the chip's identity")
+        self._enter(JobState.IDENTIFYING, self.family.connect_step or "reading the chip's identity")
         wanted = self.family.name
         chip = driver.identify(wanted)
         self._baud = driver.baud
@@ -929,7 +931,7 @@ def record_result(
                 Reason.NOT_RECORDED,
                 f"written to the chip, not yet recorded: {error.message}",
             )
-    emit(result.finished_event())
+    emit(result.finished_event(plan.chip_family.name))
     return result
 
 

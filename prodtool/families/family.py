@@ -111,6 +111,9 @@ class ChipFamily:
     reset_to_loader: str = ""  # how the driver (or the operator) gets the chip into its loader
     reset_to_app: str = ""  # how it gets from the loader into the application
     guide: str = ""  # wiring for the operator, shown on a tile that cannot reach the chip
+    # What the port is doing while the driver links with the loader, for the tile ("linking
+    # (reset module / CEN)"); "" says "reading the chip's identity".
+    connect_step: str = ""
     hints: Mapping[Reason, str] = field(default_factory=dict)  # a hint per failure reason
 
     # -- baud rates -------------------------------------------------------------------------------

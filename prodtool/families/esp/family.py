@@ -44,8 +44,11 @@ _GUIDE = (
     "DevKit boards); without them hold BOOT, tap EN, then release BOOT when the tile says "
     "'connecting'."
 )
+CONNECT_STEP = "connecting (hold BOOT, tap EN)"  # the tile; auto-reset boards need nothing
 _HINTS = {
-    Reason.NO_ANSWER: "check the cable and that the board's auto-reset or boot button is wired",
+    Reason.NO_ANSWER: (
+        "check the cable; a board without auto-reset needs BOOT held while EN is tapped"
+    ),
     Reason.NO_SHELL: (
         "check that this is the application UART (U0) and the firmware has the production shell"
     ),
@@ -195,6 +198,7 @@ _COMMON: dict[str, Any] = {
     "reset_to_app": "RTS: EN low, then high, IO0 high (esptool HardReset); "
     "on ports without lines a typed line (simulated chips) or the operator's EN button",
     "guide": _GUIDE,
+    "connect_step": CONNECT_STEP,
     "hints": _HINTS,
 }
 
