@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -119,10 +120,49 @@ def _check(name: str, value: Any, default: Any) -> Any:
         kind = int if name == "baud_rates" else str
         if not all(isinstance(v, kind) and not isinstance(v, bool) for v in value):
             raise ValueError(f"must be a list of {'numbers' if kind is int else 'text'}")
-        if name == "baud_rates" and (not value or any(v <= 0 for v in value)):
-            raise ValueError("must list at least one positive baud rate")
+        problem = baud_problem(value) if name == "baud_rates" else ""
+        if problem:
+            raise ValueError(problem)
         return tuple(value)
     raise ValueError("unsupported setting type")  # pragma: no cover - a new field's type
+
+
+# The rates some registered chip family supports, highest first. `prodtool.families.registry`
+# installs its `baud_rates` here when it loads: this module cannot import the families (the
+# license core reads the settings and must know nothing of chips). None: not loaded, no check.
+_supported_bauds: Callable[[], tuple[int, ...]] | None = None
+
+
+def set_baud_rate_source(source: Callable[[], tuple[int, ...]] | None) -> None:
+    """Where `baud_problem` learns the rates the chip families support (the registry)."""
+    global _supported_bauds  # noqa: PLW0603 - one registry per process
+    _supported_bauds = source
+
+
+def baud_problem(rates: Sequence[int]) -> str:
+    """Why `rates` cannot be the station's baud rates ("" when they can): each must be one some
+    registered chip family supports (`registry.baud_rates`); a rate no chip is written at would
+    only make every port fall back to its family's default."""
+    if not rates or any(r <= 0 for r in rates):
+        return "must list at least one positive baud rate"
+    if _supported_bauds is None:
+        return ""
+    supported = _supported_bauds()
+    bad = sorted({r for r in rates if r not in supported}, reverse=True)
+    if bad:
+        return (
+            f"lists {', '.join(map(str, bad))} baud, which no chip family supports "
+            f"(supported: {', '.join(map(str, supported))})"
+        )
+    return ""
+
+
+def check_baud_rates(rates: Sequence[int]) -> tuple[int, ...]:
+    """`rates` highest first, or `SettingsError` naming the ones no chip family supports."""
+    problem = baud_problem(rates)
+    if problem:
+        raise SettingsError(f"the baud rates {problem}")
+    return tuple(sorted(set(rates), reverse=True))
 
 
 def settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[str]]:

@@ -40,7 +40,8 @@ def describe(family: ChipFamily) -> str:
         f"family         {family.name} ({family.title}{vendor})",
         f"names          {', '.join(family.names)}",
         f"usb adapters   {usb or '-'}",
-        f"baud rates     ROM {family.rom_baud}; writes at {', '.join(map(str, family.baud_rates))}",
+        f"baud rates     ROM {family.rom_baud}; supports {', '.join(map(str, family.baud_rates))}"
+        " (written at those the settings list too)",
         f"application    at {family.app_offset:#x}; shell at {family.shell.baud} baud",
         f"into loader    {family.reset_to_loader or '-'}",
         f"into app       {family.reset_to_app or '-'}",

@@ -17,7 +17,7 @@ from prodtool.engine.serials import read_serial_list
 from prodtool.engine.station import Station
 from prodtool.errors import UserError
 from prodtool.license.formats import printable
-from prodtool.settings import Settings, load_settings
+from prodtool.settings import Settings, check_baud_rates, load_settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -57,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def settings_for(args: argparse.Namespace, settings: Settings) -> Settings:
     changes: dict[str, object] = {}
     if args.baud:
+        check_baud_rates((args.baud,))  # a rate no chip family supports: exit 2, one line
         changes["baud_rates"] = tuple(b for b in (args.baud, 460800, 115200) if b <= args.baud) or (
             args.baud,
         )

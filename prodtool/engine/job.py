@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 import serial
 
+from prodtool.adapters import adapter
 from prodtool.crash import report_crash
 from prodtool.engine.holders import describe_holders
 from prodtool.engine.log_text import LogSay, error_line, said
@@ -39,6 +40,15 @@ from prodtool.engine.writelog import WriteRecord
 from prodtool.errors import StorageError, UserError
 from prodtool.families import registry
 from prodtool.families.driver import CancelToken, ChipDriver, ChipInfo, DriverError, Region
+from prodtool.families.esp.nvs import (
+    KEY_AUTHKEY,
+    KEY_UUID,
+    AuthRecord,
+    AuthRecordError,
+    build_nvs_record,
+    parse_nvs_record,
+    read_nvs_strings,
+)
 from prodtool.families.family import ChipFamily
 from prodtool.families.tuya_shell import Credentials, TuyaShell, WriteReply, version_tuple
 from prodtool.flash.events import (
@@ -54,15 +64,6 @@ from prodtool.flash.events import (
 )
 from prodtool.flash.serialport import open_serial
 from prodtool.flash.transcript import RecordingSerial, Transcript
-from prodtool.license.authrecord import (
-    KEY_AUTHKEY,
-    KEY_UUID,
-    AuthRecord,
-    AuthRecordError,
-    build_nvs_record,
-    parse_nvs_record,
-    read_nvs_strings,
-)
 from prodtool.license.errors import ChipBusy, LicenseQuarantined, NoLicensesLeft
 from prodtool.license.ledger import ChipIdentity, LicenseRecord, Reservation
 from prodtool.license.model import AuthMethod, DeliveryMode, LicenseState, Manifest, NvsTarget
@@ -119,6 +120,7 @@ class JobConfig:
     settings: Settings = field(default_factory=Settings)
     transcripts: Path | None = None
     overwrite_by: str = ""  # a supervisor chose to overwrite a finished device on this port
+    usb_id: str = ""  # the port's adapter ("vid:pid"), when known: its top rate caps the job's
 
 
 @dataclass
@@ -146,7 +148,8 @@ class JobResult:
     def passed(self) -> bool:
         return self.state is JobState.PASSED
 
-    def finished_event(self) -> JobFinished:
+    def finished_event(self, family: str = "") -> JobFinished:
+        """The event announcing this result; `family`: the package's (JobFinished.family)."""
         return JobFinished(
             port=self.port,
             job_id=self.job_id,
@@ -160,6 +163,7 @@ class JobResult:
             code=self.code,
             chip_family=self.chip.family if self.chip else "",
             record_hash=self.record_hash,
+            family=family,
         )
 
 
@@ -388,7 +392,14 @@ class PortJob:
         self._chip: ChipInfo | None = None
         self._sent = LicenseSteps()
         self.family = plan.chip_family
-        self._rates = config.settings.baud_rates or self.family.baud_rates  # () = the family's
+        # The station's rates this family supports, under the adapter's top rate, fast first.
+        known = adapter(config.usb_id) if config.usb_id else None
+        self._bauds = self.family.plan_bauds(
+            config.settings.baud_rates,
+            max_baud=known.max_baud if known else 0,
+            adapter=known.name if known else "",
+        )
+        self._rates = self._bauds.rates
         self._baud = self._rates[0]
         self._stub_baud = 0  # after a failed attempt: the rate its flasher stub may still use
         self._overwritten = ""  # the finished device's license a supervisor chose to overwrite
@@ -458,6 +469,8 @@ class PortJob:
         self.cancel.on_cancel(self._close_port)
         reason, detail = Reason.OK, ""
         try:
+            if self._bauds.note:  # the settings' rates and the family's (or adapter's) differ
+                self._log(self._bauds.note, "warning" if self._bauds.fallback else "info")
             with self.family.log_route(self):
                 self._run_states()
         except DriverError as error:
@@ -551,7 +564,10 @@ class PortJob:
             cancel=self.cancel,
             stub_baud=self._stub_baud,
         )
-        self._enter(JobState.IDENTIFYING, LogSay.IDENTIFYING)
+        if self.family.connect_step:  # the family's own words, translated by the window
+            self._enter(JobState.IDENTIFYING, self.family.connect_step)
+        else:
+            self._enter(JobState.IDENTIFYING, LogSay.IDENTIFYING)
         wanted = self.family.name
         chip = driver.identify(wanted)
         self._baud = driver.baud
@@ -1017,7 +1033,7 @@ def record_result(
                 Reason.NOT_RECORDED,
                 f"written to the chip, not yet recorded: {error.message}",
             )
-    emit(result.finished_event())
+    emit(result.finished_event(plan.chip_family.name))
     return result
 
 

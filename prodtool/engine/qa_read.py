@@ -20,9 +20,9 @@ import serial
 from prodtool.engine.job import open_port
 from prodtool.families import registry
 from prodtool.families.driver import CancelToken, ChipDriver, DriverError
+from prodtool.families.esp.nvs import parse_nvs_record
 from prodtool.families.family import ChipFamily
 from prodtool.families.tuya_shell import TuyaShell
-from prodtool.license.authrecord import parse_nvs_record
 from prodtool.license.model import AuthMethod, Manifest
 
 

@@ -134,6 +134,7 @@ class _Slot:
     job_id: str = ""
     last: JobResult | None = None
     location: str = ""  # the USB path (hub and port), when the system knows it
+    usb_id: str = ""  # the adapter's "vid:pid", when the system knows it (caps the baud rate)
     watch_stop: threading.Event | None = None  # set: stop watching for the next module
     watcher: threading.Thread | None = None
     paused: bool = False  # waits for licenses: starts when a package is loaded
@@ -490,11 +491,15 @@ class Station:
             for url in urls:
                 self.start(url)
 
-    def _add(self, port: str, description: str, *, explicit: bool, location: str = "") -> bool:
+    def _add(
+        self, port: str, description: str, *, explicit: bool, location: str = "", usb_id: str = ""
+    ) -> bool:
         with self._lock:
             if port in self._slots:
                 return False
-            self._slots[port] = _Slot(port, description, explicit, location=location)
+            self._slots[port] = _Slot(
+                port, description, explicit, location=location, usb_id=usb_id
+            )
             ports = len(self._slots)
         if isinstance(self._ledger, BlockPgLedger) and self.settings.pool_block == 0:
             self._ledger.block_size = 2 * ports  # an outage's block: twice the station's ports
@@ -682,7 +687,7 @@ class Station:
                     port=port,
                     plan=plan,
                     plan_id=self._plan_id,
-                    config=self._job_config(self._overwrite.get(port, "")),
+                    config=self._job_config(self._overwrite.get(port, ""), slot.usb_id),
                     cancel=cancel,
                 )
             else:
@@ -690,7 +695,7 @@ class Station:
                     port=port,
                     plan=plan,
                     ledger=self._ledger,
-                    config=self._job_config(self._overwrite.get(port, "")),
+                    config=self._job_config(self._overwrite.get(port, ""), slot.usb_id),
                     emit=self._publish,
                     active=self._active,
                     cancel=cancel,
@@ -738,9 +743,12 @@ class Station:
         if cancel is not None:
             cancel.cancel(Reason.CANCELLED)
 
-    def _job_config(self, overwrite_by: str = "") -> JobConfig:
+    def _job_config(self, overwrite_by: str = "", usb_id: str = "") -> JobConfig:
         return JobConfig(
-            settings=self.settings, transcripts=self.paths.transcripts, overwrite_by=overwrite_by
+            settings=self.settings,
+            transcripts=self.paths.transcripts,
+            overwrite_by=overwrite_by,
+            usb_id=usb_id,
         )
 
     def _work(self, slot: _Slot, job: _Runnable) -> None:
@@ -946,14 +954,22 @@ class Station:
         """One hot-plug pass: add new matching ports (and start them), retire vanished ones."""
         found: dict[str, str] = {}
         locations: dict[str, str] = {}
+        usb_ids: dict[str, str] = {}
         for info in self._comports():
             if port_matches(info.device, info.vid, info.pid, self.settings):
                 found[info.device] = info.description or info.device
                 locations[info.device] = str(getattr(info, "location", "") or "")
+                usb_ids[info.device] = (
+                    f"{info.vid:04x}:{info.pid:04x}"
+                    if info.vid is not None and info.pid is not None
+                    else ""
+                )
         with self._lock:
             known = {p for p, s in self._slots.items() if not s.explicit}
         for port in sorted(set(found) - known):
-            self._add(port, found[port], explicit=False, location=locations[port])
+            self._add(
+                port, found[port], explicit=False, location=locations[port], usb_id=usb_ids[port]
+            )
             if self._auto_start:
                 self.start(port)
         for port in sorted(known - set(found)):

@@ -84,6 +84,15 @@ class ShellAccess:
 
 
 @dataclass(frozen=True)
+class BaudPlan:
+    """The rates one job tries, highest first, and what was left out of the station's list."""
+
+    rates: tuple[int, ...]
+    note: str = ""  # for the port's log; "" when every wanted rate the family supports is in
+    fallback: bool = False  # nothing in common: the family's default alone (`note` says why)
+
+
+@dataclass(frozen=True)
 class ChipFamily:
     """One chip family. Subclass it to give the hooks; fill the data in the instance."""
 
@@ -92,15 +101,69 @@ class ChipFamily:
     aliases: tuple[str, ...] = ()  # other names packages and the command line may use
     vendor: str = ""
     usb_ids: tuple[UsbId, ...] = ()
-    rom_baud: int = 115200  # the loader's rate after reset
-    baud_rates: tuple[int, ...] = (921600, 460800, 115200)  # fast first; the job steps down
+    rom_baud: int = 115200  # the loader's rate after reset, and the default to write at
+    # Every rate this family's chips can be written at, fast first. The job writes at the ones
+    # the station's settings also list (`plan_bauds`) and steps down on link errors.
+    baud_rates: tuple[int, ...] = (921600, 460800, 115200)
     app_offset: int = 0x10000  # where the application image goes in flash
     version_probe: int = 0x400  # bytes at app_offset that `image_version` needs
     shell: ShellAccess = ShellAccess()
     reset_to_loader: str = ""  # how the driver (or the operator) gets the chip into its loader
     reset_to_app: str = ""  # how it gets from the loader into the application
     guide: str = ""  # wiring for the operator, shown on a tile that cannot reach the chip
+    # What the port is doing while the driver links with the loader, for the tile ("linking
+    # (reset module / CEN)"); "" says "reading the chip's identity".
+    connect_step: str = ""
     hints: Mapping[Reason, str] = field(default_factory=dict)  # a hint per failure reason
+
+    # -- baud rates -------------------------------------------------------------------------------
+    @property
+    def default_baud(self) -> int:
+        """The rate a port falls back to when the station's list has none this family
+        supports: the loader's own rate, which every adapter reaches."""
+        return self.rom_baud
+
+    def supports_baud(self, baud: int) -> bool:
+        return baud in self.baud_rates or baud == self.rom_baud
+
+    def plan_bauds(
+        self, wanted: Sequence[int], *, max_baud: int = 0, adapter: str = ""
+    ) -> BaudPlan:
+        """The rates a job tries on a chip of this family, highest first.
+
+        `wanted`: the station's list (`Settings.baud_rates`; empty: this family's own);
+        `max_baud`: the port's adapter's top rate (0: unknown), `adapter` its name. The job
+        starts at the first and steps down on link errors. Nothing in common: the family's
+        default rate alone, with the reason in `note` (the job logs it as a warning).
+        """
+        wanted = tuple(wanted) or self.baud_rates
+        common = sorted({b for b in wanted if self.supports_baud(b)}, reverse=True)
+        reachable = [b for b in common if not max_baud or b <= max_baud]
+        bauds = ", ".join(map(str, sorted(set(wanted), reverse=True)))
+        if reachable:
+            dropped = [b for b in common if b not in reachable]
+            note = (
+                f"{adapter or 'the adapter'} reaches at most {max_baud} baud: "
+                f"{', '.join(map(str, dropped))} left out"
+                if dropped
+                else ""
+            )
+            return BaudPlan(tuple(reachable), note=note)
+        if common:
+            why = (
+                f"the station's baud rates ({bauds}) are all above what "
+                f"{adapter or 'this adapter'} reaches ({max_baud})"
+            )
+        else:
+            why = (
+                f"none of the station's baud rates ({bauds}) is one {self.title} supports "
+                f"({', '.join(map(str, self.baud_rates))})"
+            )
+        return BaudPlan(
+            (self.default_baud,),
+            note=f"{why}: writing at {self.title}'s default {self.default_baud} baud",
+            fallback=True,
+        )
 
     # -- names ----------------------------------------------------------------------------------
     @property

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from prodtool import settings
 from prodtool.errors import UserError
 from prodtool.families.beken.family import BEKEN_FAMILIES
 from prodtool.families.esp.family import ESP_FAMILIES
@@ -130,6 +131,16 @@ def usb_ids() -> tuple[str, ...]:
     return tuple(seen)
 
 
+def baud_rates() -> tuple[int, ...]:
+    """Every rate some registered family supports, highest first: what the station's settings
+    may list (`prodtool.settings` refuses others)."""
+    rates: set[int] = set()
+    for family in families():
+        rates.update(family.baud_rates)
+        rates.add(family.rom_baud)
+    return tuple(sorted(rates, reverse=True))
+
+
 def names() -> list[str]:
     """Every canonical family name, sorted (for `--family` choices and messages)."""
     return sorted(f.name for f in families())
@@ -137,3 +148,4 @@ def names() -> list[str]:
 
 for _family in _BUILT_IN:
     register(_family)
+settings.set_baud_rate_source(baud_rates)  # the settings refuse rates no family supports

@@ -237,6 +237,9 @@ class JobFinished(PortEvent):
     code: str = ""  # the code scanned for the unit, when one was
     chip_family: str = ""
     record_hash: str = ""  # the write record's chain hash ("" when the disk refused it)
+    # The family the job was for (the package's), also when no chip answered: its hint for
+    # the reason is what the tile shows.
+    family: str = ""
 
     @property
     def sentence(self) -> str:

@@ -23,6 +23,11 @@ _log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 FdCallback = Callable[[int], None]
+# A timer fires at most this early. select() sleeps in whole milliseconds (epoll rounds the
+# timeout up), so firing only at `due <= now` made every timer 0-1 ms late: a write's every
+# block and answer paid it on the simulated wire. Half a millisecond either side is as close
+# as the selector allows.
+TIMER_SLACK = 0.0005
 
 
 @dataclass(order=True)
@@ -95,7 +100,7 @@ class EventLoop:
         while self._timers and self._timers[0].cancelled:
             heapq.heappop(self._timers)
         if self._timers:
-            timeout = max(0.0, self._timers[0].due - now)
+            timeout = max(0.0, self._timers[0].due - now - TIMER_SLACK)
         with self._pending_lock:
             if self._pending:
                 timeout = 0.0
@@ -119,7 +124,9 @@ class EventLoop:
         for call in pending:
             self._guard_call(call)
         now = self.clock()
-        while self._timers and (self._timers[0].due <= now or self._timers[0].cancelled):
+        while self._timers and (
+            self._timers[0].due <= now + TIMER_SLACK or self._timers[0].cancelled
+        ):
             timer = heapq.heappop(self._timers)
             if not timer.cancelled:
                 self._guard_call(timer.callback)

@@ -1,8 +1,11 @@
 """One tile per slot: readable from a step away, a word and a colour for the state.
 
 The tile shows what the technician needs at a glance (slot number, state, step, progress, time)
-and the chip's identity (MAC, family, the license it holds; never the AuthKey, which the events
-do not even carry). It shows only what is true: a license reserved for a job that failed before
+and the chip's identity (MAC, family by its title such as "BK7231N / T2", the license it holds;
+never the AuthKey, which the events do not even carry). While the driver links the tile says
+the family's step ("linking (reset module / CEN)"), and a failure's instruction is the
+family's hint for that reason where it has one (`family_words`).
+It shows only what is true: a license reserved for a job that failed before
 the AuthKey left the station was released again, so it is not shown as held; a chip that holds
 another license shows that license; a wrong chip names the family found. A failure says why and
 gives one instruction; a stopped write says the module is half-written.
@@ -44,6 +47,7 @@ from prodtool.flash.events import (
     Reason,
     StateChanged,
 )
+from prodtool.ui import family_words
 from prodtool.ui.i18n import current_language
 from prodtool.ui.reasons import reason_text
 from prodtool.ui.states import LOOKS, Look, state_step, state_word
@@ -151,6 +155,7 @@ class PortTile(QFrame):
         self._other_uuid = ""
         self._family = ""
         self._found_family = ""
+        self._job_family = ""  # the package's family (JobFinished.family): whose hints apply
         self._look_state: JobState | None = None
         self._state_color = ""
         self._step_text: str | None = None
@@ -343,6 +348,7 @@ class PortTile(QFrame):
         self._other_uuid = held.group(1) if held else ""
         found = _FOUND.search(event.detail) if event.reason == Reason.WRONG_CHIP else None
         self._found_family = found.group(1) if found else ""
+        self._job_family = event.family
         if event.passed:
             self._set_percent(100)
         self._draw_name()
@@ -371,6 +377,7 @@ class PortTile(QFrame):
         self._mac = ""
         self._family = ""
         self._found_family = ""
+        self._job_family = ""
         self._set_percent(0)
 
     # ------------------------------------------------------------------ looks and words
@@ -401,6 +408,9 @@ class PortTile(QFrame):
             return self.tr("Put in the next module")
         if shown in {JobState.FAILED, JobState.CANCELLED}:
             return ""  # the reason says what happened and what to do
+        linking = family_words.connect_step(self._engine_step) if self.state.is_busy else None
+        if linking:  # the family's words while its driver links ("linking (reset ... CEN)")
+            return linking[:1].upper() + linking[1:]
         if current_language() == "en" and self._engine_step:
             return self._engine_step[:1].upper() + self._engine_step[1:]
         return state_step(self.state)
@@ -420,8 +430,11 @@ class PortTile(QFrame):
         if self.reason is None:
             return ""
         text, hint = reason_text(self.reason)
+        # The family's own advice where it has one (Beken: CEN wiring; ESP: BOOT and EN).
+        hint = family_words.hint(self._job_family or self._family, self.reason) or hint
         if self.reason == Reason.WRONG_CHIP and self._found_family:
-            text += " " + self.tr("(found %1)").replace("%1", self._found_family)
+            found = family_words.title(self._found_family)
+            text += " " + self.tr("(found %1)").replace("%1", found)
         return text + stop + (f"\n{hint[:1].upper()}{hint[1:]}{stop}" if hint else "")
 
     def redraw(self) -> None:
@@ -432,13 +445,15 @@ class PortTile(QFrame):
         step = self._instruction(shown)
         if step != self._step_text:  # eliding measures text: only when the words change
             self._step_text = step
-            self.step_label.setText(
-                self._step_metrics.elidedText(step, Qt.TextElideMode.ElideRight, self._width - 18)
+            shown_step = self._step_metrics.elidedText(
+                step, Qt.TextElideMode.ElideRight, self._width - 18
             )
+            self.step_label.setText(shown_step)
+            self.step_label.setToolTip(step if shown_step != step else "")  # the whole of it
         finished_badly = shown in {JobState.FAILED, JobState.CANCELLED}
         self.step_label.setVisible(not finished_badly)
         self.progress.setVisible(not finished_badly)
-        self.family_label.setText(self._found_family or self._family)
+        self.family_label.setText(family_words.title(self._found_family or self._family))
         metrics = self._id_metrics
         width = self._width - 18
         mac = self.tr("MAC: %1").replace("%1", self._mac or "–")

@@ -1,8 +1,9 @@
 """The station's settings as a form that refuses nonsense and explains every field.
 
 The fields are declared in `prodtool.settings`; this dialog edits a copy and hands back a new
-`Settings`. Baud rates are picked from what the chip family speaks (`ESP_BAUD_RATES`), and a
-rate above what a chosen adapter reaches is flagged; USB adapters are picked by name or typed
+`Settings`. Baud rates are picked from what the registered chip families support
+(`registry.baud_rates`; a rate none supports is refused), and a rate above what a chosen
+adapter reaches is flagged; USB adapters are picked by name or typed
 as a checked VID:PID. The operator's name is not here: it needs no PIN (Station > Operator).
 Opening this dialog takes a supervisor PIN (the window asks before it opens it).
 """
@@ -30,13 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from prodtool.adapters import (
-    ESP_BAUD_RATES,
     KNOWN_ADAPTERS,
     BadUsbIdError,
     adapter,
     check_usb_id,
     slowest_adapter,
 )
+from prodtool.families import registry
 from prodtool.settings import QuarantinePolicy, Settings
 from prodtool.ui.i18n import LANGUAGES
 
@@ -92,7 +93,7 @@ class SettingsDialog(QDialog):
         self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
         self.auto_start = QCheckBox()
         self.auto_start.setChecked(settings.auto_start)
-        rates = sorted(set(ESP_BAUD_RATES) | set(settings.baud_rates), reverse=True)
+        rates = sorted(set(registry.baud_rates()) | set(settings.baud_rates), reverse=True)
         self.baud_rates = _checklist(
             [(f"{rate:,}".replace(",", " "), rate, rate in settings.baud_rates) for rate in rates]
         )
@@ -193,8 +194,9 @@ class SettingsDialog(QDialog):
             (
                 self.tr("Baud rates:"),
                 self.tr(
-                    "The rates the chip family speaks. A job starts at the fastest ticked rate "
-                    "and tries the next slower one after a link error."
+                    "The rates to write at. Each chip is written at the ticked rates its family "
+                    "supports and its adapter reaches, fastest first, one slower after a link "
+                    "error; with none of them, at its family's default rate."
                 ),
             ),
             (
@@ -318,6 +320,11 @@ class SettingsDialog(QDialog):
             return self.tr("The station needs an ID.")
         if not self.baud_list():
             return self.tr("Tick at least one baud rate.")
+        unsupported = [r for r in self.baud_list() if r not in registry.baud_rates()]
+        if unsupported:  # as `prodtool.settings` would refuse them on the next load
+            return self.tr("No chip family supports %1 baud: untick it.").replace(
+                "%1", ", ".join(map(str, unsupported))
+            )
         try:
             self.usb_id_list()
         except BadUsbIdError as error:

@@ -44,6 +44,45 @@ no adapter</source>
     </message>
 </context>
 <context>
+    <name>Family</name>
+    <message>
+        <source>connecting (hold BOOT, tap EN)</source>
+        <translation>正在连接（按住 BOOT，点按 EN）</translation>
+    </message>
+    <message>
+        <source>check the cable; a board without auto-reset needs BOOT held while EN is tapped</source>
+        <translation>请检查数据线；没有自动复位电路的板子需要按住 BOOT 的同时点按 EN</translation>
+    </message>
+    <message>
+        <source>check that this is the application UART (U0) and the firmware has the production shell</source>
+        <translation>请确认这是应用串口（U0），且固件带有生产命令行</translation>
+    </message>
+    <message>
+        <source>linking (reset module / CEN)</source>
+        <translation>正在握手（请复位模组 / CEN）</translation>
+    </message>
+    <message>
+        <source>wire RTS to CEN (or bridge CEN to GND briefly), check TX/RX and 3.3 V</source>
+        <translation>请将 RTS 接到 CEN（或将 CEN 短暂接地），并检查 TX/RX 和 3.3 V 供电</translation>
+    </message>
+    <message>
+        <source>lower the baud rate (some adapters fail above 1,000,000) or check the 3.3 V supply</source>
+        <translation>请降低波特率（部分适配器在 1,000,000 以上会出错），或检查 3.3 V 供电</translation>
+    </message>
+    <message>
+        <source>the flash stayed write-protected or its ID is not in prodtool&apos;s table: set the module aside and report the flash ID from the log</source>
+        <translation>Flash 仍处于写保护状态，或其 ID 不在 prodtool 的列表中：请将模组放到一边，并上报日志中的 Flash ID</translation>
+    </message>
+    <message>
+        <source>check the package&apos;s chip: T2/CB2S/CB3S = BK7231N, WB2S/WB3S = BK7231T</source>
+        <translation>请检查授权包的芯片：T2/CB2S/CB3S = BK7231N，WB2S/WB3S = BK7231T</translation>
+    </message>
+    <message>
+        <source>retry once; a second CRC mismatch means a weak flash or supply</source>
+        <translation>请重试一次；若再次 CRC 不符，说明 Flash 或供电不良</translation>
+    </message>
+</context>
+<context>
     <name>FleetPanel</name>
     <message>
         <source>Station</source>
@@ -1404,10 +1443,6 @@ Plug one in: its tile appears here.</source>
         <translation>模块一插上就开始写入。</translation>
     </message>
     <message>
-        <source>The rates the chip family speaks. A job starts at the fastest ticked rate and tries the next slower one after a link error.</source>
-        <translation>该芯片系列支持的波特率。任务从勾选的最快波特率开始，出现链路错误后改用下一个较慢的波特率。</translation>
-    </message>
-    <message>
         <source>Connect attempts:</source>
         <translation>连接尝试次数：</translation>
     </message>
@@ -1498,6 +1533,10 @@ Plug one in: its tile appears here.</source>
         <translation>请至少勾选一个波特率。</translation>
     </message>
     <message>
+        <source>No chip family supports %1 baud: untick it.</source>
+        <translation>没有芯片系列支持 %1 波特率：请取消勾选。</translation>
+    </message>
+    <message>
         <source>%1 is not a USB id: write VID:PID in hex, e.g. 1a86:55d3.</source>
         <translation>%1 不是 USB ID：请以十六进制 VID:PID 填写，例如 1a86:55d3。</translation>
     </message>
@@ -1524,6 +1563,10 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>Baud rates:</source>
         <translation>波特率：</translation>
+    </message>
+    <message>
+        <source>The rates to write at. Each chip is written at the ticked rates its family supports and its adapter reaches, fastest first, one slower after a link error; with none of them, at its family&apos;s default rate.</source>
+        <translation>写入使用的波特率。每个芯片使用其芯片系列支持、且适配器能达到的已勾选波特率，从最快的开始，出现链路错误后改用下一个较慢的；若一个都不符合，则使用该芯片系列的默认波特率。</translation>
     </message>
     <message>
         <source>Retries:</source>

@@ -77,6 +77,17 @@ def test_run_fails_with_nonzero_exit(
     assert "FAILED (auth_rejected)" in out and "failed 1" in out
 
 
+def test_run_refuses_a_baud_rate_no_chip_family_supports(
+    paths: StationPaths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    save_settings(fast_settings(), paths.settings)
+    missing = str(paths.root / "none.prodpkg")
+    code = main(["run", "--package", missing, "--password-file", missing, "--baud", "250000"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "250000 baud, which no chip family supports" in err and len(err.splitlines()) <= 2
+
+
 @pytest.mark.slow
 def test_32_chips_in_one_run(paths: StationPaths, tmp_path: Path) -> None:
     pkg, password = package(tmp_path, licenses=32)

@@ -13,8 +13,8 @@ from prodtool.engine.demo import build_demo_package
 from prodtool.engine.job import license_in_partition
 from prodtool.engine.station import Station
 from prodtool.engine.writelog import read_records
+from prodtool.families.esp.nvs import AuthRecord, build_nvs_record
 from prodtool.flash.events import JobFinished, LicenseAssigned, LogLine, Reason
-from prodtool.license.authrecord import AuthRecord, build_nvs_record
 from prodtool.license.model import AuthMethod, LicenseState
 from prodtool.paths import StationPaths
 from prodtool.sim import ChipFarm

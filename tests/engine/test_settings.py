@@ -12,6 +12,7 @@ from prodtool.settings import (
     QuarantinePolicy,
     Settings,
     SettingsError,
+    check_baud_rates,
     check_pin,
     hash_pin,
     load_settings,
@@ -70,3 +71,30 @@ def test_pin_is_stored_only_as_a_hash(tmp_path: Path) -> None:
     values = json.loads(path.read_text())
     assert values["supervisor_pin_hash"] == stored
     assert "4711" not in [str(v) for v in values.values()]
+
+
+def test_a_baud_rate_no_chip_family_supports_is_refused(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from prodtool.families import registry  # installs the families' rates as the settings' rule
+
+    assert 250000 not in registry.baud_rates()
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"baud_rates": [2000000, 250000]}))
+    with caplog.at_level(logging.WARNING):
+        settings = load_settings(path)
+    assert settings.baud_rates == Settings().baud_rates
+    assert "lists 250000 baud, which no chip family supports" in caplog.text
+    path.write_text(json.dumps({"baud_rates": [115200, 2000000]}))
+    assert load_settings(path).baud_rates == (115200, 2000000)
+
+
+def test_check_baud_rates_names_the_unsupported_ones() -> None:
+    from prodtool.families import registry
+
+    assert check_baud_rates([115200, 2000000, 115200]) == (2000000, 115200)
+    with pytest.raises(SettingsError, match=r"lists 250000, 12 baud, which no chip family"):
+        check_baud_rates([12, 250000, 921600])
+    with pytest.raises(SettingsError, match="at least one positive"):
+        check_baud_rates([])
+    assert set(registry.baud_rates()) >= {2000000, 1500000, 921600, 460800, 115200}

@@ -14,8 +14,8 @@ from prodtool.engine.codes import CodeBound, CodeError, ScanNeeded
 from prodtool.engine.mes import MesOutbox
 from prodtool.engine.station import Station
 from prodtool.engine.writelog import read_records, verify_chain
+from prodtool.families.esp.nvs import read_nvs_strings
 from prodtool.flash.events import Reason
-from prodtool.license.authrecord import read_nvs_strings
 from prodtool.license.model import AuthMethod
 from prodtool.paths import StationPaths
 from prodtool.sim import ChipFarm, parse_fault

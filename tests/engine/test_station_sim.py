@@ -9,8 +9,8 @@ import pytest
 
 from prodtool.engine.station import Station
 from prodtool.engine.writelog import read_records, verify_chain
+from prodtool.families.esp.nvs import parse_nvs_record
 from prodtool.flash.events import JobFinished, JobState, LicenseAssigned, LogLine, Reason
-from prodtool.license.authrecord import parse_nvs_record
 from prodtool.license.model import AuthMethod, DeliveryMode, LicenseState
 from prodtool.paths import StationPaths
 from prodtool.sim import ChipFarm, parse_fault

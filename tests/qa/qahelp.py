@@ -9,7 +9,7 @@ from prodtool.engine.demo import DEMO_NVS, DEMO_VERSION
 from prodtool.engine.station import Station
 from prodtool.families import registry
 from prodtool.families.esp.appimage import make_app_image
-from prodtool.license.authrecord import AuthRecord, build_nvs_record
+from prodtool.families.esp.nvs import AuthRecord, build_nvs_record
 from prodtool.license.builder import build_package, demo_licenses, demo_signing_key
 from prodtool.license.model import (
     AdvancedFeature,

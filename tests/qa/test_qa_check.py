@@ -11,7 +11,7 @@ from prodtool.cli.main import main
 from prodtool.engine.qa import CheckCode, Status, Verdict, check_port, choose_manifest
 from prodtool.engine.station import Station
 from prodtool.errors import UserError
-from prodtool.license.authrecord import AuthRecord
+from prodtool.families.esp.nvs import AuthRecord
 from prodtool.license.model import AuthMethod, LicenseState
 from prodtool.paths import StationPaths
 from prodtool.sim import ChipFarm

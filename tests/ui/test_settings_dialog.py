@@ -69,3 +69,19 @@ def test_hidden_ports_are_said(qtbot: QtBot) -> None:
     dialog = dialog_for(qtbot, Settings(), hidden_ports=[HiddenPort("/dev/ttyACM0", "1234:5678")])
     assert "1 serial port(s) ignored" in dialog.hidden.text()
     assert "/dev/ttyACM0 (1234:5678)" in dialog.hidden.text()
+
+
+def test_a_rate_no_chip_family_supports_is_refused(qtbot: QtBot) -> None:
+    """Settings made in code may hold one; the form shows it and will not save it ticked."""
+    from prodtool.families import registry
+
+    dialog = dialog_for(qtbot, Settings(baud_rates=(250000, 921600)))
+    rates = [
+        int(dialog.baud_rates.item(i).data(Qt.ItemDataRole.UserRole))
+        for i in range(dialog.baud_rates.count())
+    ]
+    assert rates == sorted({*registry.baud_rates(), 250000}, reverse=True)
+    assert dialog.problem() == "No chip family supports 250000 baud: untick it."
+    dialog.baud_rates.item(rates.index(250000)).setCheckState(Qt.CheckState.Unchecked)
+    assert dialog.problem() == ""
+    assert dialog.result_settings().baud_rates == (921600,)

@@ -125,6 +125,7 @@ def _family(variant: Variant) -> BekenFamily:
         reset_to_app="Reboot command (0E A5); the app's shell at "
         f"{variant.shell_baud} baud on the same UART",
         guide=guide.GUIDE,
+        connect_step=guide.CONNECT_STEP,
         hints=guide.HINTS,
     )
 

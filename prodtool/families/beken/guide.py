@@ -12,6 +12,8 @@ GUIDE = (
     "mode; a blank or crashed module then needs CEN bridged to GND for a moment, then released."
 )
 
+CONNECT_STEP = "linking (reset module / CEN)"  # the tile's words while the driver links
+
 HINTS: dict[Reason, str] = {
     Reason.NO_ANSWER: "wire RTS to CEN (or bridge CEN to GND briefly), check TX/RX and 3.3 V",
     Reason.LINK_ERRORS: (

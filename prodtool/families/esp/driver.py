@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
 import threading
 import zlib
 from collections import OrderedDict
@@ -237,6 +238,21 @@ def read_security(esp: Any) -> Security:
         secure_boot_v1=bool(esp.get_secure_boot_v1_enabled()),
         key_manager=encrypted and bool(esp.uses_key_manager_for_flash_encryption()),
     )
+
+
+def back_to_rom_baud(esp: Any) -> None:
+    """CHANGE_BAUDRATE to the ROM's rate, then the port: esptool's `change_baud` without its
+    50 ms settle and flush, which clean the SLIP reader for the commands that follow. None
+    follows here: the chip is reset into its app next, and the shell client reads past junk."""
+    second = esp._port.baudrate if esp.IS_STUB else 0
+    esp.command(esp.ESP_CMDS["CHANGE_BAUDRATE"], struct.pack("<II", ROM_BAUD, second))
+    esp._set_port_baudrate(ROM_BAUD)
+
+
+def _lineless(port: Any) -> bool:
+    """A transport that carries no DTR/RTS (socket://, as esptool's own connect decides): its
+    hard reset would only sleep 100 ms and toggle nothing."""
+    return str(getattr(port, "name", "") or getattr(port, "port", "")).startswith("socket:")
 
 
 class EspDriver(ChipDriver):
@@ -518,14 +534,16 @@ class EspDriver(ChipDriver):
             raise self._map(error, Phase.READ) from None
 
     def reset_to_app(self) -> None:
-        """Hard reset over RTS; a no-op on transports without modem lines."""
+        """Hard reset over RTS; skipped on socket:// (no modem lines), where the app is reached
+        another way (a typed line on simulated chips, EN by hand on real ones)."""
         esp = self._need()
         try:
             if self._baud != ROM_BAUD:
                 # Back to the console's rate first: on a transport without modem lines the
                 # reset below does nothing, and the app must still understand us.
-                esp.change_baud(ROM_BAUD)
-            esp.hard_reset()
+                back_to_rom_baud(esp)
+            if not _lineless(esp._port):
+                esp.hard_reset()
         except (FatalError, serial.SerialException, OSError, ValueError) as error:
             self._cancel.check()
             raise self._map(error, Phase.WRITE) from None

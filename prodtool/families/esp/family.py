@@ -44,8 +44,11 @@ _GUIDE = (
     "DevKit boards); without them hold BOOT, tap EN, then release BOOT when the tile says "
     "'connecting'."
 )
+CONNECT_STEP = "connecting (hold BOOT, tap EN)"  # the tile; auto-reset boards need nothing
 _HINTS = {
-    Reason.NO_ANSWER: "check the cable and that the board's auto-reset or boot button is wired",
+    Reason.NO_ANSWER: (
+        "check the cable; a board without auto-reset needs BOOT held while EN is tapped"
+    ),
     Reason.NO_SHELL: (
         "check that this is the application UART (U0) and the firmware has the production shell"
     ),
@@ -186,13 +189,16 @@ _COMMON: dict[str, Any] = {
         UsbId(0x0403, 0x6010, "FTDI FT2232"),
     ),
     "rom_baud": 115200,
-    "baud_rates": (921600, 460800, 115200),
+    # What esptool's flasher stub switches to on these chips (the ROM itself starts at 115200);
+    # the station writes at the ones its settings also list (921600 first by default).
+    "baud_rates": (2000000, 1500000, 921600, 460800, 230400, 115200),
     "app_offset": appimage.APP_OFFSET,
     "shell": ShellAccess(baud=115200),
     "reset_to_loader": "DTR/RTS: EN low with IO0 (BOOT) low, then EN high (esptool ClassicReset)",
     "reset_to_app": "RTS: EN low, then high, IO0 high (esptool HardReset); "
     "on ports without lines a typed line (simulated chips) or the operator's EN button",
     "guide": _GUIDE,
+    "connect_step": CONNECT_STEP,
     "hints": _HINTS,
 }
 

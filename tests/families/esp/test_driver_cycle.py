@@ -341,3 +341,46 @@ def test_without_the_stub_the_rom_writes_whole_sectors_plain(
     assert ops_seen(chip, Op.FLASH_DEFL_BEGIN, Op.SPI_FLASH_MD5) == [0, 1]
     assert progress[-1] == len(data)
     assert progress == sorted(progress)
+
+
+@pytest.mark.filterwarnings("ignore:set(Daemon|Name)\\(\\) is deprecated:DeprecationWarning")
+@pytest.mark.parametrize("transport", ["socket", "pty", "rfc2217"])
+def test_at_2000000_the_app_starts_and_its_shell_answers_at_115200(
+    transport: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written at 2,000,000, then back to the ROM's rate and into the app on every transport;
+    socket:// carries no DTR/RTS, so its hard reset (a 100 ms sleep toggling nothing) is
+    skipped there, as esptool's own connect skips the reset into the loader."""
+    from esptool.loader import ESPLoader
+
+    from prodtool.families import registry
+    from prodtool.families.tuya_shell import TuyaShell
+
+    resets: list[str] = []
+    real = ESPLoader.hard_reset
+
+    def hard_reset(self: ESPLoader, *args: Any, **kwargs: Any) -> None:
+        resets.append(transport)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ESPLoader, "hard_reset", hard_reset)
+    family = registry.get("esp32c3")
+    image = family.make_image(version="9.8.7", size=48 * 1024)
+    with ChipFarm(count=1, family="esp32c3", transport=transport) as farm:
+        port = open_serial(farm.urls[0])
+        try:
+            driver = EspDriver(port, baud=2_000_000)
+            driver.identify("esp32c3")
+            assert driver.baud == 2_000_000
+            regions = [Region(APP, image, name="app")]
+            driver.write_regions(regions, lambda done, total: None)
+            driver.verify_regions(regions)
+            family.start_app(driver, port)
+            assert port.baudrate == 115200
+            shell = TuyaShell(port, timeout=5.0)
+            shell.wait_prompt()
+            assert shell.read_mac() == farm.chips[0].mac
+        finally:
+            port.close()
+        assert farm.chips[0].app_version() == "9.8.7"
+    assert resets == ([] if transport == "socket" else [transport])

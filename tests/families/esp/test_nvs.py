@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from prodtool.license.authrecord import (
+from prodtool.families.esp.nvs import (
     AuthRecord,
     AuthRecordError,
     build_nvs_record,

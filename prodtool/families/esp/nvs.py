@@ -5,7 +5,9 @@
 one namespace, then string keys `uuid`, `authkey`, `product_id` and `features` (advanced-feature
 codes, comma-separated). `parse_nvs_record` reads such an image back (QA and the engine's
 verification need it) with a small reader of the NVS page format that checks every CRC.
-No flash or engine imports here: this module only turns a license into bytes and back.
+It is ESP's format, so it lives with the ESP family (it was `prodtool.license.authrecord`):
+plain strings in, bytes out. Like every family module it imports neither the license package
+nor the engine (import-linter checks it); the job passes the license's UUID and AuthKey as text.
 """
 
 from __future__ import annotations
