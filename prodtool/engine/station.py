@@ -31,7 +31,7 @@ from serial.tools import list_ports
 from prodtool.crash import report_crash
 from prodtool.engine import jig
 from prodtool.engine.alarms import AlarmWatch
-from prodtool.engine.codes import CodeBook, CodeBound, ScanNeeded
+from prodtool.engine.codes import CodeBook, CodeBound, CodeError, Refusal, ScanNeeded
 from prodtool.engine.export import log_sealer
 from prodtool.engine.fleetlog import Outbox
 from prodtool.engine.job import (
@@ -414,7 +414,12 @@ class Station:
             if slot is None:
                 raise UserError(f"no port {port}")
             if slot.state.is_busy:
-                raise UserError(f"{port} is writing a chip: scan the next unit after it")
+                raise CodeError(
+                    f"{port} is writing a chip: scan the next unit after it",
+                    why=Refusal.BUSY,
+                    scanned=code.strip(),
+                    other=port,
+                )
         code = self._codes.bind(port, code)
         self._publish(CodeBound(port=port, code=code))
         with self._lock:

@@ -71,6 +71,7 @@ from prodtool.ui.port_grid import PortGrid
 from prodtool.ui.qa_page import QaPage
 from prodtool.ui.reasons import reason_sentence
 from prodtool.ui.resources import icon_path
+from prodtool.ui.scan_field import install_scan_ui
 from prodtool.ui.settings_dialog import SettingsDialog
 from prodtool.ui.shift import ShiftStats
 from prodtool.ui.slot_menu import SlotMenu
@@ -166,6 +167,7 @@ class StationWindow(QMainWindow):
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
         middle_layout.addWidget(self.counters)
+        self.scan_desk = install_scan_ui(self, middle_layout, 1)  # scans without a click
         middle_layout.addWidget(self.attention)
         middle_layout.addWidget(self.grid, 1)
         top = QSplitter(Qt.Orientation.Horizontal)
@@ -973,6 +975,7 @@ class StationWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the engine and wait for background work, so no thread outlives the window."""
         self._timer.stop()
+        self.scan_desk.remove()
         if self.station is not None:
             self.station.stop()
             self.station = None

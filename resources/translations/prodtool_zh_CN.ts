@@ -651,6 +651,10 @@ Plug one in: its tile appears here.</source>
         <translation>放入下一个模块</translation>
     </message>
     <message>
+        <source>Scan this unit&apos;s code</source>
+        <translation>请扫描本产品的条码</translation>
+    </message>
+    <message>
         <source>Stopped mid-write: the module is half-written</source>
         <translation>写入中途停止：模块只写了一半</translation>
     </message>
@@ -665,6 +669,10 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>(found %1)</source>
         <translation>（检测到 %1）</translation>
+    </message>
+    <message>
+        <source>Code: %1</source>
+        <translation>条码：%1</translation>
     </message>
     <message>
         <source>Holds: %1</source>
@@ -1121,6 +1129,72 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>export a support bundle for the developers</source>
         <translation>请导出技术支持包发给开发人员</translation>
+    </message>
+</context>
+<context>
+    <name>ScanBar</name>
+    <message>
+        <source>Scan:</source>
+        <translation>扫码：</translation>
+    </message>
+    <message>
+        <source>scan or type a unit&apos;s code, then Enter</source>
+        <translation>扫描或输入产品条码，然后按回车</translation>
+    </message>
+    <message>
+        <source>A barcode scanner&apos;s codes are taken here even when this field is not selected; the code goes to the next slot that needs one, or to the slot whose label was scanned just before.</source>
+        <translation>即使未选中此输入框，扫码枪扫出的条码也会在这里接收；条码绑定到下一个需要条码的工位，或绑定到刚刚扫描过标签的工位。</translation>
+    </message>
+</context>
+<context>
+    <name>ScanDesk</name>
+    <message>
+        <source>No station is running.</source>
+        <translation>工位未运行。</translation>
+    </message>
+    <message>
+        <source>%1 → slot %2</source>
+        <translation>%1 → 工位 %2</translation>
+    </message>
+    <message>
+        <source>Slot %1: now scan the unit&apos;s code.</source>
+        <translation>工位 %1：现在请扫描产品条码。</translation>
+    </message>
+    <message>
+        <source>%1: no slot is waiting for a code.</source>
+        <translation>%1：没有工位在等待条码。</translation>
+    </message>
+    <message>
+        <source>%1: scan the slot&apos;s label first.</source>
+        <translation>%1：请先扫描工位标签。</translation>
+    </message>
+    <message>
+        <source>%1: there is no such slot here.</source>
+        <translation>%1：本工位没有这个槽位。</translation>
+    </message>
+    <message>
+        <source>Refused: %1 is not this product&apos;s code (expected %2).</source>
+        <translation>已拒绝：%1 不是本产品的条码（应符合 %2）。</translation>
+    </message>
+    <message>
+        <source>Refused: %1 is already bound to slot %2.</source>
+        <translation>已拒绝：%1 已绑定到工位 %2。</translation>
+    </message>
+    <message>
+        <source>Refused: slot %1 is writing a chip; scan the next unit after it.</source>
+        <translation>已拒绝：工位 %1 正在烧录芯片；请在完成后扫描下一个产品。</translation>
+    </message>
+    <message>
+        <source>Refused: the scan is empty.</source>
+        <translation>已拒绝：扫描内容为空。</translation>
+    </message>
+    <message>
+        <source>Refused: the scan holds control characters; check the scanner&apos;s setup.</source>
+        <translation>已拒绝：扫描内容含有控制字符；请检查扫码枪的设置。</translation>
+    </message>
+    <message>
+        <source>Refused: %1</source>
+        <translation>已拒绝：%1</translation>
     </message>
 </context>
 <context>
