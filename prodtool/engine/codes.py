@@ -3,10 +3,11 @@
 `CodeBook` checks a code against the product's pattern (a regular expression the whole code
 must match) and refuses one bound to another port now. A code recorded for a chip before may be
 scanned again only for that chip (a re-written unit): a job whose chip is another one fails
-WRONG_CHIP instead of passing with it. The book remembers the codes of passed chips beside the
-licenses in the ledger (table `codes`, the code its primary key): a restart does not forget
-them, and on a PostgreSQL pool no two stations give one code to two chips. The window's scan
-field and a serial scanner call `Station.bind_code`; the events below tell subscribers.
+WRONG_CHIP as soon as the chip is identified, before anything is written (`check`). The book
+remembers the codes of passed chips beside the licenses in the ledger (table `codes`, the code
+its primary key): a restart does not forget them, and on a PostgreSQL pool no two stations give
+one code to two chips. The window's scan field and a serial scanner call `Station.bind_code`;
+the events below tell subscribers.
 """
 
 from __future__ import annotations

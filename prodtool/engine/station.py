@@ -140,13 +140,17 @@ class _Slot:
 
 
 class _Serials:
-    """The jobs' `JobSerials`: the station's serial for a chip, or "" when it gives none."""
+    """The jobs' `JobSerials`: the station's serial for a chip ("" when it gives none), and
+    whether the port's scanned code may go with the chip."""
 
     def __init__(self, station: Station) -> None:
         self._station = station
 
     def assign(self, chip: ChipIdentity, *, job_id: str) -> str:
         return self._station.serial_for(chip.family, chip.mac, job_id=job_id)
+
+    def check_code(self, chip: ChipIdentity, *, port: str) -> str:
+        return self._station.code_problem(port, chip.mac)
 
 
 class _Recorder:
@@ -437,6 +441,14 @@ class Station:
             idle = [s.port for s in slots if not s.state.is_busy and not self._codes.bound(s.port)]
         ports = waiting or idle
         return ports[0] if ports else None
+
+    def code_problem(self, port: str, mac: str) -> str:
+        """ "" when the chip `mac` on `port` may be written with the port's code, else why not:
+        the product needs a scan and none is bound, or the code belongs to another chip. Asked
+        by the job once the chip is identified, before anything is written."""
+        if self.settings.require_scan and not self._codes.bound(port):
+            return "no code is bound to this port: scan the unit's code before its write"
+        return self._codes.check(port, mac)
 
     def unbind_code(self, port: str) -> None:
         self._codes.unbind(port)
