@@ -61,6 +61,7 @@ from prodtool.ui.fleet_panel import install_pool_ui
 from prodtool.ui.folders import Folders, with_extension
 from prodtool.ui.i18n import LANGUAGES, Translations, resolve_language
 from prodtool.ui.ledger_panel import LedgerPanel
+from prodtool.ui.line_menu import install_line_ui
 from prodtool.ui.log_panel import LogPanel
 from prodtool.ui.messages import error_text
 from prodtool.ui.notice import Notice
@@ -157,6 +158,7 @@ class StationWindow(QMainWindow):
         self._timer.timeout.connect(self._tick)
         self._timer.start()
         self.pool_ui = install_pool_ui(self)  # the license pool's page and fleet panel
+        self.line_ui = install_line_ui(self)  # sign-in, operators, label preview and reprint
         self.retranslate()
         self.setMinimumSize(*MIN_SIZE)
         self.resize(1400, 900)
@@ -790,15 +792,8 @@ class StationWindow(QMainWindow):
         self.station.add_ports([name])
 
     def ask_operator(self) -> None:
-        """Whoever works the station says who they are: no PIN needed."""
-        name, ok = QInputDialog.getText(
-            self,
-            self.tr("Operator"),
-            self.tr("Your name (kept in the write log):"),
-            text=self.settings.operator,
-        )
-        if ok:
-            self.apply_settings(self.settings.replace(operator=name.strip()))
+        """Whoever works the station signs in: badge scan, or name and PIN (docs/line.md)."""
+        self.line_ui.sign_in()
 
     def apply_settings(self, new: Settings) -> None:
         old = self.settings

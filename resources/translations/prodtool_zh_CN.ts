@@ -94,6 +94,45 @@ no adapter</source>
     </message>
 </context>
 <context>
+    <name>LabelDialog</name>
+    <message>
+        <source>Label preview and reprint</source>
+        <translation>标签预览与补打</translation>
+    </message>
+    <message>
+        <source>job id, as in the write log</source>
+        <translation>任务编号（与烧录日志中一致）</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <source>Reprint… (supervisor)</source>
+        <translation>补打…（主管）</translation>
+    </message>
+    <message>
+        <source>Job:</source>
+        <translation>任务：</translation>
+    </message>
+    <message>
+        <source>UUID %1 · serial %2 · code %3</source>
+        <translation>UUID %1 · 序列号 %2 · 条码 %3</translation>
+    </message>
+    <message>
+        <source>Reprinting a label</source>
+        <translation>补打标签</translation>
+    </message>
+    <message>
+        <source>Not reprinted: the supervisor PIN is needed.</source>
+        <translation>未补打：需要主管 PIN 码。</translation>
+    </message>
+    <message>
+        <source>Reprinted: %1</source>
+        <translation>已补打：%1</translation>
+    </message>
+</context>
+<context>
     <name>LedgerPanel</name>
     <message>
         <source>available</source>
@@ -269,6 +308,29 @@ no adapter</source>
     </message>
 </context>
 <context>
+    <name>LineMenu</name>
+    <message>
+        <source>Label preview and reprint…</source>
+        <translation>标签预览与补打…</translation>
+    </message>
+    <message>
+        <source>Operators…</source>
+        <translation>操作员…</translation>
+    </message>
+    <message>
+        <source>Signed in: %1.</source>
+        <translation>已登录：%1。</translation>
+    </message>
+    <message>
+        <source>Changing the operators</source>
+        <translation>修改操作员</translation>
+    </message>
+    <message>
+        <source>The operators were not changed.</source>
+        <translation>操作员未修改。</translation>
+    </message>
+</context>
+<context>
     <name>LogPanel</name>
     <message>
         <source>Show port:</source>
@@ -324,6 +386,41 @@ no adapter</source>
     <message>
         <source>The write log could not be exported: do not upload it; call a supervisor.</source>
         <translation>无法导出写入日志：请勿上传，并联系主管。</translation>
+    </message>
+</context>
+<context>
+    <name>OperatorsDialog</name>
+    <message>
+        <source>Operators</source>
+        <translation>操作员</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>姓名：</translation>
+    </message>
+    <message>
+        <source>Badge (scan it):</source>
+        <translation>工牌（请扫描）：</translation>
+    </message>
+    <message>
+        <source>PIN:</source>
+        <translation>PIN 码：</translation>
+    </message>
+    <message>
+        <source>Add or replace</source>
+        <translation>添加或替换</translation>
+    </message>
+    <message>
+        <source>Remove the selected one</source>
+        <translation>删除所选操作员</translation>
+    </message>
+    <message>
+        <source>%1 can sign in now.</source>
+        <translation>%1 现在可以登录了。</translation>
+    </message>
+    <message>
+        <source>%1 was removed.</source>
+        <translation>%1 已删除。</translation>
     </message>
 </context>
 <context>
@@ -1366,6 +1463,45 @@ Plug one in: its tile appears here.</source>
     </message>
 </context>
 <context>
+    <name>SignInDialog</name>
+    <message>
+        <source>Operator sign-in</source>
+        <translation>操作员登录</translation>
+    </message>
+    <message>
+        <source>Scan your badge:</source>
+        <translation>扫描工牌：</translation>
+    </message>
+    <message>
+        <source>or your name:</source>
+        <translation>或输入姓名：</translation>
+    </message>
+    <message>
+        <source>and PIN:</source>
+        <translation>及 PIN 码：</translation>
+    </message>
+    <message>
+        <source>Your name goes on every write record until the next sign-in.</source>
+        <translation>在下次登录之前，您的姓名会记录在每一条烧录记录中。</translation>
+    </message>
+    <message>
+        <source>No operators are set up: your name is taken as you type it.</source>
+        <translation>尚未设置操作员：将按您输入的姓名记录。</translation>
+    </message>
+    <message>
+        <source>Scan your badge, or type your name.</source>
+        <translation>请扫描工牌，或输入姓名。</translation>
+    </message>
+    <message>
+        <source>This badge is not on the station&apos;s list of operators.</source>
+        <translation>此工牌不在本工位的操作员名单中。</translation>
+    </message>
+    <message>
+        <source>Wrong name or PIN.</source>
+        <translation>姓名或 PIN 码错误。</translation>
+    </message>
+</context>
+<context>
     <name>SlotMenu</name>
     <message>
         <source>QA this slot…</source>
@@ -1518,14 +1654,6 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>%1 is not a serial port: give COM3, /dev/ttyUSB0, socket://host:port or rfc2217://host:port.</source>
         <translation>%1 不是串口：请填写 COM3、/dev/ttyUSB0、socket://主机:端口 或 rfc2217://主机:端口。</translation>
-    </message>
-    <message>
-        <source>Operator</source>
-        <translation>操作员</translation>
-    </message>
-    <message>
-        <source>Your name (kept in the write log):</source>
-        <translation>您的姓名（记录在写入日志中）：</translation>
     </message>
     <message>
         <source>Change the supervisor PIN…</source>
