@@ -154,17 +154,24 @@ class _Serials:
 
 
 class _Recorder:
-    """The station's `JobLog`: the write log first, then the MES outbox (when one is set)."""
+    """The station's `JobLog`: the write log first, then the MES outbox (when one is set).
+
+    An append may store records the disk refused before along with the new one: every one of
+    them goes to the outbox, in the log's order. Jobs end on many threads at once; one lock
+    keeps the log's order and the outbox's the same."""
 
     def __init__(self, writelog: WriteLog, mes: MesOutbox | None) -> None:
         self.writelog = writelog
         self.mes = mes
+        self._lock = threading.Lock()
 
     def append(self, record: WriteRecord) -> dict[str, Any]:
-        body = self.writelog.append(record)
-        if self.mes is not None:
-            self.mes.put(body)  # a StorageError here is the job's STORAGE, like the log's
-        return body
+        with self._lock:
+            stored = self.writelog.append_all(record)
+            if self.mes is not None:
+                for body in stored:  # a StorageError is the job's STORAGE, like the log's
+                    self.mes.put(body)
+        return stored[-1]
 
 
 def port_matches(name: str, vid: int | None, pid: int | None, settings: Settings) -> bool:
