@@ -3,14 +3,20 @@ unit's label (preview and reprint). Added to the window's menus by `install_line
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog
 
 from prodtool.engine.operators import OperatorBook, operator_book
+from prodtool.engine.shift_report import build_report, export_report
+from prodtool.engine.writelog import read_records
 from prodtool.errors import UserError
 from prodtool.flash.events import JobState
+from prodtool.ui.folders import with_extension
 from prodtool.ui.label_dialog import LabelDialog
 from prodtool.ui.operator_dialog import OperatorsDialog, ask_sign_in
 
@@ -26,7 +32,10 @@ class LineMenu(QObject):
         self.label_action.triggered.connect(lambda _=False: self.open_label())
         self.operators_action = QAction(window)
         self.operators_action.triggered.connect(self.edit_operators)
+        self.report_action = QAction(window)
+        self.report_action.triggered.connect(self.choose_shift_report)
         window.station_menu.insertAction(window.notices_action, self.label_action)
+        window.station_menu.insertAction(window.notices_action, self.report_action)
         window.supervisor_menu.addAction(self.operators_action)
         self.label_dialog: LabelDialog | None = None
         window.installEventFilter(self)
@@ -35,6 +44,7 @@ class LineMenu(QObject):
     def retranslate(self) -> None:
         self.label_action.setText(self.tr("Label preview and reprint…"))
         self.operators_action.setText(self.tr("Operators…"))
+        self.report_action.setText(self.tr("Export the shift report…"))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if watched is self._window and event.type() == QEvent.Type.LanguageChange:
@@ -86,6 +96,43 @@ class LineMenu(QObject):
         self.label_dialog.setModal(False)
         self.label_dialog.show()
         return self.label_dialog
+
+
+    def choose_shift_report(self) -> None:
+        window = self._window
+        path, chosen = QFileDialog.getSaveFileName(
+            window,
+            self.tr("Export the shift report"),
+            window.folders.start("shift-report", f"shift-{window.settings.station_id}.pdf"),
+            self.tr("PDF (*.pdf);;CSV (*.csv)"),
+        )
+        if path:
+            window.folders.used("shift-report", Path(path))
+            self.export_shift_report(with_extension(Path(path), chosen or "*.pdf"))
+
+    def export_shift_report(self, out: Path) -> None:
+        """The shift's report (first-pass yield, failures by reason, port and operator, devices
+        per hour) from the write log, since the shift's counters were set to zero."""
+        window = self._window
+        paths, station_id = window.paths, window.settings.station_id
+        # whole seconds, as the records' times are: a job started in the shift's first second
+        since = dt.datetime.fromtimestamp(window.stats.started, dt.UTC).replace(microsecond=0)
+
+        def work() -> int:
+            report = build_report(read_records(paths.write_log), since=since)
+            export_report(report, out, station_id=station_id)
+            return report.chips
+
+        window.run_task(
+            "shift-report",
+            work,
+            lambda chips: window.notice.say(
+                self.tr("Shift report of %1 chip(s) saved to %2.")
+                .replace("%1", str(chips))
+                .replace("%2", str(out)),
+                "good",
+            ),
+        )
 
 
 def install_line_ui(window: StationWindow) -> LineMenu:

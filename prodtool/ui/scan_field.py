@@ -26,7 +26,6 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
-    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -91,14 +90,13 @@ class WedgeFilter(QObject):
             return False
         if not isinstance(watched, QWidget) or not isinstance(event, QKeyEvent):
             return False
-        focus = QApplication.focusWidget()
-        # The key's first stop: the focus widget of this window, or the window itself (no
+        # The key's first stop: this window's focus widget (its own, which is where the window
+        # system sends keys even before the window is activated), or the window itself (no
         # focus, or a key sent to it). Not a dialog's, not a parent the key bubbles up to.
-        if watched is not self._window and (
-            watched is not focus or focus.window() is not self._window
-        ):
+        focus = self._window.focusWidget()
+        if watched is not self._window and watched is not focus:
             return False
-        if takes_text(focus) and focus is not None and focus.window() is self._window:
+        if takes_text(focus):
             return False
         modifiers = event.modifiers() & ~(
             Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier

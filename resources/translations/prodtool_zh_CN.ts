@@ -318,6 +318,10 @@ no adapter</source>
         <translation>操作员…</translation>
     </message>
     <message>
+        <source>Export the shift report…</source>
+        <translation>导出班次报告…</translation>
+    </message>
+    <message>
         <source>Signed in: %1.</source>
         <translation>已登录：%1。</translation>
     </message>
@@ -328,6 +332,18 @@ no adapter</source>
     <message>
         <source>The operators were not changed.</source>
         <translation>操作员未修改。</translation>
+    </message>
+    <message>
+        <source>Export the shift report</source>
+        <translation>导出班次报告</translation>
+    </message>
+    <message>
+        <source>PDF (*.pdf);;CSV (*.csv)</source>
+        <translation>PDF (*.pdf);;CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Shift report of %1 chip(s) saved to %2.</source>
+        <translation>已将 %1 颗芯片的班次报告保存到 %2。</translation>
     </message>
 </context>
 <context>
