@@ -1,12 +1,17 @@
 """Crash cuts on the line: `prodtool run` with serial numbers and the MES outbox, killed with
 SIGKILL at seeded random moments and restarted, against a real local HTTP server that now and
-then answers 500. Afterwards no serial was given to two chips, no chip has two serials, and
-every write record reached the MES with its idempotency key (repeats recognisable by it)."""
+then answers 500, and labels going to a loopback Zebra. Afterwards no serial was given to two
+chips, no chip has two serials, every write record reached the MES with its idempotency key
+(repeats recognisable by it), and no label was printed for a chip that did not pass.
+
+Scanned codes are not in these cuts: `prodtool run` takes no scans (the window and the engine
+do); the fault storm (test_fault_storm.py) runs scans, serials, the MES and labels together."""
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import signal
 import subprocess
 import threading
@@ -20,12 +25,15 @@ from werkzeug import Request, Response
 from prodtool.cli.main import main
 from prodtool.engine.demo import build_demo_package
 from prodtool.engine.writelog import read_records, verify_chain
+from prodtool.labels.printlog import entries, label_log_path
 from prodtool.paths import StationPaths
 from prodtool.settings import save_settings
 from prodtool.sim import ChipFarm
+from tests.labels.conftest import ZplServer, zpl_server
 from tests.reliability.harness import TINY_FIRMWARE, fast_settings, record, run_child
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
+__all__ = ["zpl_server"]  # the label tests' loopback Zebra
 CHIPS = 4
 
 
@@ -58,7 +66,9 @@ def _cut(child: subprocess.Popen[bytes], delay: float) -> bool:
 
 
 @pytest.mark.timeout(900)
-def test_sigkill_never_gives_a_serial_twice_nor_loses_a_record(tmp_path: Path, soak: bool) -> None:
+def test_sigkill_never_gives_a_serial_twice_nor_loses_a_record(
+    tmp_path: Path, soak: bool, zpl_server: ZplServer
+) -> None:
     cuts = 60 if soak else 8
     rng = random.Random(20261128)
     inputs = tmp_path / "in"
@@ -73,7 +83,10 @@ def test_sigkill_never_gives_a_serial_twice_nor_loses_a_record(tmp_path: Path, s
     server.expect_request("/mes", method="POST").respond_with_handler(mes.handler)
     server.start()
     url = server.url_for("/mes")
-    save_settings(fast_settings(job_processes=2, mes_url=url), paths.settings)
+    settings = fast_settings(
+        job_processes=2, mes_url=url, label_enabled=True, label_printer=zpl_server.url
+    )
+    save_settings(settings, paths.settings)
     extra = ["--serial-format", "CUT-{n:05}{c}", "--serial-start", "1"]
     survived = 0
     try:
@@ -112,6 +125,14 @@ def test_sigkill_never_gives_a_serial_twice_nor_loses_a_record(tmp_path: Path, s
     assert wanted <= keys, f"{len(wanted - keys)} records never reached the MES"
     assert password not in json.dumps(mes.bodies)
     assert survived == cuts
+    passed = {r["job_id"]: r for r in records if r["result"] == "passed"}
+    logged = [e["job_id"] for e in entries(label_log_path(paths)) if e["state"] == "printed"]
+    assert set(logged) <= set(passed)  # no label for a chip that did not pass
+    with zpl_server.arrived:
+        labels = [label.decode() for label in zpl_server.labels]
+    uuids = [m.group(1) for label in labels for m in [re.search(r"UUID:(\w+)", label)] if m]
+    assert len(uuids) == len(labels) >= len(logged)  # a cut may come between print and log
+    assert set(uuids) <= {r["uuid"] for r in passed.values()}
     record(
         "line crash cuts",
         cuts_survived=survived,
@@ -119,4 +140,5 @@ def test_sigkill_never_gives_a_serial_twice_nor_loses_a_record(tmp_path: Path, s
         serials=len(by_serial),
         posts=len(mes.bodies),
         repeats_recognised=len(mes.bodies) - len(keys),
+        labels=len(labels),
     )
