@@ -86,6 +86,8 @@ class Settings:
     code_pattern: str = ""  # a regular expression every scanned code must match; "" = any
     require_scan: bool = False  # a port's write waits until a code is bound to it
     scan_target: ScanTarget = ScanTarget.NEXT_PORT  # which port a scanned code is bound to
+    scanner_port: str = ""  # a barcode scanner on a serial port (device or pyserial URL); "" = none
+    scanner_baud: int = 9600
     serial_write_command: str = ""  # e.g. "mytool --port {port} set-serial {serial}"
     serial_read_command: str = ""  # prints the serial the device holds
     serial_command_timeout_s: float = 30.0

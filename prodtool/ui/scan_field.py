@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from prodtool.engine.codes import CodeError, Refusal
 from prodtool.engine.scan_route import ScanKind, ScanOutcome, ScanRouter
+from prodtool.engine.serial_scanner import SerialScanner
 from prodtool.ui.messages import error_text
 
 if TYPE_CHECKING:
@@ -196,7 +197,11 @@ class ScanBar(QWidget):
 
 
 class ScanDesk(QObject):
-    """Scans from the field and the key filter to the station, one at a time, in order."""
+    """Scans from the field, the key filter and a serial scanner to the station, one at a
+    time, in order."""
+
+    _serial_code = Signal(str)  # from the serial scanner's thread, queued to the GUI thread
+    _serial_problem = Signal(str)
 
     def __init__(self, window: StationWindow) -> None:
         super().__init__(window)
@@ -207,17 +212,36 @@ class ScanDesk(QObject):
         self._busy = False
         self._router: ScanRouter | None = None
         self._router_station: Station | None = None
+        self.serial: SerialScanner | None = None
         self.bar.submitted.connect(self.scan)
         self.filter.scanned.connect(self.scan)
+        self._serial_code.connect(self.scan)
+        self._serial_problem.connect(self._scanner_problem)
         app = QCoreApplication.instance()
         if app is not None:
             app.installEventFilter(self.filter)
 
     def remove(self) -> None:
-        """Stop listening to the keyboard (the window closes)."""
+        """Stop listening to the keyboard and the serial scanner (the window closes)."""
         app = QCoreApplication.instance()
         if app is not None:
             app.removeEventFilter(self.filter)
+        if self.serial is not None:
+            self.serial.stop()
+            self.serial = None
+
+    def start_serial(self, url: str, baud: int = 9600) -> SerialScanner:
+        """Take scans from a scanner on a serial port too (`Settings.scanner_port`)."""
+        if self.serial is not None:
+            self.serial.stop()
+        self.serial = SerialScanner(
+            url, self._serial_code.emit, baud=baud, on_problem=self._serial_problem.emit
+        )
+        self.serial.start()
+        return self.serial
+
+    def _scanner_problem(self, text: str) -> None:
+        self.bar.say(self.tr("Scanner: %1").replace("%1", text), good=False)
 
     def scan(self, text: str) -> None:
         self._queue.append(text)
@@ -317,4 +341,6 @@ def install_scan_ui(window: StationWindow, layout: QVBoxLayout, index: int) -> S
     """The scan bar at `index` in `layout` (above the tiles) and the keyboard filter."""
     desk = ScanDesk(window)
     layout.insertWidget(index, desk.bar)
+    if window.settings.scanner_port:  # read at start: a changed port takes a restart
+        desk.start_serial(window.settings.scanner_port, window.settings.scanner_baud)
     return desk

@@ -1262,6 +1262,10 @@ Plug one in: its tile appears here.</source>
 <context>
     <name>ScanDesk</name>
     <message>
+        <source>Scanner: %1</source>
+        <translation>扫码枪：%1</translation>
+    </message>
+    <message>
         <source>No station is running.</source>
         <translation>工位未运行。</translation>
     </message>

@@ -19,6 +19,7 @@ from prodtool.flash.events import JobState
 from prodtool.settings import ScanTarget
 from prodtool.sim import ChipFarm
 from prodtool.ui.window import StationWindow
+from tests.engine.test_serial_scanner import FakeScanner
 
 pytestmark = pytest.mark.gui
 
@@ -127,3 +128,24 @@ def test_a_required_scan_starts_the_waiting_port(
         qtbot.waitUntil(lambda: tile.state == JobState.REMOVE_CHIP, timeout=60_000)
         assert tile.result == JobState.PASSED
         assert tile.code_label.text() == "Code: PCB-0042"
+
+
+def test_a_scanner_on_a_serial_port_binds_codes_too(
+    qtbot: QtBot, window: StationWindow, station: Station
+) -> None:
+    station.add_ports(PORTS, start=False)
+    qtbot.waitUntil(lambda: len(window.grid.tiles) == 3)
+    scanner = FakeScanner()
+    try:
+        reader = window.scan_desk.start_serial(scanner.url)
+        conn = scanner.plugged()
+        assert reader.connected.wait(10)
+        conn.sendall(b"PCB-0009\r\n")
+        qtbot.waitUntil(lambda: window.scan_desk.bar.result.text() == "PCB-0009 → slot 1")
+        assert codes(station)[PORTS[0]] == "PCB-0009"
+        conn.close()
+        qtbot.waitUntil(lambda: "went away" in window.scan_desk.bar.result.text())
+        assert not window.scan_desk.bar.good
+    finally:
+        window.scan_desk.remove()
+        scanner.close()
