@@ -67,6 +67,8 @@ class _HeldKey:
     key: int
     modifiers: Qt.KeyboardModifier
     text: str
+    press: bool = True  # a press, or the release of a held press (a button clicks on release:
+    # it must get the two in their order)
 
 
 class WedgeFilter(QObject):
@@ -87,9 +89,11 @@ class WedgeFilter(QObject):
         self._timer.timeout.connect(self.release)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if self._replaying or event.type() != QEvent.Type.KeyPress:
+        if self._replaying or not isinstance(event, QKeyEvent):
             return False
-        if not isinstance(watched, QWidget) or not isinstance(event, QKeyEvent):
+        if event.type() == QEvent.Type.KeyRelease:
+            return self._hold_release(watched, event)
+        if event.type() != QEvent.Type.KeyPress or not isinstance(watched, QWidget):
             return False
         # The key's first stop: this window's focus widget (its own, which is where the window
         # system sends keys even before the window is activated), or the window itself (no
@@ -109,8 +113,9 @@ class WedgeFilter(QObject):
         if self._held and now - self._last > self._gap:
             self.release()  # typed at a person's pace: those keys were meant as keys
         if event.key() in _ENTER:
-            if len(self._held) >= MIN_SCAN_CHARS:
-                code = "".join(held.text for held in self._held)
+            presses = [held for held in self._held if held.press]
+            if len(presses) >= MIN_SCAN_CHARS:
+                code = "".join(held.text for held in presses)
                 self._held = []
                 self._timer.stop()
                 self.scanned.emit(code)
@@ -126,6 +131,16 @@ class WedgeFilter(QObject):
         self._timer.start()
         return True
 
+    def _hold_release(self, watched: QObject, event: QKeyEvent) -> bool:
+        """Hold the release of a held press, to hand both on in their order."""
+        same = [h.press for h in self._held if h.target is watched and h.key == event.key()]
+        if not isinstance(watched, QWidget) or same.count(True) <= same.count(False):
+            return False  # no press of this key is held without its release
+        self._held.append(
+            _HeldKey(watched, event.key(), event.modifiers(), event.text(), press=False)
+        )
+        return True
+
     def release(self) -> None:
         """Hand the held keys on to where they were going: they were typed, not scanned."""
         held, self._held = self._held, []
@@ -134,8 +149,9 @@ class WedgeFilter(QObject):
         try:
             for key in held:
                 if shiboken6.isValid(key.target):
-                    press = QKeyEvent(QEvent.Type.KeyPress, key.key, key.modifiers, key.text)
-                    QCoreApplication.sendEvent(key.target, press)
+                    kind = QEvent.Type.KeyPress if key.press else QEvent.Type.KeyRelease
+                    replay = QKeyEvent(kind, key.key, key.modifiers, key.text)
+                    QCoreApplication.sendEvent(key.target, replay)
         finally:
             self._replaying = False
 

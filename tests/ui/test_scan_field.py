@@ -149,3 +149,17 @@ def test_a_scanner_on_a_serial_port_binds_codes_too(
     finally:
         window.scan_desk.remove()
         scanner.close()
+
+
+def test_space_on_a_focused_button_still_clicks_it(
+    qtbot: QtBot, window: StationWindow, station: Station
+) -> None:
+    """A held key's release is held too: the button gets press, then release, and clicks."""
+    station.add_ports(PORTS, start=False)
+    qtbot.waitUntil(lambda: len(window.grid.tiles) == 3)
+    button = window.grid.tiles[PORTS[0]].action_button
+    button.setFocus()
+    assert window.focusWidget() is button
+    with qtbot.waitSignal(button.clicked, timeout=2000):
+        QTest.keyClick(button, Qt.Key.Key_Space)
+    assert window.scan_desk.idle and window.scan_desk.bar.result.text() == ""
