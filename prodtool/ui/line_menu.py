@@ -97,7 +97,6 @@ class LineMenu(QObject):
         self.label_dialog.show()
         return self.label_dialog
 
-
     def choose_shift_report(self) -> None:
         window = self._window
         path, chosen = QFileDialog.getSaveFileName(
