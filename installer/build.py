@@ -19,7 +19,11 @@ def is_stale() -> bool:
     if not APP.exists():
         return True
     built = APP.stat().st_mtime
-    sources = [*(ROOT / "prodtool").rglob("*.py"), *(ROOT / "resources").rglob("*")]
+    sources = [
+        *(ROOT / "prodtool").rglob("*.py"),
+        *(ROOT / "resources").rglob("*"),
+        *(ROOT / "installer").glob("*"),  # the spec, and the files it ships (the udev rule)
+    ]
     return any(path.stat().st_mtime > built for path in sources if path.is_file())
 
 

@@ -37,6 +37,13 @@ class QuarantinePolicy(StrEnum):
     REPORT = "report"  # fail the port, leave the ledger alone
 
 
+class ScanTarget(StrEnum):
+    """Where a scanned code goes (docs/line.md, "The window's scan field")."""
+
+    NEXT_PORT = "next_port"  # the port that needs a code next
+    SLOT_FIRST = "slot_first"  # the port whose slot label was scanned just before
+
+
 class SettingsError(UserError):
     code = "settings"
 
@@ -79,6 +86,9 @@ class Settings:
     # The line (docs/line.md): scanned codes, serial numbers, port alarms, the MES outbox.
     code_pattern: str = ""  # a regular expression every scanned code must match; "" = any
     require_scan: bool = False  # a port's write waits until a code is bound to it
+    scan_target: ScanTarget = ScanTarget.NEXT_PORT  # which port a scanned code is bound to
+    scanner_port: str = ""  # a barcode scanner on a serial port (device or pyserial URL); "" = none
+    scanner_baud: int = 9600
     serial_write_command: str = ""  # e.g. "mytool --port {port} set-serial {serial}"
     serial_read_command: str = ""  # prints the serial the device holds
     serial_command_timeout_s: float = 30.0

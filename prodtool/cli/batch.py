@@ -8,6 +8,7 @@ from pathlib import Path
 from prodtool.cli.common import add_data_dir_option, paths_from
 from prodtool.cli.shift import add_span_options
 from prodtool.engine.batch import close_batch, verify_batch
+from prodtool.engine.export import KEY_FILE, station_key
 from prodtool.license.ledger import Ledger
 from prodtool.settings import load_settings
 
@@ -25,6 +26,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     close.set_defaults(func=close_command)
     verify = commands.add_parser("verify", help="check a batch archive's signature and members")
     verify.add_argument("archive", type=Path)
+    verify.add_argument(
+        "--key-fingerprint",
+        help="the closing station key's fingerprint, when checking off that station",
+    )
     add_data_dir_option(verify)
     verify.set_defaults(func=verify_command)
 
@@ -46,8 +51,12 @@ def close_command(args: argparse.Namespace) -> int:
 
 
 def verify_command(args: argparse.Namespace) -> int:
-    paths_from(args)
-    check = verify_batch(args.archive)
+    """Against the station's own key (or --key-fingerprint), never the key the archive names."""
+    paths = paths_from(args)
+    trusted = None
+    if args.key_fingerprint is None and (paths.keys / KEY_FILE).exists():
+        trusted = station_key(paths).public_key()
+    check = verify_batch(args.archive, trusted=trusted, expect_fingerprint=args.key_fingerprint)
     for problem in check.problems:
         print(problem)
     print("batch archive OK" if check.ok else "batch archive NOT OK")

@@ -6,18 +6,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from prodtool.cli.common import add_data_dir_option, paths_from
 from prodtool.cli.supervisor import add_pin_option, require_supervisor
-from prodtool.errors import UserError
-from prodtool.labels import printlog
-from prodtool.labels.hook import find_record, label_title
 from prodtool.labels.printers import printer_for
-from prodtool.labels.printlog import entry_for, label_log_path
 from prodtool.labels.render_pdf import save_png
+from prodtool.labels.reprint import passed_record, reprint_label
 from prodtool.labels.template import fill, load_template
-from prodtool.paths import StationPaths
 from prodtool.settings import load_settings
 
 SAMPLE_RECORD = {
@@ -68,28 +63,11 @@ def _common(parser: argparse.ArgumentParser, *, sample: bool = False) -> None:
     )
 
 
-def _passed_record(paths: StationPaths, job_id: str) -> dict[str, Any]:
-    record = find_record(paths.write_log, job_id)
-    if record is None:
-        raise UserError(
-            f"no job {job_id!r} in the write log",
-            hint="export the write log to see the job ids: prodtool log export",
-            code="label_job",
-        )
-    if record.get("result") != "passed":
-        raise UserError(
-            f"job {job_id!r} did not pass ({record.get('result') or 'no result'}):"
-            " it gets no label",
-            code="label_job",
-        )
-    return record
-
-
 def _preview(args: argparse.Namespace) -> int:
     paths = paths_from(args)
     settings = load_settings(paths.settings)
     template = load_template(args.template or settings.label_template)
-    record = SAMPLE_RECORD if args.sample else _passed_record(paths, args.job)
+    record = SAMPLE_RECORD if args.sample else passed_record(paths, args.job)
     out = Path(args.out)
     save_png(fill(template, record), out)
     print(f"label of {'a made-up unit' if args.sample else 'job ' + args.job} drawn to {out}")
@@ -101,18 +79,9 @@ def _print(args: argparse.Namespace) -> int:
     settings = load_settings(paths.settings)
     template = load_template(args.template or settings.label_template)
     printer_name = args.printer or settings.label_printer
-    printer = printer_for(printer_name)
-    record = _passed_record(paths, args.job)
+    printer_for(printer_name)  # a bad printer setting is said before the PIN is asked
+    record = passed_record(paths, args.job)
     require_supervisor(args, paths, f"reprint the label of job {args.job}")
-    log = label_log_path(paths)
-    try:
-        where = printer.print_label(fill(template, record), label_title(record))
-    except UserError as error:
-        entry = entry_for(record, printer_name, reprint=True, state="failed", message=str(error))
-        printlog.append(log, entry)
-        raise
-    printlog.append(
-        log, entry_for(record, printer_name, reprint=True, state="printed", message=where)
-    )
+    where = reprint_label(paths, template, record, printer_name)
     print(f"label of job {args.job} reprinted: {where}")
     return 0

@@ -5,7 +5,10 @@ verifies on its own), the ledger summary (`ledger-summary.json`: licenses per st
 the firmware digests (`firmware.json`: every loaded package's images with size and SHA-256), the
 shift report (`shift-report.csv` and `.pdf`), and `manifest.json` (each member's SHA-256, the
 chain head, the time span). `manifest.sig` is the station key's Ed25519 signature over
-`manifest.json`; `verify_batch` checks the signature and every member's digest. No member holds
+`manifest.json`; `verify_batch` checks the signature and every member's digest. The signature is
+checked against the station's key as known beforehand (the station's own, or the fingerprint
+`prodtool log verify` prints on it), never against the key the archive names: a forger who
+rewrote the members could sign them with a key of their own and name that one. No member holds
 a secret: the ledger summary has counts, the write log identifiers.
 """
 
@@ -22,7 +25,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from prodtool.engine.export import _raw, render, station_key
+from prodtool.engine.export import _raw, key_fingerprint, render, station_key
 from prodtool.engine.shift_report import ShiftReport, build_report, render_csv, render_pdf
 from prodtool.engine.writelog import GENESIS, read_records, verify_chain
 from prodtool.errors import StorageError, UserError
@@ -115,28 +118,48 @@ def close_batch(
 
 @dataclass
 class BatchCheck:
-    signature_ok: bool = False
+    signature_ok: bool = False  # signed by the pinned station key
     problems: list[str] = field(default_factory=list)
+    key_fingerprint: str = ""  # of the key the archive names
 
     @property
     def ok(self) -> bool:
         return self.signature_ok and not self.problems
 
 
-def verify_batch(path: Path, *, trusted: Ed25519PublicKey | None = None) -> BatchCheck:
-    """Check the archive's signature (by its own key, or `trusted`) and each member's digest."""
+def verify_batch(
+    path: Path,
+    *,
+    trusted: Ed25519PublicKey | None = None,
+    expect_fingerprint: str | None = None,
+) -> BatchCheck:
+    """Check the archive's signature against the pinned station key (`trusted`, or the key
+    whose fingerprint is `expect_fingerprint`) and each member's digest. Without a pin the
+    archive is not OK: its own key proves nothing."""
     check = BatchCheck()
     try:
         with zipfile.ZipFile(path) as archive:
             manifest_bytes = archive.read("manifest.json")
             signature = bytes.fromhex(archive.read("manifest.sig").decode())
             manifest = json.loads(manifest_bytes)
-            public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(manifest["public_key"]))
-            if trusted is not None and _raw(trusted) != _raw(public):
-                check.problems.append("signed by another key than the trusted one")
+            named = Ed25519PublicKey.from_public_bytes(bytes.fromhex(manifest["public_key"]))
+            check.key_fingerprint = key_fingerprint(named)
+            key = named
+            if trusted is not None:
+                key = trusted  # the station's key, whatever the archive names
+                if _raw(trusted) != _raw(named):
+                    check.problems.append("signed by another key than this station's")
+            elif expect_fingerprint is not None:
+                if check.key_fingerprint != expect_fingerprint.strip().lower():
+                    check.problems.append(f"signed by another key than {expect_fingerprint}")
+            else:
+                check.problems.append(
+                    "no station key to check the signature against: run it on the station, or"
+                    " give the station key's fingerprint (prodtool log verify prints it there)"
+                )
             try:
-                public.verify(signature, manifest_bytes)
-                check.signature_ok = True
+                key.verify(signature, manifest_bytes)
+                check.signature_ok = not check.problems
             except InvalidSignature:
                 check.problems.append("the manifest's signature does not match")
             for name, digest in manifest["members"].items():

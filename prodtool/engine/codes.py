@@ -3,10 +3,11 @@
 `CodeBook` checks a code against the product's pattern (a regular expression the whole code
 must match) and refuses one bound to another port now. A code recorded for a chip before may be
 scanned again only for that chip (a re-written unit): a job whose chip is another one fails
-WRONG_CHIP instead of passing with it. The book remembers the codes of passed chips beside the
-licenses in the ledger (table `codes`, the code its primary key): a restart does not forget
-them, and on a PostgreSQL pool no two stations give one code to two chips. The window's scan
-field and a serial scanner call `Station.bind_code`; the events below tell subscribers.
+WRONG_CHIP as soon as the chip is identified, before anything is written (`check`). The book
+remembers the codes of passed chips beside the licenses in the ledger (table `codes`, the code
+its primary key): a restart does not forget them, and on a PostgreSQL pool no two stations give
+one code to two chips. The window's scan field and a serial scanner call `Station.bind_code`;
+the events below tell subscribers.
 """
 
 from __future__ import annotations
@@ -15,14 +16,40 @@ import datetime as dt
 import re
 import threading
 from dataclasses import dataclass
+from enum import Enum
 
 from prodtool.errors import UserError
 from prodtool.flash.events import PortEvent
 from prodtool.license.sqlstore import SqlLedger
 
 
+class Refusal(Enum):
+    """Why a scan was refused: the window words each one in its own language."""
+
+    EMPTY = "empty"
+    CONTROL = "control"  # control characters: a scanner set up wrongly
+    MALFORMED = "malformed"  # not the product's pattern
+    BOUND_ELSEWHERE = "bound_elsewhere"  # bound to another port now
+    BUSY = "busy"  # the port is writing a chip
+    OTHER = "other"
+
+
 class CodeError(UserError):
     code = "scan"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str = "",
+        why: Refusal = Refusal.OTHER,
+        scanned: str = "",
+        other: str = "",
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.why = why
+        self.scanned = scanned  # the code as scanned (stripped)
+        self.other = other  # the port it is bound to, or the pattern it must match
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,18 +95,29 @@ class CodeBook:
         """Bind `code` (stripped) to `port`; raises CodeError for a malformed or used code."""
         code = code.strip()
         if not code:
-            raise CodeError("the scan is empty")
+            raise CodeError("the scan is empty", why=Refusal.EMPTY)
         if not code.isprintable():
-            raise CodeError("the scanned code holds control characters: check the scanner")
+            raise CodeError(
+                "the scanned code holds control characters: check the scanner",
+                why=Refusal.CONTROL,
+            )
         with self._lock:
             if self._pattern is not None and not self._pattern.fullmatch(code):
                 raise CodeError(
                     f"{code} does not look like this product's code",
                     hint=f"expected a code matching {self._pattern.pattern}",
+                    why=Refusal.MALFORMED,
+                    scanned=code,
+                    other=self._pattern.pattern,
                 )
             for other, bound in self._bound.items():
                 if bound == code and other != port:
-                    raise CodeError(f"{code} is already bound to {other}")
+                    raise CodeError(
+                        f"{code} is already bound to {other}",
+                        why=Refusal.BOUND_ELSEWHERE,
+                        scanned=code,
+                        other=other,
+                    )
             self._table()
             with self._ledger.side_write() as tx:
                 row = tx.execute("SELECT mac, job_id FROM codes WHERE code = ?", (code,)).fetchone()

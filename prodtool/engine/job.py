@@ -194,9 +194,12 @@ class JobLog(Protocol):
 
 
 class JobSerials(Protocol):
-    """The station's serial numbers, for a job that writes the serial itself (ESP NVS)."""
+    """The station's line services a job asks for: the unit's serial number, for a job that
+    writes the serial itself (ESP NVS), and whether the unit's scanned code may go with the chip
+    (asked before anything is written)."""
 
     def assign(self, chip: ChipIdentity, *, job_id: str) -> str: ...
+    def check_code(self, chip: ChipIdentity, *, port: str) -> str: ...
 
 
 class JobChips(Protocol):
@@ -586,6 +589,10 @@ class PortJob:
         twins = self.active.claim(chip.mac, self.port)
         if twins:
             self._duplicate(twins)
+        if self.serials is not None:  # the unit's code, checked before anything is written
+            wrong = self.serials.check_code(self._identity(), port=self.port)
+            if wrong:
+                raise DriverError(Reason.WRONG_CHIP, wrong)
         return driver
 
     def _identity(self) -> ChipIdentity:

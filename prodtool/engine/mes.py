@@ -171,14 +171,17 @@ class MesOutbox:
                 " COUNT(*) FILTER (WHERE delivered_at IS NOT NULL) FROM outbox"
             ).fetchone()
             row = self._db.execute(
-                "SELECT last_error FROM outbox WHERE delivered_at IS NULL ORDER BY rowid LIMIT 1"
+                "SELECT last_error FROM outbox WHERE delivered_at IS NULL"
+                " ORDER BY seq, rowid LIMIT 1"
             ).fetchone()
         return OutboxStatus(int(pending), int(delivered), row[0] if row else "")
 
     # -- delivery ----------------------------------------------------------------------------
     def deliver_due(self, *, ignore_backoff: bool = False) -> int:
-        """Try every record that is due (all pending ones with `ignore_backoff`), oldest first;
-        returns how many were delivered. Stops at the first failure: the MES is down."""
+        """Deliver the pending records in the write log's order while the oldest is due (at
+        once with `ignore_backoff`); returns how many were delivered. Stops at the first
+        failure: the MES is down, and the records after it wait behind it, so the MES gets
+        every record in order."""
         if not self.url:
             raise MesError("no MES URL is set", hint="give --mes-url or set mes_url")
         with self._delivering:  # one deliverer at a time: the thread or a flush
@@ -190,15 +193,15 @@ class MesOutbox:
             with self._lock:
                 if self._stop and not ignore_backoff:
                     return delivered
-                due = -1.0 if ignore_backoff else self._clock()
                 row = self._db.execute(
-                    "SELECT key, body, attempts FROM outbox WHERE delivered_at IS NULL"
-                    " AND (? < 0 OR next_at <= ?) ORDER BY rowid LIMIT 1",
-                    (due, due),
+                    "SELECT key, body, attempts, next_at FROM outbox WHERE delivered_at IS NULL"
+                    " ORDER BY seq, rowid LIMIT 1"
                 ).fetchone()
             if row is None:
                 return delivered
-            key, body, attempts = row
+            key, body, attempts, next_at = row
+            if not ignore_backoff and next_at > self._clock():
+                return delivered  # the oldest waits out its backoff; the rest wait behind it
             error = self._post(key, body)
             with self._lock:
                 if error is None:
@@ -239,9 +242,10 @@ class MesOutbox:
             return f"{type(reason).__name__}: {reason}"[:200]
 
     def next_due_in(self) -> float | None:
+        """Seconds until the oldest pending record is due (None: nothing pending)."""
         with self._lock:
             row = self._db.execute(
-                "SELECT MIN(next_at) FROM outbox WHERE delivered_at IS NULL"
+                "SELECT next_at FROM outbox WHERE delivered_at IS NULL ORDER BY seq, rowid LIMIT 1"
             ).fetchone()
         if row is None or row[0] is None:
             return None

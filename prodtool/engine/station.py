@@ -31,7 +31,7 @@ from serial.tools import list_ports
 from prodtool.crash import report_crash
 from prodtool.engine import jig
 from prodtool.engine.alarms import AlarmWatch
-from prodtool.engine.codes import CodeBook, CodeBound, ScanNeeded
+from prodtool.engine.codes import CodeBook, CodeBound, CodeError, Refusal, ScanNeeded
 from prodtool.engine.export import log_sealer
 from prodtool.engine.fleetlog import Outbox
 from prodtool.engine.job import (
@@ -142,7 +142,8 @@ class _Slot:
 
 
 class _Serials:
-    """The jobs' `JobSerials`: the station's serial for a chip, or "" when it gives none."""
+    """The jobs' `JobSerials`: the station's serial for a chip ("" when it gives none), and
+    whether the port's scanned code may go with the chip."""
 
     def __init__(self, station: Station) -> None:
         self._station = station
@@ -150,19 +151,29 @@ class _Serials:
     def assign(self, chip: ChipIdentity, *, job_id: str) -> str:
         return self._station.serial_for(chip.family, chip.mac, job_id=job_id)
 
+    def check_code(self, chip: ChipIdentity, *, port: str) -> str:
+        return self._station.code_problem(port, chip.mac)
+
 
 class _Recorder:
-    """The station's `JobLog`: the write log first, then the MES outbox (when one is set)."""
+    """The station's `JobLog`: the write log first, then the MES outbox (when one is set).
+
+    An append may store records the disk refused before along with the new one: every one of
+    them goes to the outbox, in the log's order. Jobs end on many threads at once; one lock
+    keeps the log's order and the outbox's the same."""
 
     def __init__(self, writelog: WriteLog, mes: MesOutbox | None) -> None:
         self.writelog = writelog
         self.mes = mes
+        self._lock = threading.Lock()
 
     def append(self, record: WriteRecord) -> dict[str, Any]:
-        body = self.writelog.append(record)
-        if self.mes is not None:
-            self.mes.put(body)  # a StorageError here is the job's STORAGE, like the log's
-        return body
+        with self._lock:
+            stored = self.writelog.append_all(record)
+            if self.mes is not None:
+                for body in stored:  # a StorageError is the job's STORAGE, like the log's
+                    self.mes.put(body)
+        return stored[-1]
 
 
 def port_matches(name: str, vid: int | None, pid: int | None, settings: Settings) -> bool:
@@ -420,7 +431,12 @@ class Station:
             if slot is None:
                 raise UserError(f"no port {port}")
             if slot.state.is_busy:
-                raise UserError(f"{port} is writing a chip: scan the next unit after it")
+                raise CodeError(
+                    f"{port} is writing a chip: scan the next unit after it",
+                    why=Refusal.BUSY,
+                    scanned=code.strip(),
+                    other=port,
+                )
         code = self._codes.bind(port, code)
         self._publish(CodeBound(port=port, code=code))
         with self._lock:
@@ -438,6 +454,14 @@ class Station:
             idle = [s.port for s in slots if not s.state.is_busy and not self._codes.bound(s.port)]
         ports = waiting or idle
         return ports[0] if ports else None
+
+    def code_problem(self, port: str, mac: str) -> str:
+        """ "" when the chip `mac` on `port` may be written with the port's code, else why not:
+        the product needs a scan and none is bound, or the code belongs to another chip. Asked
+        by the job once the chip is identified, before anything is written."""
+        if self.settings.require_scan and not self._codes.bound(port):
+            return "no code is bound to this port: scan the unit's code before its write"
+        return self._codes.check(port, mac)
 
     def unbind_code(self, port: str) -> None:
         self._codes.unbind(port)

@@ -145,6 +145,13 @@ class WriteLog:
             self._pending.append(record)
             return self._flush()[-1]
 
+    def append_all(self, record: WriteRecord) -> list[dict[str, Any]]:
+        """`append`, returning every record it stored, oldest first: those the disk refused
+        before, then this one (what a listener of the log, the MES outbox, must be given)."""
+        with self._lock:
+            self._pending.append(record)
+            return self._flush()
+
     def flush(self) -> int:
         """Store the records the disk refused before (space has returned); how many."""
         with self._lock:

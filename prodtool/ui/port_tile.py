@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from prodtool.engine.codes import CodeBound, ScanNeeded
 from prodtool.flash.events import (
     ChipIdentified,
     JobFinished,
@@ -156,6 +157,8 @@ class PortTile(QFrame):
         self._family = ""
         self._found_family = ""
         self._job_family = ""  # the package's family (JobFinished.family): whose hints apply
+        self._code = ""  # the unit's scanned code (docs/line.md)
+        self._scan_needed = False  # the write waits for the unit's scan
         self._look_state: JobState | None = None
         self._state_color = ""
         self._step_text: str | None = None
@@ -194,6 +197,9 @@ class PortTile(QFrame):
             label.setFont(_font(8))
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._id_metrics = QFontMetrics(self.mac_label.font())
+        self.code_label = QLabel()
+        self.code_label.setObjectName("code")
+        self.code_label.setFont(_font(8, bold=True))
         self.reason_label = QLabel()
         self.reason_label.setFont(_font(9, bold=True))
         self.reason_label.setWordWrap(True)
@@ -231,6 +237,7 @@ class PortTile(QFrame):
         layout.addWidget(self.reason_label, 1)
         layout.addWidget(self.mac_label)
         layout.addWidget(self.uuid_label)
+        layout.addWidget(self.code_label)
         layout.addStretch(0)
         layout.addLayout(bottom)
         self.setStyleSheet(TILE_STYLE)
@@ -292,6 +299,10 @@ class PortTile(QFrame):
             self._uuid_held = True
         elif isinstance(event, JobFinished):
             self._apply_finished(event)
+        elif isinstance(event, CodeBound):
+            self._code, self._scan_needed = event.code, False
+        elif isinstance(event, ScanNeeded):
+            self._code, self._scan_needed = "", True
         else:
             return False
         return True
@@ -299,6 +310,7 @@ class PortTile(QFrame):
     def _apply_state(self, event: StateChanged) -> None:
         if event.state.is_busy and not self.state.is_busy:
             self._begin_job(event.at)
+            self._scan_needed = False
         self.state = event.state
         self._engine_step = event.step
         if event.state.is_busy:
@@ -330,6 +342,7 @@ class PortTile(QFrame):
         self._seconds = event.seconds or max(0.0, event.at - started)
         self._mac = event.mac or self._mac
         self._uuid = event.uuid or self._uuid
+        self._code = event.code or self._code
         self.job_id = event.job_id
         self.detail = event.detail
         if event.passed:
@@ -402,6 +415,8 @@ class PortTile(QFrame):
 
     def _instruction(self, shown: JobState) -> str:
         """The one line under the state word."""
+        if self._scan_needed and not self.state.is_busy:
+            return self.tr("Scan this unit's code")
         if self.note and self.state == JobState.WAITING:
             return self.note[:1].upper() + self.note[1:]
         if shown == JobState.PASSED:
@@ -464,6 +479,9 @@ class PortTile(QFrame):
         compact = self.height() < COMPACT_HEIGHT
         self.mac_label.setHidden(compact or (finished_badly and not self._mac))
         self.uuid_label.setHidden(compact or (finished_badly and uuid.endswith("–")))
+        code = self.tr("Code: %1").replace("%1", self._code or "–")
+        self.code_label.setText(metrics.elidedText(code, Qt.TextElideMode.ElideRight, width))
+        self.code_label.setHidden(compact or not (self._code or self._scan_needed))
         self.reason_label.setText(self._reason_sentence())
         self.reason_label.setVisible(finished_badly)
         self._update_button()

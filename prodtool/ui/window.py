@@ -68,6 +68,7 @@ from prodtool.ui.i18n import (
     resolve_language,
 )
 from prodtool.ui.ledger_panel import LedgerPanel
+from prodtool.ui.line_menu import install_line_ui
 from prodtool.ui.log_panel import LogPanel
 from prodtool.ui.log_words import step_sentence
 from prodtool.ui.messages import error_text
@@ -79,6 +80,7 @@ from prodtool.ui.port_grid import PortGrid
 from prodtool.ui.qa_page import QaPage
 from prodtool.ui.reasons import reason_sentence
 from prodtool.ui.resources import icon_path
+from prodtool.ui.scan_field import install_scan_ui
 from prodtool.ui.settings_dialog import SettingsDialog
 from prodtool.ui.shift import ShiftStats
 from prodtool.ui.slot_menu import SlotMenu
@@ -168,6 +170,7 @@ class StationWindow(QMainWindow):
         self._timer.timeout.connect(self._tick)
         self._timer.start()
         self.pool_ui = install_pool_ui(self)  # the license pool's page and fleet panel
+        self.line_ui = install_line_ui(self)  # sign-in, operators, label preview and reprint
         self.retranslate()
         self.setMinimumSize(*MIN_SIZE)
         self.resize(1400, 900)
@@ -178,6 +181,7 @@ class StationWindow(QMainWindow):
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
         middle_layout.addWidget(self.counters)
+        self.scan_desk = install_scan_ui(self, middle_layout, 1)  # scans without a click
         middle_layout.addWidget(self.attention)
         middle_layout.addWidget(self.grid, 1)
         middle_layout.addWidget(self.tray)
@@ -942,15 +946,8 @@ class StationWindow(QMainWindow):
         self.station.add_ports([name])
 
     def ask_operator(self) -> None:
-        """Whoever works the station says who they are: no PIN needed."""
-        name, ok = QInputDialog.getText(
-            self,
-            self.tr("Operator"),
-            self.tr("Your name (kept in the write log):"),
-            text=self.settings.operator,
-        )
-        if ok:
-            self.apply_settings(self.settings.replace(operator=name.strip()))
+        """Whoever works the station signs in: badge scan, or name and PIN (docs/line.md)."""
+        self.line_ui.sign_in()
 
     def apply_settings(self, new: Settings) -> None:
         old = self.settings
@@ -1146,6 +1143,7 @@ class StationWindow(QMainWindow):
         if self._shift_dirty:  # a job that ended since the last tick still counts
             self._shift_dirty = False
             self._save_shift()
+        self.scan_desk.remove()
         if self.station is not None:
             self.station.stop()
             self.station = None

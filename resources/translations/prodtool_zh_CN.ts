@@ -133,6 +133,45 @@ no adapter</source>
     </message>
 </context>
 <context>
+    <name>LabelDialog</name>
+    <message>
+        <source>Label preview and reprint</source>
+        <translation>标签预览与补打</translation>
+    </message>
+    <message>
+        <source>job id, as in the write log</source>
+        <translation>任务编号（与烧录日志中一致）</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <source>Reprint… (supervisor)</source>
+        <translation>补打…（主管）</translation>
+    </message>
+    <message>
+        <source>Job:</source>
+        <translation>任务：</translation>
+    </message>
+    <message>
+        <source>UUID %1 · serial %2 · code %3</source>
+        <translation>UUID %1 · 序列号 %2 · 条码 %3</translation>
+    </message>
+    <message>
+        <source>Reprinting a label</source>
+        <translation>补打标签</translation>
+    </message>
+    <message>
+        <source>Not reprinted: the supervisor PIN is needed.</source>
+        <translation>未补打：需要主管 PIN 码。</translation>
+    </message>
+    <message>
+        <source>Reprinted: %1</source>
+        <translation>已补打：%1</translation>
+    </message>
+</context>
+<context>
     <name>LedgerPanel</name>
     <message>
         <source>available</source>
@@ -305,6 +344,45 @@ no adapter</source>
     <message>
         <source>%1 quarantined.</source>
         <translation>%1 已隔离。</translation>
+    </message>
+</context>
+<context>
+    <name>LineMenu</name>
+    <message>
+        <source>Label preview and reprint…</source>
+        <translation>标签预览与补打…</translation>
+    </message>
+    <message>
+        <source>Operators…</source>
+        <translation>操作员…</translation>
+    </message>
+    <message>
+        <source>Export the shift report…</source>
+        <translation>导出班次报告…</translation>
+    </message>
+    <message>
+        <source>Signed in: %1.</source>
+        <translation>已登录：%1。</translation>
+    </message>
+    <message>
+        <source>Changing the operators</source>
+        <translation>修改操作员</translation>
+    </message>
+    <message>
+        <source>The operators were not changed.</source>
+        <translation>操作员未修改。</translation>
+    </message>
+    <message>
+        <source>Export the shift report</source>
+        <translation>导出班次报告</translation>
+    </message>
+    <message>
+        <source>PDF (*.pdf);;CSV (*.csv)</source>
+        <translation>PDF (*.pdf);;CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Shift report of %1 chip(s) saved to %2.</source>
+        <translation>已将 %1 颗芯片的班次报告保存到 %2。</translation>
     </message>
 </context>
 <context>
@@ -602,6 +680,41 @@ no adapter</source>
     <message>
         <source>Line {line} of the export does not match its header: it was changed.</source>
         <translation>导出文件第 {line} 行与表头不符：文件已被改动。</translation>
+    </message>
+</context>
+<context>
+    <name>OperatorsDialog</name>
+    <message>
+        <source>Operators</source>
+        <translation>操作员</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>姓名：</translation>
+    </message>
+    <message>
+        <source>Badge (scan it):</source>
+        <translation>工牌（请扫描）：</translation>
+    </message>
+    <message>
+        <source>PIN:</source>
+        <translation>PIN 码：</translation>
+    </message>
+    <message>
+        <source>Add or replace</source>
+        <translation>添加或替换</translation>
+    </message>
+    <message>
+        <source>Remove the selected one</source>
+        <translation>删除所选操作员</translation>
+    </message>
+    <message>
+        <source>%1 can sign in now.</source>
+        <translation>%1 现在可以登录了。</translation>
+    </message>
+    <message>
+        <source>%1 was removed.</source>
+        <translation>%1 已删除。</translation>
     </message>
 </context>
 <context>
@@ -949,6 +1062,10 @@ Plug one in: its tile appears here.</source>
         <translation>放入下一个模块</translation>
     </message>
     <message>
+        <source>Scan this unit&apos;s code</source>
+        <translation>请扫描本产品的条码</translation>
+    </message>
+    <message>
         <source>Stopped mid-write: the module is half-written</source>
         <translation>写入中途停止：模块只写了一半</translation>
     </message>
@@ -963,6 +1080,10 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>(found %1)</source>
         <translation>（检测到 %1）</translation>
+    </message>
+    <message>
+        <source>Code: %1</source>
+        <translation>条码：%1</translation>
     </message>
     <message>
         <source>Holds: %1</source>
@@ -1422,6 +1543,76 @@ Plug one in: its tile appears here.</source>
     </message>
 </context>
 <context>
+    <name>ScanBar</name>
+    <message>
+        <source>Scan:</source>
+        <translation>扫码：</translation>
+    </message>
+    <message>
+        <source>scan or type a unit&apos;s code, then Enter</source>
+        <translation>扫描或输入产品条码，然后按回车</translation>
+    </message>
+    <message>
+        <source>A barcode scanner&apos;s codes are taken here even when this field is not selected; the code goes to the next slot that needs one, or to the slot whose label was scanned just before.</source>
+        <translation>即使未选中此输入框，扫码枪扫出的条码也会在这里接收；条码绑定到下一个需要条码的工位，或绑定到刚刚扫描过标签的工位。</translation>
+    </message>
+</context>
+<context>
+    <name>ScanDesk</name>
+    <message>
+        <source>Scanner: %1</source>
+        <translation>扫码枪：%1</translation>
+    </message>
+    <message>
+        <source>No station is running.</source>
+        <translation>工位未运行。</translation>
+    </message>
+    <message>
+        <source>%1 → slot %2</source>
+        <translation>%1 → 工位 %2</translation>
+    </message>
+    <message>
+        <source>Slot %1: now scan the unit&apos;s code.</source>
+        <translation>工位 %1：现在请扫描产品条码。</translation>
+    </message>
+    <message>
+        <source>%1: no slot is waiting for a code.</source>
+        <translation>%1：没有工位在等待条码。</translation>
+    </message>
+    <message>
+        <source>%1: scan the slot&apos;s label first.</source>
+        <translation>%1：请先扫描工位标签。</translation>
+    </message>
+    <message>
+        <source>%1: there is no such slot here.</source>
+        <translation>%1：本工位没有这个槽位。</translation>
+    </message>
+    <message>
+        <source>Refused: %1 is not this product&apos;s code (expected %2).</source>
+        <translation>已拒绝：%1 不是本产品的条码（应符合 %2）。</translation>
+    </message>
+    <message>
+        <source>Refused: %1 is already bound to slot %2.</source>
+        <translation>已拒绝：%1 已绑定到工位 %2。</translation>
+    </message>
+    <message>
+        <source>Refused: slot %1 is writing a chip; scan the next unit after it.</source>
+        <translation>已拒绝：工位 %1 正在烧录芯片；请在完成后扫描下一个产品。</translation>
+    </message>
+    <message>
+        <source>Refused: the scan is empty.</source>
+        <translation>已拒绝：扫描内容为空。</translation>
+    </message>
+    <message>
+        <source>Refused: the scan holds control characters; check the scanner&apos;s setup.</source>
+        <translation>已拒绝：扫描内容含有控制字符；请检查扫码枪的设置。</translation>
+    </message>
+    <message>
+        <source>Refused: %1</source>
+        <translation>已拒绝：%1</translation>
+    </message>
+</context>
+<context>
     <name>SecretDialog</name>
     <message>
         <source>Type it in first.</source>
@@ -1591,6 +1782,45 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>The station needs an ID.</source>
         <translation>工位需要一个编号。</translation>
+    </message>
+</context>
+<context>
+    <name>SignInDialog</name>
+    <message>
+        <source>Operator sign-in</source>
+        <translation>操作员登录</translation>
+    </message>
+    <message>
+        <source>Scan your badge:</source>
+        <translation>扫描工牌：</translation>
+    </message>
+    <message>
+        <source>or your name:</source>
+        <translation>或输入姓名：</translation>
+    </message>
+    <message>
+        <source>and PIN:</source>
+        <translation>及 PIN 码：</translation>
+    </message>
+    <message>
+        <source>Your name goes on every write record until the next sign-in.</source>
+        <translation>在下次登录之前，您的姓名会记录在每一条烧录记录中。</translation>
+    </message>
+    <message>
+        <source>No operators are set up: your name is taken as you type it.</source>
+        <translation>尚未设置操作员：将按您输入的姓名记录。</translation>
+    </message>
+    <message>
+        <source>Scan your badge, or type your name.</source>
+        <translation>请扫描工牌，或输入姓名。</translation>
+    </message>
+    <message>
+        <source>This badge is not on the station&apos;s list of operators.</source>
+        <translation>此工牌不在本工位的操作员名单中。</translation>
+    </message>
+    <message>
+        <source>Wrong name or PIN.</source>
+        <translation>姓名或 PIN 码错误。</translation>
     </message>
 </context>
 <context>
@@ -1765,14 +1995,6 @@ Plug one in: its tile appears here.</source>
     <message>
         <source>%1 is not a serial port: give COM3, /dev/ttyUSB0, socket://host:port or rfc2217://host:port.</source>
         <translation>%1 不是串口：请填写 COM3、/dev/ttyUSB0、socket://主机:端口 或 rfc2217://主机:端口。</translation>
-    </message>
-    <message>
-        <source>Operator</source>
-        <translation>操作员</translation>
-    </message>
-    <message>
-        <source>Your name (kept in the write log):</source>
-        <translation>您的姓名（记录在写入日志中）：</translation>
     </message>
     <message>
         <source>Change the supervisor PIN…</source>

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import ipaddress
 import json
+import os
 import ssl
 import threading
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +22,11 @@ from cryptography.x509.oid import NameOID
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from prodtool.engine import writelog
 from prodtool.engine.mes import MesError, MesOutbox
 from prodtool.engine.station import Station
-from prodtool.engine.writelog import WriteLog, WriteRecord
+from prodtool.engine.writelog import WriteLog, WriteRecord, read_records
+from prodtool.flash.events import JobFinished
 from prodtool.paths import StationPaths
 from prodtool.sim import ChipFarm
 from tests.engine.simhelp import Recorder, fast_settings, package
@@ -95,8 +100,8 @@ def test_failures_stalls_and_restarts_lose_nothing(
     assert outbox.deliver_due() == 0
     status = outbox.status()
     assert status.pending == 6 and "500" in status.oldest_error
-    assert outbox.deliver_due() == 5  # the others go; the failed one backs off
-    assert outbox.deliver_due() == 0 and outbox.status().pending == 1
+    assert outbox.deliver_due() == 0  # it backs off, and the others wait behind it: in order
+    assert outbox.status().pending == 6 and len(mes.keys()) == 1
 
     mes.stall.set()  # the MES hangs past the timeout
     assert outbox.deliver_due(ignore_backoff=True) == 0
@@ -104,7 +109,7 @@ def test_failures_stalls_and_restarts_lose_nothing(
     mes.release.set()
     mes.stall.clear()
 
-    assert outbox.deliver_due(ignore_backoff=True) == 1
+    assert outbox.deliver_due(ignore_backoff=True) == 6
     server.stop()  # the MES goes away
     more = _records(tmp_path / "log2.jsonl", 2)
     more = [dict(r, station_id="s1", hash=f"{r['hash']}-b") for r in more]
@@ -123,6 +128,7 @@ def test_failures_stalls_and_restarts_lose_nothing(
 
     received = mes.keys()
     assert set(received) == set(keys) | {f"s1:{r['hash']}" for r in more}
+    assert list(dict.fromkeys(received)) == keys + [f"s1:{r['hash']}" for r in more]  # in order
     assert received.count(keys[0]) == 3  # 500, stalled, delivered: one key, seen three times
     assert mes.headers == received  # the header carries the same key
     bodies = [b["record"] for b in mes.received]
@@ -226,3 +232,60 @@ def test_https_with_the_stations_ca_bundle(tmp_path: Path) -> None:
         httpd.clear()
         httpd.stop()
     assert len(mes.keys()) == 1
+
+
+def _finishes(recorder: Recorder) -> int:
+    return sum(isinstance(e, JobFinished) for e in recorder.events)
+
+
+def _finished_jobs(recorder: Recorder, count: int) -> bool:
+    return _finishes(recorder) == count
+
+
+def test_records_the_disk_refused_reach_the_mes_in_order(
+    server: HTTPServer,
+    mes: Mes,
+    paths: StationPaths,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two jobs' records wait in memory (the disk was full); the third job's append stores all
+    three: each goes to the MES, in the log's order, while the MES fails and then recovers."""
+    real_write = writelog._write_all
+    disk_full = threading.Event()
+
+    def write_all(fd: int, data: bytes) -> None:
+        if disk_full.is_set():
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_write(fd, data)
+
+    monkeypatch.setattr(writelog, "_write_all", write_all)
+    pkg, password = package(tmp_path)
+    settings = fast_settings(mes_url=server.url_for("/mes"), auto_start=False)
+    mes.fail_next = 2  # the MES is failing when the records arrive
+    with Station(paths, settings, comports=list) as station:
+        station.load_package(pkg, password)
+        recorder = Recorder()
+        station.subscribe(recorder)
+        with ChipFarm(count=1, family="esp32c3", transport="socket") as farm:
+            port = farm.urls[0]
+            station.add_ports([port], start=False)
+            disk_full.set()
+            for done in (1, 2):
+                assert station.start(port) or station.retry(port)
+                assert station.wait_for(partial(_finished_jobs, recorder, done), 60)
+                assert station.wait_idle(30)
+            assert not paths.write_log.exists() or paths.write_log.read_text() == ""
+            disk_full.clear()
+            assert station.retry(port)
+            assert station.wait_for(lambda: _finishes(recorder) == 3, 60)
+            assert station.wait_idle(30)
+        outbox = station.mes
+        assert outbox is not None and outbox.flush(30)
+    records = list(read_records(paths.write_log))
+    assert len(records) == 3
+    wanted = [f"{settings.station_id}:{r['hash']}" for r in records]
+    received = mes.keys()
+    assert list(dict.fromkeys(received)) == wanted  # all three, in the log's order
+    assert len(received) == 3 + 2  # and each once, but the first one's two 500s
+    assert received[:3] == [wanted[0]] * 3

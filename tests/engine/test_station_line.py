@@ -222,13 +222,45 @@ def test_a_bug_in_the_line_steps_fails_the_job_but_keeps_its_record(
     with Station(paths, fast_settings(), comports=list) as station:
         station.load_package(pkg, password)
 
-        def broken(port: str, mac: str) -> str:
+        def broken(port: str) -> str:
             raise RuntimeError("a bug")
 
-        monkeypatch.setattr(station._codes, "check", broken)
+        monkeypatch.setattr(station._codes, "bound", broken)  # asked as the record is made
         with ChipFarm(count=1, family="esp32c3", transport="socket") as farm:
             (finished,) = _run(station, farm.urls).finished().values()
     assert not finished.passed and finished.reason is Reason.INTERNAL
     (record,) = read_records(paths.write_log)
     assert record["reason"] == "internal" and record["detail"] == "RuntimeError"
     assert [str(e) for e in crashes] == ["a bug"]
+
+
+@pytest.mark.parametrize("processes", [0, 1])
+def test_a_code_of_another_chip_fails_before_anything_is_written(
+    paths: StationPaths, tmp_path: Path, processes: int
+) -> None:
+    settings = fast_settings(require_scan=True, job_processes=processes)
+    pkg, password = package(tmp_path)
+    with Station(paths, settings, comports=list) as station:
+        station.load_package(pkg, password)
+        assert "scan the unit's code" in station.code_problem("nowhere", "aa:bb")
+        recorder = Recorder()
+        station.subscribe(recorder)
+        with ChipFarm(count=2, family="esp32c3", transport="socket") as farm:
+            station.add_ports(farm.urls, start=True)
+            assert station.wait_idle(5)
+            station.bind_code(farm.urls[0], "PCB-0001")
+            assert station.wait_for(lambda: len(recorder.finished()) == 1, 60)
+            assert station.wait_idle(30)
+            other = farm.chips[1]
+            flash_before = bytes(other.flash)
+            station.bind_code(farm.urls[1], "PCB-0001")  # the first unit's code, on another chip
+            assert station.wait_for(lambda: len(recorder.finished()) == 2, 60)
+            assert station.wait_idle(30)
+            assert bytes(other.flash) == flash_before  # no firmware, no license went on
+            assert other.read_credentials() is None
+            counts = station.ledger.counts(station.manifest.package_id if station.manifest else "")
+    wrong = list(read_records(paths.write_log))[1]
+    assert (wrong["result"], wrong["reason"]) == ("failed", "wrong_chip")
+    assert "PCB-0001 belongs to chip" in wrong["detail"] and wrong["uuid"] == ""
+    states = {state.value: n for state, n in next(iter(counts.values())).items() if n}
+    assert states.get("reserved", 0) == 0 and states.get("verified", 0) == 1  # only the first

@@ -2,29 +2,36 @@
 
 Every job must end with a Reason (a watchdog bounds each one), no job may hang, the ledger's
 invariants hold, and no license is on two chips or lost (audited against every chip's flash)
-after every round. At the end, a clean pass and reconciliation settle what is left.
+after every round. At the end, a clean pass and reconciliation settle what is left. The line
+runs through the storm too: scanned codes and serial numbers (none on two chips), the MES outbox
+against a server that answers 500 now and then (every record delivered with its key, no secret
+in a body) and labels to a loopback Zebra (one for each passed job, none for any other).
 """
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from prodtool.engine.demo import build_demo_package
 from prodtool.engine.reconcile import reconcile_ports
 from prodtool.engine.station import Station
 from prodtool.engine.writelog import read_records, verify_chain
 from prodtool.flash.events import JobFinished, Reason
+from prodtool.labels.printlog import entries, label_log_path
 from prodtool.license.ledger import ENV_URL
 from prodtool.license.model import LicenseState
 from prodtool.license.pg_store import POOL_KEY_FILE, init_pool
 from prodtool.paths import StationPaths
 from prodtool.sim import ChipFarm, SimulatedChip
 from tests.engine.simhelp import Recorder
+from tests.labels.conftest import ZplServer, zpl_server
 from tests.reliability.harness import (
     TINY_FIRMWARE,
     Audit,
@@ -34,8 +41,10 @@ from tests.reliability.harness import (
     scan_files,
 )
 from tests.reliability.storm import pick_faults
+from tests.reliability.test_line_cuts import FlakyMes
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
+__all__ = ["zpl_server"]  # the label tests' loopback Zebra
 CHIPS = 16
 WATCHDOG_S = 6.0
 
@@ -77,6 +86,7 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
     store: str,
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
+    zpl_server: ZplServer,
 ) -> None:
     target = 1000 if soak else 50
     budget = 900.0 if soak else 45.0
@@ -95,12 +105,20 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
         init_pool(pool, paths.keys / POOL_KEY_FILE)
         monkeypatch.setenv(ENV_URL, pool)
     # jobs in worker processes, as on a station: faults cross the pipe as reasons and settlements
+    mes = FlakyMes(seed=5)
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.expect_request("/mes", method="POST").respond_with_handler(mes.handler)
+    server.start()
+    request.addfinalizer(server.stop)
     settings = fast_settings(
         job_timeout_s=WATCHDOG_S,
         shell_timeout_s=2.0,
         job_processes=2,
         require_scan=True,  # the line: each unit's code scanned before its write, and a serial
         code_pattern=r"U\d{5}",
+        mes_url=server.url_for("/mes"),  # every record to the MES, which fails now and then
+        label_enabled=True,  # a label for every passed unit
+        label_printer=zpl_server.url,
     )
     scans = 0
     codes: dict[str, str] = {}  # the code each passed unit was scanned with
@@ -163,7 +181,9 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
             station.ledger.authkey(r.license_id)
             for r in station.ledger.in_state(LicenseState.VERIFIED)
         ]
-    records = list(read_records(paths.write_log))
+        outbox = station.mes
+        assert outbox is not None and outbox.flush(60), outbox.status() if outbox else None
+    records = list(read_records(paths.write_log))  # the station closed: its labels are out
     assert verify_chain(records) == []
     _one_to_one(records, "serial")  # no serial on two chips, no chip with two serials
     _one_to_one([r for r in records if r["result"] == "passed"], "code")
@@ -172,6 +192,14 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
     assert len(left) <= clean.total() - clean["ok"], (left, clean)
     _, leaks = scan_files([paths.root], [*secrets, password])
     assert leaks == []
+    keys = {b["idempotency_key"] for b in mes.bodies}  # every record at the MES, with its key
+    assert {f"{settings.station_id}:{r['hash']}" for r in records} <= keys
+    assert mes.headers == [b["idempotency_key"] for b in mes.bodies]
+    assert not any(secret in json.dumps(mes.bodies) for secret in [*secrets, password])
+    printed = [e["job_id"] for e in entries(label_log_path(paths)) if e["state"] == "printed"]
+    passed = [r["job_id"] for r in records if r["result"] == "passed"]
+    assert sorted(printed) == sorted(passed)  # one label per passed job, none for any other
+    assert zpl_server.wait_for(len(printed)) and len(zpl_server.labels) == len(printed)
     assert injected >= target or soak is False
     record(
         f"fault storm ({store})",
@@ -186,6 +214,8 @@ def test_a_thousand_faults_end_in_reasons_and_lose_nothing(
         secrets_found=len(leaks),
         scans=scans,
         serials=len({r["serial"] for r in records if r.get("serial")}),
+        mes_posts=len(mes.bodies),
+        labels=len(printed),
     )
 
 

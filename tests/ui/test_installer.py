@@ -50,3 +50,10 @@ def test_frozen_demo_writes_in_worker_processes(frozen_app: Path, data_dir: Path
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert (summary["passed"], summary["failed"]) == (2, 0)
+
+
+def test_frozen_app_ships_the_udev_rule(frozen_app: Path) -> None:
+    """The rule a held port's message points to is in the app folder, as in the sources."""
+    rule = Path(build.ROOT) / "installer" / "70-prodtool-serial.rules"
+    (bundled,) = frozen_app.parent.rglob(rule.name)
+    assert bundled.read_bytes() == rule.read_bytes()

@@ -15,6 +15,7 @@ from prodtool.cli.main import main
 from prodtool.engine.station import Station
 from prodtool.settings import Settings, check_pin, hash_pin, load_settings
 from prodtool.supervisor_pin import FREE_TRIES, PinGate
+from prodtool.ui.operator_dialog import SignInDialog
 from prodtool.ui.pin_dialog import PinCheckDialog, PinSetDialog
 from prodtool.ui.settings_dialog import SettingsDialog
 from prodtool.ui.window import StationWindow
@@ -183,9 +184,13 @@ def test_operator_needs_no_pin(monkeypatch: pytest.MonkeyPatch, window: StationW
         raise AssertionError("the operator's name asked for the PIN")
 
     monkeypatch.setattr(PinCheckDialog, "exec", no_pin)
-    monkeypatch.setattr(
-        "prodtool.ui.window.QInputDialog.getText", lambda *a, **k: ("  Li Wei ", True)
-    )
+
+    def type_name(self: SignInDialog) -> int:  # no operators set up: a name alone signs in
+        self.name.setText("  Li Wei ")
+        self.accept()
+        return int(self.result())
+
+    monkeypatch.setattr(SignInDialog, "exec", type_name)
     window.operator_action.trigger()
     assert window.settings.operator == "Li Wei"
 
