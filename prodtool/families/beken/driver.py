@@ -145,7 +145,15 @@ class BekenDriver(ChipDriver):
         self._cancel.check()
         t = self._open()
         try:
-            linker = Linker(t, self._policy, self.shell_baud, self._cancel.wait, self._lines)
+            stranded = tuple(dict.fromkeys((self._want_baud, *self.variant.fast_bauds)))
+            linker = Linker(
+                t,
+                self._policy,
+                self.shell_baud,
+                self._cancel.wait,
+                self._lines,
+                fast_bauds=tuple(b for b in stranded if b != ROM_BAUD),
+            )
             step = linker.link()
             self._cancel.check()
             if step is None:
