@@ -101,6 +101,9 @@ class ChipFamily:
     reset_to_app: str = ""  # how it gets from the loader into the application
     guide: str = ""  # wiring for the operator, shown on a tile that cannot reach the chip
     hints: Mapping[Reason, str] = field(default_factory=dict)  # a hint per failure reason
+    # False: the loader cannot say the MAC (`ChipInfo.mac` is ""); the job takes it from the
+    # firmware's shell after flashing and reserves the license only then (Beken)
+    loader_reports_mac: bool = True
 
     # -- names ----------------------------------------------------------------------------------
     @property

@@ -26,7 +26,7 @@ from typing import Any
 
 import serial
 
-from prodtool.families.beken import crc, macrecord
+from prodtool.families.beken import crc
 from prodtool.families.beken.flashids import FlashChip, SrWrite, lookup
 from prodtool.families.beken.frames import Frame
 from prodtool.families.beken.link import (
@@ -166,7 +166,6 @@ class BekenDriver(ChipDriver):
             chip_id = self._check_variant(t)
             self._read_flash_id(t)
             self._baud = self._fast_baud(t, linker)
-            mac = self._read_mac(t)
         except PortGoneError as error:
             self._cancel.check()
             raise DriverError(Reason.CABLE_PULLED, str(error)) from None
@@ -179,10 +178,12 @@ class BekenDriver(ChipDriver):
         )
         self.info = ChipInfo(
             family=self.variant.name,
-            mac=mac,  # "" when the flash holds no MAC record (see macrecord.py)
-            # The ledger keys a chip by its id: the MAC (as on ESP) where known; the ROM's
-            # chip id is the same on every chip of a variant.
-            chip_id=mac.replace(":", "") if mac else chip_id,
+            # Neither loader can say the MAC, and no public source pins down where a firmware
+            # keeps it (docs/beken.md, "The MAC"): the job asks the app's shell (`read_mac`)
+            # once the firmware runs. The ROM's chip id is the same on every chip of a variant,
+            # so it is no identity either: it stays in the description.
+            mac="",
+            chip_id="",
             flash_size=self.flash_size,
             description=(
                 f"{self.variant.title} ({chip_id}), {flash_text}, linked by {step.value}, "
@@ -270,22 +271,6 @@ class BekenDriver(ChipDriver):
             self.flash_size = self.flash.size
         elif 0x10 <= self.flash_id[2] <= 0x19:
             self.flash_size = 1 << self.flash_id[2]  # size still readable; protection is not
-
-    def _read_mac(self, t: Transport) -> str:
-        """The MAC from the module's configuration sector ("" when no record is there)."""
-        size = self.flash_size or T_FLASH_SIZE
-        at = macrecord.mac_offset(self.variant, size)
-        for _ in range(3):
-            with suppress(DriverError):
-                sector = self._read_sector(t, at)
-                if not sector.startswith(macrecord.MAGIC[:4]):
-                    return ""  # no record here (a real module: see macrecord.py)
-                mac = macrecord.decode(sector)
-                if mac is not None:
-                    return mac
-        # A record that never reads back whole is the link, not a chip without a MAC: two
-        # chips reported without one would look like one chip on two ports.
-        raise DriverError(Reason.LINK_ERRORS, f"the MAC record at {at:#x} reads garbled 3x")
 
     # ---------------------------------------------------------------- baud rate
 

@@ -126,6 +126,7 @@ def _family(variant: Variant) -> BekenFamily:
         f"{variant.shell_baud} baud on the same UART",
         guide=guide.GUIDE,
         hints=guide.HINTS,
+        loader_reports_mac=False,
     )
 
 
