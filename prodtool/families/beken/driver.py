@@ -28,7 +28,7 @@ import serial
 
 from prodtool.families.beken import crc
 from prodtool.families.beken.flashids import FlashChip, SrWrite, lookup
-from prodtool.families.beken.frames import Frame
+from prodtool.families.beken.frames import Frame, encode_command
 from prodtool.families.beken.link import (
     CEN_HINT,
     ROM_BAUD,
@@ -61,6 +61,7 @@ BLOCK = 0x10000
 BAUD_DELAY_MS = 20
 T_FLASH_SIZE = 0x200000  # the BK7231T bootloader cannot say; its modules carry 2 MiB
 CRC_FLOOR_BPS = 100_000  # the slowest CRC we wait for (bk7231tools assumes 400 kB/s)
+REBOOT = encode_command(0x0E, b"\xa5")
 
 
 @dataclass(frozen=True)
@@ -641,10 +642,10 @@ class BekenDriver(ChipDriver):
             self._reprotect(t)
             # Twice, as Beken's own tools do: a Reboot lost to a late rate change on the host
             # side leaves the chip in download mode; a second one after a reboot is noise in
-            # the boot window. Both must be out before the port goes to the shell's rate.
-            for _ in range(2):
-                t.send(0x0E, b"\xa5")
-                t.wait_sent(6)
+            # the boot window. Both must be out before the port goes to the shell's rate: one
+            # write and one wait for both (each wait has a 20 ms margin for a pty's queue).
+            t.write(REBOOT * 2)
+            t.wait_sent(len(REBOOT) * 2)
             t.set_baud(self.shell_baud)
             t.reader.clear()
         except PortGoneError as error:
