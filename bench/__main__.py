@@ -15,7 +15,18 @@ from typing import Any
 
 from bench.common import machine, read_results, table
 
-BENCHMARKS = ("cycle", "scaling", "vs_esptool", "window", "memory", "ledger", "list_import", "pool")
+BENCHMARKS = (
+    "cycle",
+    "scaling",
+    "vs_esptool",
+    "window",
+    "memory",
+    "ledger",
+    "list_import",
+    "pool",
+    "beken",
+    "beken_vs_bk7231tools",
+)
 
 
 def _run(name: str, quick: bool) -> float:
@@ -24,6 +35,8 @@ def _run(name: str, quick: bool) -> float:
         argv += ["--licenses", "100000", "--reserves", "10"]
     elif quick and name == "pool":
         argv += ["--licenses", "100000", "--chips", "3"]
+    elif name == "beken":  # one port at 921,600 and 2,000,000; 32 ports; 16 + 16 with ESP
+        argv += ["--ports", "32", "--mixed", "16", *(["--quick"] if quick else [])]
     elif quick:
         argv.append("--quick")
     print(f"\n=== {' '.join(argv[1:])}", flush=True)
@@ -131,6 +144,46 @@ def summary() -> list[list[Any]]:
             ]
         )
     rows += _pool_rows()
+    rows += _beken_rows()
+    return rows
+
+
+def _beken_rows() -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    beken = read_results("beken")
+    if beken:
+        for run in beken["runs"]:
+            ok = run["ratio"] <= beken["target_ratio"]
+            rows.append(
+                [
+                    f"Beken cycle / wire at {run['baud']}",
+                    f"{run['ratio']:.3f}x",
+                    "<= 1.15x",
+                    _v(ok),
+                ]
+            )
+        for key, label in (("scaling", "Beken ports"), ("mixed", "ports, Beken + ESP")):
+            scaling = beken.get(key) or {}
+            if scaling:
+                ok = scaling["slowest_fraction"] >= 0.9 and not scaling["errors"]
+                rows.append(
+                    [
+                        f"{scaling['ports']} {label}: min port rate",
+                        f"{scaling['slowest_fraction']:.3f}",
+                        ">= 0.9",
+                        _v(ok),
+                    ]
+                )
+    vs = read_results("beken_vs_bk7231tools")
+    for row in vs["rows"] if vs else []:
+        rows.append(
+            [
+                f"vs bk7231tools CLI, {row['ports']} ports",
+                f"{row['ratio']:.2f}x",
+                ">= 1.5x",
+                _v(row["ratio"] >= 1.5),
+            ]
+        )
     return rows
 
 

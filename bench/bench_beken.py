@@ -14,7 +14,10 @@ Flash timing: `ideal` (instant flash, as the ESP simulator) and `nor` (typical N
 figures: 4K erase 45 ms, 64K erase 250 ms, 4K program 12 ms, CRC 1 MB/s), which shows what a
 real chip's flash adds on a protocol that waits for every command. Target (ideal): <= 1.15x.
 
-Run standalone: python -m bench.bench_beken [--quick] [--ports N] [--timing ideal|nor]
+With `--mixed N`, N Beken ports (2,000,000 baud) and N simulated ESP32-C3 ports (921,600, in
+their own simulator process) run at once, each port's rate against one port of its family.
+
+Run standalone: python -m bench.bench_beken [--quick] [--ports N] [--mixed N] [--timing ideal|nor]
 """
 
 from __future__ import annotations
@@ -28,14 +31,17 @@ from typing import Any
 
 import serial
 
-from bench.beken_child import BekenChild
 from bench.common import MIB, table, write_results
+from bench.simchild import BekenChild, SimChild
+from prodtool.engine.job import open_port
+from prodtool.families import registry
 from prodtool.families.beken import image
 from prodtool.families.beken.driver import BekenDriver
 from prodtool.families.driver import Region
 from prodtool.families.tuya_shell import TuyaShell, WriteReply
 
 TARGET_RATIO = 1.15
+ESP_BAUD = 921_600  # the mixed run's ESP ports: the rate the ESP scaling figures use
 UUID = "uuidbench0000000001a"
 AUTHKEY = "k" * 32
 
@@ -154,6 +160,97 @@ def parallel(ports: int, baud: int, size: int, timing: str) -> list[Cycle]:
             child.__exit__(None, None, None)
 
 
+class _Quiet:
+    """esptool's output for the mixed run: kept out of the figures' stdout."""
+
+    def driver_message(self, level: str, text: str) -> None:
+        del level, text
+
+    def driver_progress(self, done: int, total: int) -> None:
+        del done, total
+
+
+def esp_cycle(url: str, baud: int, regions: list[Region]) -> Cycle:
+    """One ESP32-C3 port's cycle through its family's driver, as the job drives it."""
+    family = registry.get("esp32c3")
+    result = Cycle(baud, ok=False)
+    start = time.monotonic()
+    raw: Any = None
+    try:
+        raw = open_port(url)
+        with family.log_route(_Quiet()):
+            driver = family.open_driver(raw, baud=baud)
+            driver.identify(family.name)
+            driver.write_regions(regions, lambda done, total: None)
+            driver.verify_regions(regions)
+            family.start_app(driver, raw)
+        shell = TuyaShell(raw, timeout=5)
+        shell.wait_prompt()
+        if shell.auth_write(UUID, AUTHKEY) is not WriteReply.OK:
+            raise RuntimeError("auth refused")
+        result.ok = True
+    except Exception as error:  # noqa: BLE001 - reported in the figures
+        result.error = f"{type(error).__name__}: {error}"
+    finally:
+        if raw is not None:
+            raw.close()
+    result.cycle_s = time.monotonic() - start
+    return result
+
+
+def mixed(per_family: int, size: int, timing: str, beken_one_s: float) -> dict[str, Any]:
+    """`per_family` Beken ports (2,000,000 baud) and as many ESP32-C3 ports (921,600) at once;
+    each port's rate against one port of its own family alone."""
+    qio = image.make_qio_image("bk7231n", "9.9.9", size=size)
+    beken_regions = [Region(0, qio, "firmware")]
+    esp = registry.get("esp32c3")
+    esp_regions = [Region(esp.app_offset, esp.make_image(version="9.9.9", size=size), "app")]
+    with SimChild(1, transport="pty", family="esp32c3", seed=900) as one:
+        esp_one = esp_cycle(one.urls[0], ESP_BAUD, esp_regions)
+    children: list[Any] = [
+        BekenChild(per_family, timing=timing, seed=500),
+        SimChild(per_family, transport="pty", family="esp32c3", seed=700),
+    ]
+    for child in children:
+        child.__enter__()
+    try:
+        beken_urls, esp_urls = children[0].urls, children[1].urls
+        jobs = [(u, "beken") for u in beken_urls] + [(u, "esp") for u in esp_urls]
+        results: list[Cycle | None] = [None] * len(jobs)
+        barrier = threading.Barrier(len(jobs))
+
+        def run(i: int) -> None:
+            url, kind = jobs[i]
+            barrier.wait()
+            if kind == "beken":
+                results[i] = one_cycle(url, 2_000_000, beken_regions, None, i, with_license=True)
+            else:
+                results[i] = esp_cycle(url, ESP_BAUD, esp_regions)
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        for child in children:
+            child.__exit__(None, None, None)
+    fractions = []
+    for (_url, kind), cycle in zip(jobs, results, strict=True):
+        if cycle is not None and cycle.ok:
+            one_s = beken_one_s if kind == "beken" else esp_one.cycle_s
+            fractions.append(one_s / cycle.cycle_s)
+    done = [c for c in results if c is not None]
+    return {
+        "ports": len(jobs),
+        "passed": sum(c.ok for c in done),
+        "esp_one_s": esp_one.cycle_s,
+        "beken_one_s": beken_one_s,
+        "slowest_fraction": min(fractions) if fractions else 0.0,
+        "errors": sorted({c.error for c in done if not c.ok} | ({esp_one.error} - {""})),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="256 KiB, one cycle per rate")
@@ -163,6 +260,9 @@ def main() -> int:
     parser.add_argument("--ports", type=int, default=0, help="also run N ports at once")
     parser.add_argument("--window", type=float, default=0.0, help="boot window, s (0: 0.15)")
     parser.add_argument("--bauds", type=int, nargs="+", default=[921_600, 2_000_000])
+    parser.add_argument(
+        "--mixed", type=int, default=0, help="also N Beken + N ESP32-C3 ports at once"
+    )
     args = parser.parse_args()
     size = 256 * 1024 if args.quick else args.size
     cycles = 1 if args.quick else args.cycles
@@ -210,6 +310,11 @@ def main() -> int:
             "errors": sorted({c.error for c in cycles_n if not c.ok}),
         }
         print(json.dumps(scaling, indent=2))
+    mixed_result: dict[str, Any] = {}
+    one = next((r for r in runs if r["baud"] == 2_000_000), None)
+    if args.mixed and one:
+        mixed_result = mixed(args.mixed, size, args.timing, one["cycle_s"])
+        print(json.dumps(mixed_result, indent=2))
     write_results(
         "beken",
         {
@@ -218,6 +323,7 @@ def main() -> int:
             "target_ratio": TARGET_RATIO,
             "runs": runs,
             "scaling": scaling,
+            "mixed": mixed_result,
         },
     )
     return 0

@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.beken_child import BekenChild
 from bench.common import MIB, table, write_results
+from bench.simchild import BekenChild
 from prodtool.families.beken import image
 from prodtool.families.beken.driver import BekenDriver
 from prodtool.families.driver import Region
@@ -133,7 +133,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ports", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--size", type=int, default=MIB)
+    parser.add_argument("--quick", action="store_true", help="256 KiB, 1 and 8 ports")
     args = parser.parse_args()
+    if args.quick:
+        args.size, args.ports = 256 * 1024, [1, 8]
     data = image.make_qio_image("bk7231n", "9.9.9", size=args.size)
     rows = []
     with tempfile.TemporaryDirectory() as folder:

@@ -8,7 +8,9 @@ the tool's interpreter. This child reads one command per line on stdin and answe
     replace I [J..]  -> {"urls": [...]}   fresh blank chips (new MACs) in those slots
     quit (or EOF)    -> the farm stops and the process exits 0
 
-Run by `SimChild` below; `python -m bench.simchild --chips N` by hand for debugging.
+Run by `SimChild` below; `python -m bench.simchild --chips N [--family F]` by hand for
+debugging. Beken chips take a flash timing (`--timing ideal|nor`) and a boot window
+(`--window S`); `BekenChild` is `SimChild` with Beken's defaults (pty, bk7231n).
 """
 
 from __future__ import annotations
@@ -19,10 +21,16 @@ import os
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
+from prodtool.families.beken.sim.chip import IDEAL, NOR
+from prodtool.families.beken.sim.serve import BekenFarm
+from prodtool.families.beken.variants import is_beken
 from prodtool.sim import ChipFarm, SimulatedChip
+
+TIMINGS = {"ideal": IDEAL, "nor": NOR}
 
 
 def chip_stats(chip: SimulatedChip) -> dict[str, Any]:
@@ -34,6 +42,7 @@ def chip_stats(chip: SimulatedChip) -> dict[str, Any]:
         "wire_out_s": link.tx.seconds if link else 0.0,
         "commands": chip.stats.commands,
         "boots": chip.stats.boots,
+        "mode": str(getattr(chip, "state", chip.mode)),  # Beken: its own finer states
     }
 
 
@@ -41,9 +50,23 @@ def _terminate(_signum: int, _frame: object) -> None:
     raise SystemExit(0)  # unwinds through the farm's `with`: ports closed, loop joined
 
 
-def serve(chips: int, transport: str, family: str, seed: int) -> int:
+def make_farm(
+    chips: int, transport: str, family: str, seed: int, timing: str, window: float
+) -> ChipFarm:
+    """Beken chips with their flash timing and boot window; every other family as it is."""
+    if not is_beken(family):
+        return ChipFarm(count=chips, family=family, transport=transport, seed=seed)
+    chosen = TIMINGS[timing]
+    if window:
+        chosen = replace(chosen, window_s=window)
+    return BekenFarm(chips, family, transport, seed=seed, timing=chosen)
+
+
+def serve(
+    chips: int, transport: str, family: str, seed: int, timing: str = "ideal", window: float = 0.0
+) -> int:
     signal.signal(signal.SIGTERM, _terminate)
-    with ChipFarm(count=chips, family=family, transport=transport, seed=seed) as farm:
+    with make_farm(chips, transport, family, seed, timing, window) as farm:
         _answer({"urls": farm.urls})
         for line in sys.stdin:
             words = line.split()
@@ -69,10 +92,18 @@ class SimChild:
     """`with SimChild(chips=8) as sim: sim.urls; sim.stats(); sim.replace([0])`."""
 
     def __init__(
-        self, chips: int, *, transport: str = "socket", family: str = "esp32c3", seed: int = 0
+        self,
+        chips: int,
+        *,
+        transport: str = "socket",
+        family: str = "esp32c3",
+        seed: int = 0,
+        timing: str = "ideal",
+        window: float = 0.0,
     ) -> None:
         self.argv = [sys.executable, "-m", "bench.simchild", "--chips", str(chips)]
         self.argv += ["--transport", transport, "--family", family, "--seed", str(seed)]
+        self.argv += ["--timing", timing, "--window", str(window)]
         self.process: subprocess.Popen[str] | None = None
         self.urls: list[str] = []
 
@@ -130,14 +161,34 @@ class SimChild:
             process.stdout.close()
 
 
+class BekenChild(SimChild):
+    """Simulated Beken modules: pty ports and BK7231N unless told otherwise."""
+
+    def __init__(
+        self,
+        chips: int,
+        *,
+        transport: str = "pty",
+        family: str = "bk7231n",
+        timing: str = "ideal",
+        seed: int = 0,
+        window: float = 0.0,
+    ) -> None:
+        super().__init__(
+            chips, transport=transport, family=family, seed=seed, timing=timing, window=window
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--chips", type=int, default=1)
     parser.add_argument("--transport", default="socket")
     parser.add_argument("--family", default="esp32c3")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--timing", choices=sorted(TIMINGS), default="ideal", help="Beken only")
+    parser.add_argument("--window", type=float, default=0.0, help="Beken boot window, s")
     args = parser.parse_args()
-    return serve(args.chips, args.transport, args.family, args.seed)
+    return serve(args.chips, args.transport, args.family, args.seed, args.timing, args.window)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,10 @@ from types import FrameType
 from prodtool.cli.common import add_data_dir_option
 from prodtool.errors import UserError
 from prodtool.families import registry
-from prodtool.sim import ChipFarm, FaultSpecError, parse_fault
+from prodtool.families.beken.sim.chip import BekenSimChip
+from prodtool.families.beken.sim.faults import BekenFault, BekenFaultSpecError, parse_beken_fault
+from prodtool.families.beken.variants import is_beken
+from prodtool.sim import ChipFarm, Fault, FaultSpecError, parse_fault
 from prodtool.sim.farm import TRANSPORTS
 
 
@@ -47,7 +50,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="append",
         default=[],
         metavar="SPEC",
-        help="inject a fault on every chip, e.g. unplug@block=5 (repeatable)",
+        help="inject a fault on every chip, e.g. unplug@block=5 (repeatable); Beken chips also "
+        "take their own kinds, e.g. baud-ceiling@max=1500000 (docs/beken.md)",
     )
     serve.add_argument("--app-version", default=None, help="preload a valid app of this version")
     serve.add_argument("--seed", type=int, default=0, help="MAC seed (default 0)")
@@ -104,10 +108,7 @@ def serve_command(args: argparse.Namespace) -> int:
     families = chip_families(args.chips, args.family)
     if args.transport == "pty" and not _posix():
         raise UserError("pty needs a POSIX system", hint="use --transport socket", code="sim_args")
-    try:
-        faults = [parse_fault(spec) for spec in args.fault]
-    except FaultSpecError as error:
-        raise UserError(f"bad --fault: {error}", code="sim_args") from None
+    faults, beken_faults = parse_faults(args.fault, families)
     stop = threading.Event()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
@@ -122,6 +123,10 @@ def serve_command(args: argparse.Namespace) -> int:
             app_version=args.app_version,
             seed=args.seed,
         )
+        for chip in farm.chips:  # before the farm starts: some act at power-on (no-link)
+            if isinstance(chip, BekenSimChip):
+                for fault in beken_faults:
+                    chip.add_fault(fault)
         with farm:
             for url in farm.urls:
                 print(url)
@@ -132,3 +137,35 @@ def serve_command(args: argparse.Namespace) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+def parse_faults(specs: list[str], families: list[str]) -> tuple[list[Fault], list[BekenFault]]:
+    """The shared kinds every simulated chip knows, and Beken's own (only for Beken chips).
+
+    A spec is read as a shared kind first (`unplug@block=5`), then as a Beken one
+    (`unplug@offset=0x30000`, `baud-ceiling@max=1500000`); a Beken kind on a farm with other
+    chips is refused, since those chips could not show it.
+    """
+    shared: list[Fault] = []
+    beken: list[BekenFault] = []
+    all_beken = bool(families) and all(is_beken(name) for name in families)
+    for spec in specs:
+        try:
+            shared.append(parse_fault(spec))
+            continue
+        except FaultSpecError as error:
+            first = str(error)
+        try:
+            fault = parse_beken_fault(spec)
+        except BekenFaultSpecError as error:
+            raise UserError(
+                f"bad --fault: {error if all_beken else first}", code="sim_args"
+            ) from None
+        if not all_beken:
+            raise UserError(
+                f"bad --fault: {spec!r} is a Beken fault, and not every chip here is a Beken chip",
+                hint="serve Beken chips on their own (--family bk7231n, t2, bk7231t, t3, t5)",
+                code="sim_args",
+            )
+        beken.append(fault)
+    return shared, beken

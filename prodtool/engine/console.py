@@ -76,7 +76,8 @@ class EventPrinter:
             self._percent.pop(port, None)
             return f"{port}: {event.state.value}" + (f" - {event.step}" if event.step else "")
         if isinstance(event, ChipIdentified):
-            return f"{port}: chip {event.family} {event.mac}"
+            # a loader that cannot say the MAC: the shell says it after flashing (a 2nd event)
+            return f"{port}: chip {event.family} {event.mac or '(MAC from its firmware later)'}"
         if isinstance(event, LicenseAssigned):
             return f"{port}: license {event.uuid}" + (" (reused)" if event.reused else "")
         if isinstance(event, LogLine):

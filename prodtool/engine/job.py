@@ -26,7 +26,7 @@ import threading
 import time
 import uuid as uuidlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -517,9 +517,12 @@ class PortJob:
             self._baud = self._rates[attempt]
             try:
                 driver = self._connect_and_identify()
-                if self._sent.reservation is None and self._probe_finished(driver):
-                    driver = self._connect_and_identify()  # the shell answered: back to the ROM
-                self._check(driver)
+                if self._mac_known():
+                    if self._sent.reservation is None and self._probe_finished(driver):
+                        driver = self._connect_and_identify()  # the shell answered: to the ROM
+                    self._check(driver)
+                else:  # a loader that cannot say the MAC: the shell says it (`_learn_mac`)
+                    self._enter(JobState.CHECKING, "the license waits for the firmware's MAC")
                 if self.plan.manifest.delivery_mode is DeliveryMode.CREDENTIAL:
                     self._write_firmware(driver)
                 break
@@ -586,14 +589,52 @@ class PortJob:
         )
         if chip.family != wanted:
             raise DriverError(Reason.WRONG_CHIP, f"this chip is {chip.family}, not {wanted}")
-        twins = self.active.claim(chip.mac, self.port)
-        if twins:
-            self._duplicate(twins)
-        if self.serials is not None:  # the unit's code, checked before anything is written
+        if not chip.mac and self.plan.manifest.auth_method is not AuthMethod.TUYAOPEN_SHELL:
+            raise DriverError(
+                Reason.INTERNAL,
+                f"{self.family.title}'s loader cannot say the chip's MAC and this package writes "
+                "the license through the loader: only the shell method can identify this chip",
+            )
+        if chip.mac:
+            twins = self.active.claim(chip.mac, self.port)
+            if twins:
+                self._duplicate(twins)
+            self._check_code()
+        return driver
+
+    def _check_code(self) -> None:
+        """The unit's scanned code belongs to this chip, checked before anything is written
+        (or, for a chip whose MAC comes from its firmware, before its license is chosen)."""
+        if self.serials is not None:
             wrong = self.serials.check_code(self._identity(), port=self.port)
             if wrong:
                 raise DriverError(Reason.WRONG_CHIP, wrong)
-        return driver
+
+    def _mac_known(self) -> bool:
+        return bool(self._chip and self._chip.mac)
+
+    def _learn_mac(self, driver: ChipDriver, mac: str) -> None:
+        """The MAC from the firmware's shell, for a chip whose loader could not say it: the
+        chip's identity from now on (the ledger, twins, the write log), then the license."""
+        assert self._chip is not None
+        if not mac:
+            raise DriverError(Reason.NO_SHELL, "the shell did not say the chip's MAC")
+        self._chip = chip = replace(self._chip, mac=mac, chip_id=mac.replace(":", ""))
+        self._transcript.step("log", level="info", detail=f"MAC {mac} from the shell")
+        self._emit(
+            ChipIdentified(
+                port=self.port,
+                job_id=self.job_id,
+                family=chip.family,
+                mac=chip.mac,
+                chip_id=chip.chip_id,
+            )
+        )
+        twins = self.active.claim(chip.mac, self.port)
+        if twins:
+            self._duplicate(twins)
+        self._check_code()
+        self._reserve(driver)
 
     def _identity(self) -> ChipIdentity:
         assert self._chip is not None
@@ -615,6 +656,9 @@ class PortJob:
     # -- checking ------------------------------------------------------------------------------
     def _check(self, driver: ChipDriver) -> None:
         self._enter(JobState.CHECKING, LogSay.CHOOSING)
+        self._reserve(driver)
+
+    def _reserve(self, driver: ChipDriver) -> None:
         manifest = self.plan.manifest
         if self._sent.reservation is None:
             reservation = self.ledger.reserve(
@@ -897,19 +941,22 @@ class PortJob:
         return {key: self._unit_serial} if self._unit_serial else {}
 
     def _write_auth_shell(self, driver: ChipDriver) -> None:
-        reservation = self._sent.reservation
-        assert reservation is not None and self._chip is not None
+        assert self._chip is not None
         self._enter(JobState.WRITING_AUTH, LogSay.STARTING_SHELL)
         self.family.start_app(driver, self._serial)
         self._transcript.set_text_mode(True)
         shell = TuyaShell(self._serial, timeout=self.settings.shell_timeout_s, cancel=self.cancel)
         shell.wait_prompt()
         mac = shell.read_mac()
-        if mac != self._chip.mac:
+        if not self._chip.mac:
+            self._learn_mac(driver, mac)
+        elif mac != self._chip.mac:
             raise DriverError(
                 Reason.NO_SHELL,
                 f"the shell reports MAC {mac}, the bootloader {self._chip.mac}: another UART?",
             )
+        reservation = self._sent.reservation
+        assert reservation is not None
         if self.plan.manifest.delivery_mode is not DeliveryMode.CREDENTIAL:
             self._check_app_version(shell)
         if self._judge_held(shell.auth_read()):

@@ -4,7 +4,8 @@ Uses the same drivers as the write job and writes nothing: the bootloader gives 
 the application image's descriptor (at the app offset) and, for the `esp-idf-nvs` method, the
 license partition; for the `tuyaopen-shell` method the chip is reset into its firmware and asked
 `read_mac`, `sys_version` and `auth-read` (not when the flash holds no application: there is no
-shell to wait for). A step that cannot be read becomes a `problem` line,
+shell to wait for). A chip whose loader cannot say its MAC (Beken) is identified by the shell's
+`read_mac`. A step that cannot be read becomes a `problem` line,
 so the judge can still say everything else.
 """
 
@@ -93,7 +94,10 @@ def read_chip(
             info = driver.identify()
             values.update(family=info.family, mac=info.mac, chip_id=info.chip_id)
             _read_flash(driver, family, manifest, values, problems)
-            if manifest.auth_method is AuthMethod.TUYAOPEN_SHELL and "firmware_version" in values:
+            # the shell when an app is there to answer; always where only the shell can say
+            # who the chip is (a loader without the MAC: a real Beken image has no descriptor)
+            app = "firmware_version" in values or not family.loader_reports_mac
+            if manifest.auth_method is AuthMethod.TUYAOPEN_SHELL and app:
                 family.start_app(driver, raw)
                 _read_shell(
                     raw,
@@ -157,7 +161,9 @@ def _read_shell(
     shell = TuyaShell(raw, timeout=timeout, cancel=cancel)
     shell.wait_prompt()
     shell_mac = shell.read_mac()
-    if shell_mac != mac:
+    if not mac and shell_mac:  # the loader could not say it: the firmware's word is the identity
+        values.update(mac=shell_mac, chip_id=shell_mac.replace(":", ""))
+    elif shell_mac != mac:
         problems.append(f"the shell reports MAC {shell_mac}, the bootloader {mac}: another UART?")
         return
     values["shell_version"] = shell.sys_version()

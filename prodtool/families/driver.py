@@ -29,10 +29,14 @@ class DriverError(Exception):
 
 @dataclass(frozen=True)
 class ChipInfo:
-    """Who the chip says it is. `chip_id` is the factory MAC without colons on ESP chips."""
+    """Who the chip says it is. `chip_id` is the factory MAC without colons on ESP chips.
+
+    `mac` is "" when the loader cannot say it (Beken): the job then takes it from the
+    firmware's shell (`read_mac`) after flashing, and reserves the license only then.
+    """
 
     family: str  # the family's canonical name: "esp32c3", "esp32", "bk7231n"...
-    mac: str  # "aa:bb:cc:dd:ee:ff"
+    mac: str  # "aa:bb:cc:dd:ee:ff", or "" (see above)
     chip_id: str
     flash_size: int | None  # bytes, None when the flash chip did not say
     description: str = ""

@@ -115,6 +115,9 @@ class ChipFamily:
     # (reset module / CEN)"); "" says "reading the chip's identity".
     connect_step: str = ""
     hints: Mapping[Reason, str] = field(default_factory=dict)  # a hint per failure reason
+    # False: the loader cannot say the MAC (`ChipInfo.mac` is ""); the job takes it from the
+    # firmware's shell after flashing and reserves the license only then (Beken)
+    loader_reports_mac: bool = True
 
     # -- baud rates -------------------------------------------------------------------------------
     @property

@@ -27,9 +27,9 @@ from typing import Any
 
 import serial
 
-from prodtool.families.beken import crc, macrecord
+from prodtool.families.beken import crc
 from prodtool.families.beken.flashids import FlashChip, SrWrite, lookup
-from prodtool.families.beken.frames import Frame
+from prodtool.families.beken.frames import Frame, encode_command
 from prodtool.families.beken.link import (
     CEN_HINT,
     ROM_BAUD,
@@ -62,6 +62,7 @@ BLOCK = 0x10000
 BAUD_DELAY_MS = 20
 T_FLASH_SIZE = 0x200000  # the BK7231T bootloader cannot say; its modules carry 2 MiB
 CRC_FLOOR_BPS = 100_000  # the slowest CRC we wait for (bk7231tools assumes 400 kB/s)
+REBOOT = encode_command(0x0E, b"\xa5")
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,15 @@ class BekenDriver(ChipDriver):
         self._cancel.check()
         t = self._open()
         try:
-            linker = Linker(t, self._policy, self.shell_baud, self._cancel.wait, self._lines)
+            stranded = tuple(dict.fromkeys((self._want_baud, *self.variant.fast_bauds)))
+            linker = Linker(
+                t,
+                self._policy,
+                self.shell_baud,
+                self._cancel.wait,
+                self._lines,
+                fast_bauds=tuple(b for b in stranded if b != ROM_BAUD),
+            )
             step = linker.link()
             self._cancel.check()
             if step is None:
@@ -159,7 +168,6 @@ class BekenDriver(ChipDriver):
             chip_id = self._check_variant(t)
             self._read_flash_id(t)
             self._baud = self._fast_baud(t, linker)
-            mac = self._read_mac(t)
         except PortGoneError as error:
             self._cancel.check()
             raise DriverError(Reason.CABLE_PULLED, str(error)) from None
@@ -172,10 +180,12 @@ class BekenDriver(ChipDriver):
         )
         self.info = ChipInfo(
             family=self.variant.name,
-            mac=mac,  # "" when the flash holds no MAC record (see macrecord.py)
-            # The ledger keys a chip by its id: the MAC (as on ESP) where known; the ROM's
-            # chip id is the same on every chip of a variant.
-            chip_id=mac.replace(":", "") if mac else chip_id,
+            # Neither loader can say the MAC, and no public source pins down where a firmware
+            # keeps it (docs/beken.md, "The MAC"): the job asks the app's shell (`read_mac`)
+            # once the firmware runs. The ROM's chip id is the same on every chip of a variant,
+            # so it is no identity either: it stays in the description.
+            mac="",
+            chip_id="",
             flash_size=self.flash_size,
             description=(
                 f"{self.variant.title} ({chip_id}), {flash_text}, linked by {step.value}, "
@@ -263,22 +273,6 @@ class BekenDriver(ChipDriver):
             self.flash_size = self.flash.size
         elif 0x10 <= self.flash_id[2] <= 0x19:
             self.flash_size = 1 << self.flash_id[2]  # size still readable; protection is not
-
-    def _read_mac(self, t: Transport) -> str:
-        """The MAC from the module's configuration sector ("" when no record is there)."""
-        size = self.flash_size or T_FLASH_SIZE
-        at = macrecord.mac_offset(self.variant, size)
-        for _ in range(3):
-            with suppress(DriverError):
-                sector = self._read_sector(t, at)
-                if not sector.startswith(macrecord.MAGIC[:4]):
-                    return ""  # no record here (a real module: see macrecord.py)
-                mac = macrecord.decode(sector)
-                if mac is not None:
-                    return mac
-        # A record that never reads back whole is the link, not a chip without a MAC: two
-        # chips reported without one would look like one chip on two ports.
-        raise DriverError(Reason.LINK_ERRORS, f"the MAC record at {at:#x} reads garbled 3x")
 
     # ---------------------------------------------------------------- baud rate
 
@@ -669,10 +663,10 @@ class BekenDriver(ChipDriver):
             self._reprotect(t)
             # Twice, as Beken's own tools do: a Reboot lost to a late rate change on the host
             # side leaves the chip in download mode; a second one after a reboot is noise in
-            # the boot window. Both must be out before the port goes to the shell's rate.
-            for _ in range(2):
-                t.send(0x0E, b"\xa5")
-                t.wait_sent(6)
+            # the boot window. Both must be out before the port goes to the shell's rate: one
+            # write and one wait for both (each wait has a 20 ms margin for a pty's queue).
+            t.write(REBOOT * 2)
+            t.wait_sent(len(REBOOT) * 2)
             t.set_baud(self.shell_baud)
             t.reader.clear()
         except PortGoneError as error:

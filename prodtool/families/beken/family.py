@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from prodtool.families.beken import guide, image
+from prodtool.families.beken.frames import Frame, FrameReader, HostFrameReader
 from prodtool.families.beken.variants import APP_OFFSET, VARIANTS, Variant
 from prodtool.families.family import ChipFamily, ImageError, ImageInfo, ShellAccess, UsbId
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from prodtool.sim.faults import Fault
 
 APP_SIZE = 0x40000  # a simulated image's default app partition
+_WRITE_4K = 0x07  # long command: 4 KiB sector write
+_LINK_REPLY = 0x01  # the code a LinkCheck's reply carries
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,20 @@ class BekenFamily(ChipFamily):
         if offset in (0, APP_OFFSET):
             return self.check_at(offset, data, name=name)
         return None
+
+    def transcript_blocks(self, sent: bytes) -> list[int]:
+        """The 4 KiB writes (long 0x07) in what the host sent, numbered in order from 0: what
+        the simulator's `unplug@block=N` counts (the Nth write of a loader session)."""
+        items = HostFrameReader().feed(sent)
+        writes = [f for f in items if isinstance(f, Frame) and f.long and f.cmd == _WRITE_4K]
+        return list(range(len(writes)))
+
+    def loader_answered(self, received: bytes) -> bool:
+        """A LinkCheck reply (`04 0E ... 01 00`) among what the host received."""
+        return any(
+            not f.long and f.cmd == _LINK_REPLY and f.payload[:1] == b"\x00"
+            for f in FrameReader().feed(received)
+        )
 
     def image_version(self, head: bytes) -> str | None:
         desc = image.read_descriptor(head)
@@ -127,6 +144,7 @@ def _family(variant: Variant) -> BekenFamily:
         guide=guide.GUIDE,
         connect_step=guide.CONNECT_STEP,
         hints=guide.HINTS,
+        loader_reports_mac=False,
     )
 
 

@@ -89,6 +89,23 @@ class FrameReader:
         """Bytes held for a frame not yet complete."""
         return len(self._buf)
 
+    def missing(self) -> int:
+        """Bytes still to come for the frame begun in the buffer (0: none begun).
+
+        A read can ask for exactly these: it returns as soon as the frame is whole, in one
+        call, where a port cannot say how much is waiting (socket://: pyserial's `in_waiting`
+        there is 0 or 1, and a 4 KiB reply read byte by byte took longer than its timeout).
+        """
+        buf = self._buf
+        if len(buf) < 3 or buf[:2] != RESP_PREAMBLE:
+            return 0
+        if buf[2] != LONG_MARK:
+            return max(0, 3 + buf[2] - len(buf))
+        if len(buf) < 9:
+            return 9 - len(buf)
+        (size,) = struct.unpack_from("<H", buf, 7)
+        return max(0, 9 + size - len(buf)) if size <= MAX_LONG else 0
+
     def clear(self) -> None:
         self._buf.clear()
 

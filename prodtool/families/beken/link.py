@@ -5,8 +5,11 @@ reset. A production jig wires RTS to CEN, so the first step is a CEN pulse (RTS 
 CEN low) and a burst of LinkChecks with 5 ms reads. Without wired lines the firmware's own ways
 back in are the fallbacks: the reboot-to-download frame `01 E0 FC 05 FE 95 27 95 27` and the
 shell command `reboot`, both at the app's shell baud. A chip already in download mode answers
-the plain burst. Rounds repeat the steps; each step that linked is recorded (the tile shows it,
-and the CEN hint when none did).
+the plain burst. A chip whose last session died (the station killed, the cable pulled from the
+host) is still in download mode at that session's fast rate, and may still wait for the rest of
+a half-sent frame: without a reset line it is found by a burst at each fast rate, after a filler
+that completes such a frame harmlessly (see `FILLER`). Rounds repeat the steps; each step that
+linked is recorded (the tile shows it, and the CEN hint when none did).
 """
 
 from __future__ import annotations
@@ -27,6 +30,12 @@ ROM_BAUD = 115200
 LINK_CHECK = 0x00
 LINK_REPLY = 0x01
 REBOOT_TO_DOWNLOAD = encode_command(0xFE, b"\x95\x27\x95\x27")
+# The loader's frame receiver counts a frame's bytes and has no timeout (Beken's published
+# bootloader UART code fills a long frame until its length runs out), so a frame the dead
+# session left half sent swallows whatever comes next. 0xFF bytes enough for the longest frame
+# (a 4 KiB write: 7 header + 1 command + 4 address + 4096 data) complete it: the rest of a
+# write's data or address becomes 0xFF, and programming 0xFF changes no NOR bit.
+FILLER = b"\xff" * (7 + 1 + 4 + 4096 + 2)
 CEN_HINT = (
     "wire the adapter's RTS to the module's CEN pin (or hold CEN to GND and release it), "
     "and check the 3.3 V supply can deliver 300 mA"
@@ -38,6 +47,7 @@ class LinkStep(StrEnum):
     CEN_RESET = "cen-reset"  # RTS pulse on CEN
     REBOOT_FRAME = "reboot-frame"  # the firmware's reboot-to-download frame
     SHELL_REBOOT = "shell-reboot"  # `reboot` typed into the app's shell
+    FAST_RATE = "fast-rate"  # still in download mode at a dead session's fast rate
 
 
 @dataclass(frozen=True)
@@ -78,18 +88,21 @@ class Linker:
         shell_baud: int,
         sleep: Callable[[float], bool],
         lines: bool,
+        *,
+        fast_bauds: tuple[int, ...] = (),
     ) -> None:
         self.t = transport
         self.policy = policy
         self.shell_baud = shell_baud
+        self.fast_bauds = fast_bauds  # where an abandoned session may have left the chip
         self.sleep = sleep
         self.lines = lines
         self.attempts: list[str] = []  # what was tried, for the failure detail
 
-    def burst(self, seconds: float) -> bool:
+    def burst(self, seconds: float, baud: int = ROM_BAUD) -> bool:
         """LinkChecks back to back, each followed by a short read, until one is answered."""
         t = self.t
-        t.set_baud(ROM_BAUD)
+        t.set_baud(baud)
         t.reader.clear()
         end = time.monotonic() + seconds
         frame = encode_command(LINK_CHECK)
@@ -123,7 +136,25 @@ class Linker:
             self._at_shell_baud(b"\r\nreboot\r\n")
             if self.burst(policy.burst_s):
                 return LinkStep.SHELL_REBOOT
+            if self.fast_bauds and not self.lines:  # with lines, the CEN reset clears the rate
+                self.attempts.append("fast rates")
+                if self.stranded():
+                    return LinkStep.FAST_RATE
         return None
+
+    def stranded(self) -> bool:
+        """A burst at each fast rate, each after `FILLER`: a chip left there by a dead session."""
+        for baud in self.fast_bauds:
+            t = self.t
+            t.set_baud(baud)
+            t.reader.clear()
+            t.write(FILLER)
+            # the filler's wire time, then a short burst (its replies come after the filler's)
+            filler_s = len(FILLER) * 10 / baud  # 8N1: 10 bits a byte
+            if self.burst(filler_s + self.policy.as_is_burst_s / 2, baud):
+                return True
+        self.t.set_baud(ROM_BAUD)
+        return False
 
     def _cen_reset(self) -> bool:
         port = self.t.port

@@ -97,13 +97,17 @@ class Transport:
         self._check()
 
     def read_some(self, wait: float) -> bytes:
-        """Whatever arrives within `wait` seconds (at least one read)."""
+        """Whatever arrives within `wait` seconds (at least one read).
+
+        Each read asks for what is waiting, or for the rest of the reply `reader` has begun,
+        whichever is more: a begun reply comes whole in one call (it returns once complete).
+        """
         deadline = time.monotonic() + wait
         try:
             self._slice_timeout()
             while True:
                 waiting = int(self.port.in_waiting or 0)
-                data = bytes(self.port.read(max(1, waiting)))
+                data = bytes(self.port.read(max(1, waiting, self.reader.missing())))
                 if data or time.monotonic() >= deadline:
                     return data
         except (serial.SerialException, OSError, ValueError, TypeError, AttributeError) as error:

@@ -13,6 +13,7 @@ import pytest
 
 from prodtool.families.beken import image
 from prodtool.families.beken.driver import BekenDriver
+from prodtool.families.beken.frames import encode_command
 from prodtool.families.beken.link import LinkStep
 from prodtool.families.beken.sim.chip import SR_POWER_ON, BekenMode, BekenSimChip
 from prodtool.families.beken.sim.faults import parse_beken_fault
@@ -119,6 +120,39 @@ def test_without_lines_or_hook_the_failure_names_the_cen_wiring(open_driver: Mak
             open_driver(server.url).identify()
     assert caught.value.reason is Reason.NO_ANSWER
     assert "CEN" in caught.value.detail and "reboot frame" in caught.value.detail
+
+
+@pytest.mark.parametrize("cut", [0, 5, 700])
+def test_a_chip_a_dead_session_left_at_a_fast_rate_is_found_there(
+    cut: int, open_driver: MakeDriver
+) -> None:
+    """The station killed mid-write: the chip stays in download mode at 2,000,000 baud, with
+    `cut` bytes of a 4 KiB write frame received. A pty tells the chip the host's rate, so the
+    next session's 115200 is noise to it (noise that fills the half frame: that sector takes
+    it) until the driver tries the fast rates; the next write puts the whole image right."""
+    chip = BekenSimChip("bk7231n")
+    regions = regions_for("bk7231n")
+    at = 0x20000  # a sector of the image
+    with served(chip) as server:
+        first = open_driver(server.url)
+        first.identify()
+        first.write_regions([Region(0x11000, b"\x00" * 0x1000, "start")], lambda d, t: None)
+        assert first._t is not None
+        frame = encode_command(0x07, at.to_bytes(4, "little") + b"\x55" * 0x1000, long=True)
+        before = chip.stats.bytes_in
+        first._t.write(frame[:cut])
+        first.close()  # what the kernel does for a killed process
+        assert wait_until(lambda: chip.stats.bytes_in == before + cut)
+        assert chip.state is BekenMode.DOWNLOAD and chip.link is not None
+        assert chip.link.chip_baud == 2_000_000
+        outside = bytes(chip.flash[0x24000:0x100000])
+        driver = open_driver(server.url)
+        full_cycle(driver, regions)
+        assert driver.link_step is LinkStep.FAST_RATE
+        assert driver.info is not None and "fast-rate" in driver.info.description
+    for region in regions:
+        assert bytes(chip.flash[region.offset : region.offset + len(region.data)]) == region.data
+    assert bytes(chip.flash[0x24000:0x100000]) == outside  # the filler programmed nothing
 
 
 def test_a_family_that_is_not_beken_is_the_wrong_chip(open_driver: MakeDriver) -> None:

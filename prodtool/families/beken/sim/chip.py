@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from prodtool.families.beken import frames, image, macrecord
+from prodtool.families.beken import frames, image
 from prodtool.families.beken.flashids import lookup
 from prodtool.families.beken.frames import Frame, HostFrameReader
 from prodtool.families.beken.sim.faults import BekenFault, BekenFaultBook
@@ -145,9 +145,6 @@ class BekenSimChip(ChipBase):
         self._faults_changed()
         self._flash.erase(0, BOOTLOADER_SIZE)
         self._flash.program(0, image.make_bootloader(self.variant.name))
-        mac_at = macrecord.mac_offset(self.variant, self.flash_size)
-        self._flash.erase(mac_at, 0x1000)
-        self._flash.program(mac_at, macrecord.encode(self._mac))
         if app_version is not None:
             self.load_app(app_version, size=app_size)
 
