@@ -35,6 +35,7 @@ _URLSAFE = str.maketrans("-_", "+/")
 HIDDEN = "<hidden>"
 
 _held: set[str] = set()
+MIN_HELD = 8  # characters: see `hold_secret`
 _held_lock = threading.Lock()
 
 
@@ -71,8 +72,12 @@ def _fingerprint_key_shaped(match: re.Match[str]) -> str:
 def hold_secret(secret: str) -> None:
     """Remember a secret no shape gives away (a download password) for as long as this process
     runs, so that `mask_secrets` takes it out of any crash log. Where it is replaced, no
-    fingerprint is shown: a password's hash could be guessed back."""
-    if secret:
+    fingerprint is shown: a password's hash could be guessed back.
+
+    Only secrets of `MIN_HELD` characters or more: a shorter one (a 4-digit PIN, "wrong") is
+    also ordinary text, and masking it would rewrite numbers and words in a support bundle's JSON
+    (a PIN "2468" inside a timestamp). The platform's download passwords are long."""
+    if len(secret) >= MIN_HELD:
         with _held_lock:
             _held.add(secret)
 

@@ -17,7 +17,7 @@ from prodtool.license.keys import private_pem
 from prodtool.license.model import ScryptParams
 from prodtool.license.sealing import derive_key
 from prodtool.paths import station_paths
-from prodtool.redact import fingerprint
+from prodtool.redact import fingerprint, hold_secret, mask_secrets
 from tests.reliability.harness import scan_files
 
 AUTHKEY = demo_licenses(1, seed=77)[0].authkey
@@ -110,3 +110,11 @@ def test_an_unencodable_password_leaves_no_copy_in_the_error() -> None:
     error = caught.value
     assert error.__context__ is None and error.__cause__ is None
     assert password not in repr(error.args) and "secret" not in str(error)
+
+
+def test_a_short_secret_is_not_held_so_ordinary_text_stays_whole() -> None:
+    """A 4-digit PIN is also part of numbers and timestamps: masking it would break a support
+    bundle's JSON (issue found when a test's PIN 2468 hid a field of a later test's bundle)."""
+    hold_secret("2468")
+    text = '{"seq": 2468, "time": "2026-11-28T12:46:08"}'
+    assert mask_secrets(text) == text
