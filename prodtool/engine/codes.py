@@ -86,6 +86,13 @@ class CodeBook:
             self._ledger.side_schema([_SCHEMA])
             self._made = True
 
+    def of_job(self, job_id: str) -> str:
+        """The code used up in job `job_id` ("" when none): for a record written after a crash."""
+        self._table()
+        with self._ledger.side_write() as tx:
+            row = tx.execute("SELECT code FROM codes WHERE job_id = ?", (job_id,)).fetchone()
+        return str(row[0]) if row is not None else ""
+
     def set_pattern(self, pattern: str) -> None:
         compiled = _compile(pattern)
         with self._lock:

@@ -10,7 +10,7 @@ record the disk refused (or a crash took): nothing the chips hold is missing fro
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -75,8 +75,15 @@ def audit(
     return findings
 
 
-def recover(writelog: WriteLog, ledger: JobEvents, *, station_id: str) -> int:
-    """Write the record of every recently verified job the write log lacks; how many."""
+def recover(
+    writelog: WriteLog,
+    ledger: JobEvents,
+    *,
+    station_id: str,
+    line: Callable[[str], tuple[str, str]] | None = None,
+) -> int:
+    """Write the record of every recently verified job the write log lacks; how many. `line`
+    gives a job's serial and scanned code (kept beside the ledger), so the record has them."""
     last = writelog.last()
     if last is None:
         cutoff = ""
@@ -99,6 +106,7 @@ def recover(writelog: WriteLog, ledger: JobEvents, *, station_id: str) -> int:
         if (str(event["job_id"]), str(event["uuid"])) in logged:
             continue
         at = dt.datetime.fromisoformat(str(event["at"])).isoformat(timespec="seconds")
+        serial, code = line(str(event["job_id"])) if line is not None else ("", "")
         writelog.append(
             WriteRecord(
                 job_id=str(event["job_id"]),
@@ -112,6 +120,8 @@ def recover(writelog: WriteLog, ledger: JobEvents, *, station_id: str) -> int:
                 result="passed",
                 reason="ok",
                 detail=RECOVERED_DETAIL,
+                serial=serial,
+                code=code,
                 started_at=at,
                 finished_at=at,
             )

@@ -247,6 +247,12 @@ class SerialStore:
             )
             return Assignment(serial, reused=False)
 
+    def of_job(self, job_id: str) -> str:
+        """The serial given in job `job_id` ("" when none): for a record written after a crash."""
+        with self._ledger.side_write() as tx:
+            row = tx.execute("SELECT serial FROM serials WHERE job_id = ?", (job_id,)).fetchone()
+        return str(row[0]) if row is not None else ""
+
     def given(self, order: str | None = None) -> list[tuple[str, str]]:
         """(serial, chip) pairs given so far, in the order given."""
         query = "SELECT serial, chip FROM serials"

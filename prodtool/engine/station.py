@@ -235,7 +235,6 @@ class Station:
         self._writelog = WriteLog(
             paths.write_log, log_sealer(self.paths), station_id=self.settings.station_id
         )
-        self._record_missing()
         self._outbox = (  # a pool's stations ship their write log to it
             Outbox(paths.write_log, self._ledger, self.settings.station_id)
             if isinstance(self._ledger, PgLedger)
@@ -258,6 +257,7 @@ class Station:
             self._ledger.close()
             raise
         self._recorder = _Recorder(self._writelog, self._mes)
+        self._record_missing()
         self._plan: JobPlan | None = None
         self._plan_id = ""
         self._pool: WorkerPool | None = None
@@ -280,12 +280,21 @@ class Station:
         self._gate: Callable[[str, str], bool] | None = None  # (port, USB path) -> may start
         self._labels = start_label_hook(self.paths, self.settings, self.subscribe)
 
+    def _line_of_job(self, job_id: str) -> tuple[str, str]:
+        """The serial and the scanned code a job used, from beside the ledger."""
+        return self.serials.of_job(job_id), self._codes.of_job(job_id)
+
     def _record_missing(self) -> None:
         """Store what the write log lacks: records the disk refused (space has returned), and
         jobs the ledger saw verified whose record a full disk or a crash took."""
         try:
             self._writelog.flush()
-            recover(self._writelog, self._ledger, station_id=self.settings.station_id)
+            recover(
+                self._writelog,
+                self._ledger,
+                station_id=self.settings.station_id,
+                line=self._line_of_job,
+            )
         except StorageError:
             pass  # still full: the next job's record tries again, and says so on its tile
 

@@ -115,6 +115,7 @@ def test_a_job_whose_record_cannot_be_stored_does_not_pass(
     with ChipFarm(count=2, family="esp32c3", transport="socket") as farm:
         with Station(paths, fast_settings(), comports=list) as station:
             station.load_package(pkg, password)
+            station.set_serial_counter("SN-{n:04}", 7)
             full_disk.room = 0
             recorder = Recorder()
             station.subscribe(recorder)
@@ -136,6 +137,7 @@ def test_a_job_whose_record_cannot_be_stored_does_not_pass(
             (found,) = [r for r in records if r["uuid"] == uuid]
             assert found["job_id"] == finished.job_id and found["result"] == "passed"
             assert "from the ledger" in found["detail"]
+            assert found["serial"] == "SN-0007"  # the record has the unit's serial, as it would
             assert verify_chain(records) == []
             assert verify_seals(records, log_sealer(paths)) == []
 
