@@ -1,5 +1,6 @@
-"""The line's menu items: operator sign-in, the supervisor's list of operators, and a passed
-unit's label (preview and reprint). Added to the window's menus by `install_line_ui`."""
+"""The line's menu items: operator sign-in, the supervisor's list of operators, a passed unit's
+label (preview and reprint), the shift report and closing the batch into its signed archive.
+Added to the window's menus by `install_line_ui`."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog
 
+from prodtool.engine.batch import close_batch
 from prodtool.engine.operators import OperatorBook, operator_book
 from prodtool.engine.shift_report import build_report, export_report
 from prodtool.engine.writelog import read_records
 from prodtool.errors import UserError
 from prodtool.flash.events import JobState
+from prodtool.license.ledger import Ledger
 from prodtool.ui.folders import with_extension
 from prodtool.ui.label_dialog import LabelDialog
 from prodtool.ui.operator_dialog import OperatorsDialog, ask_sign_in
@@ -35,7 +38,10 @@ class LineMenu(QObject):
         self.report_action = QAction(window)
         self.report_action.triggered.connect(self.choose_shift_report)
         window.station_menu.insertAction(window.notices_action, self.label_action)
+        self.batch_action = QAction(window)
+        self.batch_action.triggered.connect(self.choose_batch_archive)
         window.station_menu.insertAction(window.notices_action, self.report_action)
+        window.station_menu.insertAction(window.notices_action, self.batch_action)
         window.supervisor_menu.addAction(self.operators_action)
         self.label_dialog: LabelDialog | None = None
         window.installEventFilter(self)
@@ -45,6 +51,7 @@ class LineMenu(QObject):
         self.label_action.setText(self.tr("Label preview and reprint…"))
         self.operators_action.setText(self.tr("Operators…"))
         self.report_action.setText(self.tr("Export the shift report…"))
+        self.batch_action.setText(self.tr("Close the batch (signed archive)…"))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if watched is self._window and event.type() == QEvent.Type.LanguageChange:
@@ -132,6 +139,46 @@ class LineMenu(QObject):
                 "good",
             ),
         )
+
+    def choose_batch_archive(self) -> None:
+        window = self._window
+        path, _ = QFileDialog.getSaveFileName(
+            window,
+            self.tr("Close the batch"),
+            window.folders.start("batch", f"batch-{window.settings.station_id}.zip"),
+            self.tr("Batch archive (*.zip)"),
+        )
+        if path:
+            window.folders.used("batch", Path(path))
+            self.close_batch(with_extension(Path(path), "*.zip"))
+
+    def close_batch(self, out: Path) -> None:
+        """The shift's batch in one signed archive, as `prodtool batch close` writes it: the
+        write-log export, the ledger summary, the firmware digests and the shift report (since the
+        shift's counters were set to zero). The station's own ledger when it runs."""
+        window = self._window
+        paths, station_id = window.paths, window.settings.station_id
+        since = dt.datetime.fromtimestamp(window.stats.started, dt.UTC).replace(microsecond=0)
+        station = window.station
+
+        def work() -> tuple[int, int]:
+            if station is not None:
+                report = close_batch(paths, station.ledger, out, station_id=station_id, since=since)
+            else:
+                with Ledger.for_station(paths) as ledger:
+                    report = close_batch(paths, ledger, out, station_id=station_id, since=since)
+            return report.jobs, report.passed
+
+        def done(counts: tuple[int, int]) -> None:
+            window.notice.say(
+                self.tr("Batch closed: %1 job(s), %2 chip(s) passed, signed archive %3.")
+                .replace("%1", str(counts[0]))
+                .replace("%2", str(counts[1]))
+                .replace("%3", str(out)),
+                "good",
+            )
+
+        window.run_task("batch-close", work, done)
 
 
 def install_line_ui(window: StationWindow) -> LineMenu:

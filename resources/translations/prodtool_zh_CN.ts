@@ -361,6 +361,10 @@ no adapter</source>
         <translation>导出班次报告…</translation>
     </message>
     <message>
+        <source>Close the batch (signed archive)…</source>
+        <translation>结批（签名归档）…</translation>
+    </message>
+    <message>
         <source>Signed in: %1.</source>
         <translation>已登录：%1。</translation>
     </message>
@@ -383,6 +387,18 @@ no adapter</source>
     <message>
         <source>Shift report of %1 chip(s) saved to %2.</source>
         <translation>已将 %1 颗芯片的班次报告保存到 %2。</translation>
+    </message>
+    <message>
+        <source>Close the batch</source>
+        <translation>结批</translation>
+    </message>
+    <message>
+        <source>Batch archive (*.zip)</source>
+        <translation>批次归档 (*.zip)</translation>
+    </message>
+    <message>
+        <source>Batch closed: %1 job(s), %2 chip(s) passed, signed archive %3.</source>
+        <translation>已结批：%1 个作业，%2 个芯片通过，签名归档 %3。</translation>
     </message>
 </context>
 <context>
