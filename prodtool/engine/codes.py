@@ -68,6 +68,14 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS codes (
     job_id TEXT NOT NULL,
     at TEXT NOT NULL
 )"""
+# The code a running job took, before it is used up: a job verified just before a crash is
+# recorded from the ledger afterwards, with this code (`of_job`).
+_CLAIMS = """CREATE TABLE IF NOT EXISTS code_claims (
+    job_id TEXT PRIMARY KEY,
+    code TEXT NOT NULL,
+    mac TEXT NOT NULL,
+    at TEXT NOT NULL
+)"""
 
 
 class CodeBook:
@@ -83,14 +91,33 @@ class CodeBook:
 
     def _table(self) -> None:
         if not self._made:
-            self._ledger.side_schema([_SCHEMA])
+            self._ledger.side_schema([_SCHEMA, _CLAIMS])
             self._made = True
 
+    def claim(self, port: str, mac: str, job_id: str) -> None:
+        """Job `job_id` writes the chip `mac` with the port's code: kept beside the ledger, so
+        a record made from the ledger after a crash still has its code (`of_job`)."""
+        with self._lock:
+            code = self._bound.get(port, "")
+        if code:
+            self._table()
+            with self._ledger.side_write() as tx:
+                tx.execute(
+                    "INSERT INTO code_claims (job_id, code, mac, at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (job_id) DO NOTHING",
+                    (job_id, code, mac, dt.datetime.now(dt.UTC).isoformat()),
+                )
+
     def of_job(self, job_id: str) -> str:
-        """The code used up in job `job_id` ("" when none): for a record written after a crash."""
+        """The code job `job_id` used up or took ("" when none): for a record written after a
+        crash."""
         self._table()
         with self._ledger.side_write() as tx:
             row = tx.execute("SELECT code FROM codes WHERE job_id = ?", (job_id,)).fetchone()
+            if row is None:
+                row = tx.execute(
+                    "SELECT code FROM code_claims WHERE job_id = ?", (job_id,)
+                ).fetchone()
         return str(row[0]) if row is not None else ""
 
     def set_pattern(self, pattern: str) -> None:

@@ -199,7 +199,7 @@ class JobSerials(Protocol):
     (asked before anything is written)."""
 
     def assign(self, chip: ChipIdentity, *, job_id: str) -> str: ...
-    def check_code(self, chip: ChipIdentity, *, port: str) -> str: ...
+    def check_code(self, chip: ChipIdentity, *, port: str, job_id: str = "") -> str: ...
 
 
 class JobChips(Protocol):
@@ -606,7 +606,7 @@ class PortJob:
         """The unit's scanned code belongs to this chip, checked before anything is written
         (or, for a chip whose MAC comes from its firmware, before its license is chosen)."""
         if self.serials is not None:
-            wrong = self.serials.check_code(self._identity(), port=self.port)
+            wrong = self.serials.check_code(self._identity(), port=self.port, job_id=self.job_id)
             if wrong:
                 raise DriverError(Reason.WRONG_CHIP, wrong)
 

@@ -151,8 +151,8 @@ class _Serials:
     def assign(self, chip: ChipIdentity, *, job_id: str) -> str:
         return self._station.serial_for(chip.family, chip.mac, job_id=job_id)
 
-    def check_code(self, chip: ChipIdentity, *, port: str) -> str:
-        return self._station.code_problem(port, chip.mac)
+    def check_code(self, chip: ChipIdentity, *, port: str, job_id: str = "") -> str:
+        return self._station.code_problem(port, chip.mac, job_id=job_id)
 
 
 class _Recorder:
@@ -464,13 +464,17 @@ class Station:
         ports = waiting or idle
         return ports[0] if ports else None
 
-    def code_problem(self, port: str, mac: str) -> str:
+    def code_problem(self, port: str, mac: str, *, job_id: str = "") -> str:
         """ "" when the chip `mac` on `port` may be written with the port's code, else why not:
         the product needs a scan and none is bound, or the code belongs to another chip. Asked
-        by the job once the chip is identified, before anything is written."""
+        by the job once the chip is identified, before anything is written; `job_id`: that job
+        takes the code (`CodeBook.claim`)."""
         if self.settings.require_scan and not self._codes.bound(port):
             return "no code is bound to this port: scan the unit's code before its write"
-        return self._codes.check(port, mac)
+        wrong = self._codes.check(port, mac)
+        if not wrong and job_id:  # kept beside the ledger: a crash before the record keeps it
+            self._codes.claim(port, mac, job_id)
+        return wrong
 
     def unbind_code(self, port: str) -> None:
         self._codes.unbind(port)

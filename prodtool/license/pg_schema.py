@@ -166,6 +166,12 @@ MIGRATIONS: tuple[str, ...] = (
         job_id TEXT NOT NULL,
         at TEXT NOT NULL
     );
+    CREATE TABLE IF NOT EXISTS code_claims (
+        job_id TEXT PRIMARY KEY,
+        code TEXT NOT NULL,
+        mac TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
     """,
 )
 LATEST = len(MIGRATIONS)

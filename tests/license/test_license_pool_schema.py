@@ -28,7 +28,7 @@ _MADE_ON_USE = (
     "CREATE TABLE IF NOT EXISTS codes (code TEXT PRIMARY KEY, mac TEXT NOT NULL,"
     " job_id TEXT NOT NULL, at TEXT NOT NULL)",
 )
-_SIDE_TABLES = ("serial_orders", "serial_list", "serials", "codes")
+_SIDE_TABLES = ("serial_orders", "serial_list", "serials", "codes", "code_claims")
 
 
 def _version_4(url: str) -> None:
