@@ -377,7 +377,8 @@ class Station:
             ports = len(self._slots)
             paused = [s.port for s in self._slots.values() if s.paused]
         if self._pool is not None:
-            self._pool.warm(ports)  # workers start now, while the operator plugs in chips
+            # workers start and ready themselves now, while the operator plugs in chips
+            self._pool.warm(ports, plan=(self._plan_id, plan))
         for port in paused:  # they waited for licenses: this package has some
             with self._lock:
                 slot = self._slots.get(port)
@@ -751,10 +752,13 @@ class Station:
         return True
 
     def warm_up(self, ports: int, timeout: float = 30.0) -> None:
-        """Start the worker processes `ports` ports will need, and wait until they answer
-        (otherwise the first jobs start them). No-op when jobs run as threads."""
+        """Start the worker processes `ports` ports will need, hand them the loaded package's
+        plan, and wait until they answer ready for it (otherwise the first jobs start them and
+        pay for it). No-op when jobs run as threads."""
         if self._pool is not None:
-            self._pool.warm(ports, wait=timeout)
+            with self._lock:
+                plan = (self._plan_id, self._plan) if self._plan is not None else None
+            self._pool.warm(ports, wait=timeout, plan=plan)
 
     def worker_pids(self) -> list[int]:
         """The live worker processes (for benchmarks and support: their memory and CPU)."""

@@ -136,9 +136,18 @@ class StationLink:
             elif tag == "plan":
                 _tag, plan_id, plan = message
                 self._plans = {plan_id: plan}  # one package at a time; running jobs keep theirs
+                self._prepare(plan_id, plan)
             elif tag == "stop":
                 break
         self._shutdown()
+
+    def _prepare(self, plan_id: str, plan: JobPlan) -> None:
+        """The family readies this process for the plan (its libraries, its compressed images)
+        before the job behind it starts, then says so: the station can wait for it before the
+        first chip (`WorkerPool.warm`), and a new worker's first job is no slower than the rest."""
+        with contextlib.suppress(Exception):  # only a head start: a job does it otherwise
+            plan.chip_family.prepare(plan.regions)
+        self._send(("prepared", plan_id))
 
     def _reply(self, call_id: int, ok: bool, value: Any) -> None:
         with self._lock:

@@ -21,6 +21,7 @@ import datetime as dt
 import itertools
 import multiprocessing
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,6 +111,7 @@ class _Worker:
         self.process.start()
         child.close()
         self.ready = threading.Event()
+        self.prepared = threading.Event()  # the worker has readied itself for its plan
         self.alive = True
         self.flights: dict[str, _Flight] = {}
         self.plan_id = ""
@@ -143,6 +145,8 @@ class _Worker:
             self.pool.finished(self, message[1], message[2])
         elif tag == "ready":
             self.ready.set()
+        elif tag == "prepared":
+            self.prepared.set()
 
     def _answer(self, call: Call) -> None:
         try:
@@ -180,16 +184,34 @@ class WorkerPool:
         self._closed = False
 
     # -- workers ------------------------------------------------------------------------------
-    def warm(self, ports: int, *, wait: float | None = None) -> None:
-        """Start the processes `ports` ports will need now, instead of at their first job."""
+    def warm(
+        self,
+        ports: int,
+        *,
+        wait: float | None = None,
+        plan: tuple[str, JobPlan] | None = None,
+    ) -> None:
+        """Start the processes `ports` ports will need now, instead of at their first job, and
+        hand each the package's `plan` (its id and plan) so it readies itself for it (the family's
+        libraries and compressed images). `wait`: until every worker answers and is ready."""
         with self._lock:
             wanted = min(self.limit, max(1, -(-ports // PORTS_PER_PROCESS)))
             while len(self._live()) < wanted and not self._closed:
                 self._workers.append(_Worker(self, next(self._numbers)))
             workers = self._live()
+            for worker in workers if plan is not None else ():
+                assert plan is not None
+                if worker.plan_id != plan[0]:
+                    with contextlib.suppress(OSError, EOFError, ValueError):
+                        worker.prepared.clear()
+                        worker.send(("plan", *plan))
+                        worker.plan_id = plan[0]
         if wait is not None:
+            deadline = time.monotonic() + wait
             for worker in workers:
-                worker.ready.wait(wait)
+                worker.ready.wait(max(0.0, deadline - time.monotonic()))
+                if plan is not None:
+                    worker.prepared.wait(max(0.0, deadline - time.monotonic()))
 
     def _live(self) -> list[_Worker]:
         return [w for w in self._workers if w.alive]

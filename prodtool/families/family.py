@@ -25,7 +25,7 @@ from prodtool.errors import UserError
 from prodtool.flash.events import Reason
 
 if TYPE_CHECKING:
-    from prodtool.families.driver import CancelToken, ChipDriver, DriverSink
+    from prodtool.families.driver import CancelToken, ChipDriver, DriverSink, Region
     from prodtool.sim.chip import SimulatedChip
     from prodtool.sim.faults import Fault
 
@@ -185,6 +185,11 @@ class ChipFamily:
             serial.baudrate = self.shell.baud
 
     # -- hooks (override in the family's subclass) -------------------------------------------------
+    def prepare(self, regions: Sequence[Region]) -> None:
+        """Get this process ready to write `regions` before its first chip asks: import the
+        driver's libraries, build what the driver caches per process. A worker process calls it
+        when it receives a package's plan, so its first job is no slower than the ones after."""
+
     def open_driver(
         self,
         serial: Any,

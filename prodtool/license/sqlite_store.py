@@ -13,7 +13,8 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from itertools import repeat
+from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 from prodtool.errors import StorageError
@@ -33,6 +34,19 @@ _BULK_INDEXES = {  # the unique indexes a big load builds after its insert, as t
     "licenses_uuid_nocase": "CREATE UNIQUE INDEX licenses_uuid_nocase"
     " ON licenses(uuid COLLATE NOCASE)",  # migration 2
 }
+
+_ROWS_PER_INSERT = 256  # rows per INSERT statement of a load (3 values each)
+
+
+@lru_cache(maxsize=8)
+def _insert_sql(package: int, rows: int) -> str:
+    """INSERT of `rows` licenses of one package: (uuid, sealed AuthKey, tag) bound per row."""
+    row = f"({package:d}, ?, ?, 'available', ?)"
+    return (
+        "INSERT INTO licenses (package, uuid, authkey, state, authkey_tag) VALUES "  # noqa: S608 - an integer and placeholders only
+        + ", ".join([row] * rows)
+    )
+
 
 class SqliteLedger(SqlLedger):
     """The station's license ledger. Thread-safe: one connection, one lock, short transactions."""
@@ -156,11 +170,18 @@ class SqliteLedger(SqlLedger):
     def _insert_licenses(
         self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes], tags: list[bytes]
     ) -> None:
-        self._conn.executemany(
-            "INSERT INTO licenses (package, uuid, authkey, state, authkey_tag)"
-            " VALUES (?, ?, ?, 'available', ?)",
-            zip(repeat(package), uuids, sealed, tags),
-        )
+        """Many rows per INSERT statement: `executemany` pays its per-row overhead (bind, step,
+        reset) a million times, which was half the load; one statement per `_ROWS_PER_INSERT`
+        rows binds the same values with one step. The package's row id is our own integer."""
+        flat = list(chain.from_iterable(zip(uuids, sealed, tags, strict=True)))
+        count, width = len(uuids), 3 * _ROWS_PER_INSERT
+        whole = count - count % _ROWS_PER_INSERT
+        if whole:
+            sql = _insert_sql(int(package), _ROWS_PER_INSERT)
+            for at in range(0, 3 * whole, width):
+                tx.execute(sql, flat[at : at + width])
+        if whole < count:
+            tx.execute(_insert_sql(int(package), count - whole), flat[3 * whole :])
 
     def _is_duplicate(self, error: Exception) -> bool:
         return isinstance(error, sqlite3.IntegrityError)

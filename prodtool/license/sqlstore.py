@@ -449,8 +449,8 @@ class SqlLedger(Ledger):
                 self._bulk_begin(tx, count)
                 for start in range(0, count, _SEAL_BLOCK):
                     block = order[start : start + _SEAL_BLOCK]
-                    some = [uuids[i] for i in block]
-                    keys = [authkeys[i] for i in block]
+                    some = list(map(uuids.__getitem__, block))
+                    keys = list(map(authkeys.__getitem__, block))
                     sealed = self._key.seal_many(some, keys, package_id=package_id)
                     self._insert_licenses(tx, pkg, some, sealed, self._key.tag_many(keys))
                 self._bulk_end(tx, count)

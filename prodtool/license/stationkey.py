@@ -7,7 +7,6 @@ bound to its package and UUID (associated data), so a ciphertext moved to anothe
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import operator
 import os
@@ -31,7 +30,8 @@ class StationKey:
             raise ValueError("a station key is 32 bytes")
         self._aes = AESGCM(key)
         # A key of its own for the AuthKey tags (never the sealing key itself).
-        self._tag_key = hashlib.sha256(b"prodtool authkey tag\n" + key).digest()
+        tag_key = hashlib.sha256(b"prodtool authkey tag\n" + key).digest()
+        self._tagger = hashlib.blake2b(key=tag_key, digest_size=_TAG)
         self.check_value = hashlib.sha256(b"prodtool station key check\n" + key).hexdigest()[:32]
 
     def __repr__(self) -> str:
@@ -89,9 +89,16 @@ class StationKey:
         """A keyed tag of each AuthKey (keyed BLAKE2b, 16 bytes): the ledger's unique index on
         it refuses one AuthKey under two UUIDs, and the tag tells nobody without the key what
         the AuthKey is (a plain hash of a short key could be searched). BLAKE2b's own key mode
-        is a MAC in one C call: a million tags take well under a second (HMAC took six)."""
-        tag = functools.partial(hashlib.blake2b, key=self._tag_key, digest_size=_TAG)
-        return [tag(a.encode("ascii")).digest() for a in authkeys]
+        is a MAC; each tag copies one keyed state (the key's block is hashed once, not once per
+        AuthKey): a million tags take well under a second (HMAC took six)."""
+        keyed = self._tagger.copy
+        tags: list[bytes] = []
+        add = tags.append
+        for plain in map(str.encode, authkeys):
+            state = keyed()
+            state.update(plain)
+            add(state.digest())
+        return tags
 
     def open(self, sealed: bytes, *, package_id: str, uuid: str) -> str:
         try:

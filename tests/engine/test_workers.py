@@ -221,3 +221,20 @@ def test_workers_exit_when_the_station_is_killed(tmp_path: Path) -> None:
         station.wait(30)
         if station.stdout is not None:
             station.stdout.close()
+
+
+def test_warmed_workers_ready_themselves_for_the_loaded_package(
+    station: Station, tmp_path: Path
+) -> None:
+    """Before the first chip: the workers 16 ports need start, take the plan and answer that
+    they are ready for it (the family's libraries imported, the images compressed)."""
+    pkg, password = package(tmp_path)
+    station.load_package(pkg, password)
+    station.warm_up(16, timeout=60)
+    workers = station._pool._live() if station._pool is not None else []
+    assert len(workers) == 2
+    assert all(w.ready.is_set() and w.prepared.is_set() for w in workers)
+    with ChipFarm(count=2, family="esp32c3", transport="socket") as farm:
+        station.add_ports(farm.urls, start=True)
+        assert station.wait_idle(60)
+    assert [r["result"] for r in read_records(station.paths.write_log)] == ["passed"] * 2

@@ -33,7 +33,7 @@ from typing import Any
 
 import serial
 from esptool import cmds
-from esptool.loader import DEFAULT_TIMEOUT
+from esptool.loader import DEFAULT_TIMEOUT, StubMixin
 from esptool.util import FatalError, NotImplementedInROMError, flash_size_bytes, pad_to
 
 from prodtool.families.driver import (
@@ -217,6 +217,14 @@ class DeflateCache:
 
 
 DEFLATE_CACHE = DeflateCache()
+
+
+def prepare_images(regions: Sequence[Region]) -> None:
+    """Compress the package's images into this process's cache before the first chip asks,
+    at the block size the flasher stub writes (esptool's `StubMixin.FLASH_WRITE_SIZE`)."""
+    for region in regions:
+        if not region.secret and region.data:
+            DEFLATE_CACHE.get(pad_to(region.data, 4), StubMixin.FLASH_WRITE_SIZE)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from prodtool.families.family import ChipFamily, ImageError, ImageInfo, ShellAcc
 from prodtool.flash.events import Reason
 
 if TYPE_CHECKING:
-    from prodtool.families.driver import CancelToken, ChipDriver, DriverSink
+    from prodtool.families.driver import CancelToken, ChipDriver, DriverSink, Region
     from prodtool.sim.chip import SimulatedChip
     from prodtool.sim.faults import Fault
 
@@ -73,6 +73,11 @@ class EspFamily(ChipFamily):
     """One Espressif chip; the hooks are shared by every ESP chip."""
 
     image_chip_id: int = 5
+
+    def prepare(self, regions: Sequence[Region]) -> None:
+        from prodtool.families.esp.driver import prepare_images  # noqa: PLC0415 - esptool is heavy
+
+        prepare_images(regions)
 
     def open_driver(
         self,
