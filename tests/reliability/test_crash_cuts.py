@@ -69,6 +69,10 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     store: str,
     request: pytest.FixtureRequest,
 ) -> None:
+    if transport == "pty" and not soak:
+        # The same cuts as the socket variant, plus the rate a pty tells the chip (~26 s): the
+        # socket variant covers Beken in every run, this one in `make soak`.
+        pytest.skip("Beken crash cuts over a pty run with --soak")
     cuts = 200 if soak else 10
     budget = 1500.0 if soak else 120.0
     rng = random.Random(20240909)
