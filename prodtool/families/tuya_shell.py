@@ -174,8 +174,13 @@ class TuyaShell:
         self._serial.write(text.encode("ascii"))
         self._serial.flush()
 
-    def _drain(self) -> None:
-        self._read_for(0.1, stop_at_prompt=False)
+    def _drain(self, quiet: float = 0.1, longest: float = 1.0) -> None:
+        """Read until the line has been quiet for `quiet` seconds (at most `longest`): the
+        reply to `wait_prompt`'s probe may still be on its way after the first prompt (the
+        boot banner's), and must not end up in the next command's reply."""
+        deadline = time.monotonic() + longest
+        while time.monotonic() < deadline and self._read_for(quiet, stop_at_prompt=False):
+            pass
 
     def _read_for(self, seconds: float, *, stop_at_prompt: bool) -> str:
         deadline = time.monotonic() + seconds
