@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 _FILTER_EXT = re.compile(r"\*(\.[A-Za-z0-9]+)")
@@ -63,3 +64,18 @@ class Folders:
         data[kind] = str(path.parent if path.suffix or not path.is_dir() else path)
         with contextlib.suppress(OSError):  # a folder not remembered is no reason to stop
             self.file.write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def ask_save_path(
+    parent: QWidget, folders: Folders | None, kind: str, *, title: str, name: str, filters: str
+) -> Path | None:
+    """A save dialog for a file of `kind`: it opens in that kind's last folder with `name`,
+    remembers the folder chosen, and adds the chosen filter's extension when the name has none.
+    None when the user cancels."""
+    start = folders.start(kind, name) if folders is not None else ""
+    path, chosen = QFileDialog.getSaveFileName(parent, title, start, filters)
+    if not path:
+        return None
+    if folders is not None:
+        folders.used(kind, Path(path))
+    return with_extension(Path(path), chosen or filters)

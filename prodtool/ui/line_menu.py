@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog
 
 from prodtool.engine.batch import close_batch
 from prodtool.engine.operators import OperatorBook, operator_book
@@ -19,7 +18,7 @@ from prodtool.engine.writelog import read_records
 from prodtool.errors import UserError
 from prodtool.flash.events import JobState
 from prodtool.license.ledger import Ledger
-from prodtool.ui.folders import with_extension
+from prodtool.ui.folders import ask_save_path
 from prodtool.ui.label_dialog import LabelDialog
 from prodtool.ui.operator_dialog import OperatorsDialog, ask_sign_in
 
@@ -106,15 +105,16 @@ class LineMenu(QObject):
 
     def choose_shift_report(self) -> None:
         window = self._window
-        path, chosen = QFileDialog.getSaveFileName(
+        out = ask_save_path(
             window,
-            self.tr("Export the shift report"),
-            window.folders.start("shift-report", f"shift-{window.settings.station_id}.pdf"),
-            self.tr("PDF (*.pdf);;CSV (*.csv)"),
+            window.folders,
+            "shift-report",
+            title=self.tr("Export the shift report"),
+            name=f"shift-{window.settings.station_id}.pdf",
+            filters=self.tr("PDF (*.pdf);;CSV (*.csv)"),
         )
-        if path:
-            window.folders.used("shift-report", Path(path))
-            self.export_shift_report(with_extension(Path(path), chosen or "*.pdf"))
+        if out is not None:
+            self.export_shift_report(out)
 
     def export_shift_report(self, out: Path) -> None:
         """The shift's report (first-pass yield, failures by reason, port and operator, devices
@@ -142,15 +142,16 @@ class LineMenu(QObject):
 
     def choose_batch_archive(self) -> None:
         window = self._window
-        path, _ = QFileDialog.getSaveFileName(
+        out = ask_save_path(
             window,
-            self.tr("Close the batch"),
-            window.folders.start("batch", f"batch-{window.settings.station_id}.zip"),
-            self.tr("Batch archive (*.zip)"),
+            window.folders,
+            "batch",
+            title=self.tr("Close the batch"),
+            name=f"batch-{window.settings.station_id}.zip",
+            filters=self.tr("Batch archive (*.zip)"),
         )
-        if path:
-            window.folders.used("batch", Path(path))
-            self.close_batch(with_extension(Path(path), "*.zip"))
+        if out is not None:
+            self.close_batch(out)
 
     def close_batch(self, out: Path) -> None:
         """The shift's batch in one signed archive, as `prodtool batch close` writes it: the

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -36,7 +35,7 @@ from prodtool.engine.qa import QaReport, Status, check_port
 from prodtool.engine.qa_batch import export_reports
 from prodtool.errors import UserError
 from prodtool.license.ledger import Ledger
-from prodtool.ui.folders import Folders, with_extension
+from prodtool.ui.folders import Folders, ask_save_path
 from prodtool.ui.messages import error_text
 from prodtool.ui.qa_words import check_sentence
 
@@ -217,15 +216,16 @@ class QaPage(QDialog):
         self.chip_label.setText(error_text(error))
 
     def choose_export(self) -> None:
-        start = self.folders.start("qa-report", "qa-report.csv") if self.folders else ""
-        path, chosen = QFileDialog.getSaveFileName(
-            self, self.tr("Save the QA report"), start, self.tr("CSV (*.csv);;JSON (*.json)")
+        out = ask_save_path(
+            self,
+            self.folders,
+            "qa-report",
+            title=self.tr("Save the QA report"),
+            name="qa-report.csv",
+            filters=self.tr("CSV (*.csv);;JSON (*.json)"),
         )
-        if not path:
-            return
-        if self.folders is not None:
-            self.folders.used("qa-report", Path(path))
-        self.export_to(with_extension(Path(path), chosen or "*.csv"))
+        if out is not None:
+            self.export_to(out)
 
     def export_to(self, out: Path) -> None:
         reports = list(self.history)

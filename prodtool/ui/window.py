@@ -59,7 +59,7 @@ from prodtool.supervisor_pin import attempts_path, pin_hash_on_disk, save_keepin
 from prodtool.ui.bridge import EventBatch, StationBridge
 from prodtool.ui.counters import CountersPanel
 from prodtool.ui.fleet_panel import install_pool_ui
-from prodtool.ui.folders import Folders, with_extension
+from prodtool.ui.folders import Folders, ask_save_path
 from prodtool.ui.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
@@ -793,15 +793,16 @@ class StationWindow(QMainWindow):
 
     # ------------------------------------------------------------------ export
     def choose_export(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(
+        out = ask_save_path(
             self,
-            self.tr("Export the write log"),
-            self.folders.start("export", f"writelog-{self.settings.station_id}.csv"),
-            self.tr("CSV (*.csv);;JSON (*.json)"),
+            self.folders,
+            "export",
+            title=self.tr("Export the write log"),
+            name=f"writelog-{self.settings.station_id}.csv",
+            filters=self.tr("CSV (*.csv);;JSON (*.json)"),
         )
-        if path:
-            self.folders.used("export", Path(path))
-            self.export_to(with_extension(Path(path), chosen or "*.csv"))
+        if out is not None:
+            self.export_to(out)
 
     def choose_export_since_last(self) -> None:
         """Only the records written since the last such export (the whole log the first time):
@@ -811,15 +812,16 @@ class StationWindow(QMainWindow):
         except UserError as error:
             self.show_error(error)
             return
-        path, chosen = QFileDialog.getSaveFileName(
+        out = ask_save_path(
             self,
-            self.tr("Export the write log since the last export"),
-            self.folders.start("export", f"writelog-{self.settings.station_id}-from-{first}.csv"),
-            self.tr("CSV (*.csv);;JSON (*.json)"),
+            self.folders,
+            "export",
+            title=self.tr("Export the write log since the last export"),
+            name=f"writelog-{self.settings.station_id}-from-{first}.csv",
+            filters=self.tr("CSV (*.csv);;JSON (*.json)"),
         )
-        if path:
-            self.folders.used("export", Path(path))
-            self.export_to(with_extension(Path(path), chosen or "*.csv"), since_last=True)
+        if out is not None:
+            self.export_to(out, since_last=True)
 
     def export_to(self, out: Path, *, since_last: bool = False) -> None:
         paths, station_id = self.paths, self.settings.station_id
@@ -862,15 +864,16 @@ class StationWindow(QMainWindow):
         self.qa_page.show()
 
     def choose_bundle(self, port: str, job_id: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(
+        out = ask_save_path(
             self,
-            self.tr("Save a support bundle"),
-            self.folders.start("bundle", default_bundle_name(job_id)),
-            "ZIP (*.zip)",
+            self.folders,
+            "bundle",
+            title=self.tr("Save a support bundle"),
+            name=default_bundle_name(job_id),
+            filters="ZIP (*.zip)",
         )
-        if path:
-            self.folders.used("bundle", Path(path))
-            self.save_bundle(job_id, with_extension(Path(path), "*.zip"))
+        if out is not None:
+            self.save_bundle(job_id, out)
 
     def save_bundle(self, job_id: str, out: Path) -> None:
         paths, settings = self.paths, self.settings
