@@ -199,13 +199,13 @@ class WorkerPool:
             while len(self._live()) < wanted and not self._closed:
                 self._workers.append(_Worker(self, next(self._numbers)))
             workers = self._live()
-            for worker in workers if plan is not None else ():
-                assert plan is not None
-                if worker.plan_id != plan[0]:
+            plan_id, job_plan = plan if plan is not None else ("", None)
+            for worker in workers:
+                if job_plan is not None and worker.plan_id != plan_id:
                     with contextlib.suppress(OSError, EOFError, ValueError):
                         worker.prepared.clear()
-                        worker.send(("plan", *plan))
-                        worker.plan_id = plan[0]
+                        worker.send(("plan", plan_id, job_plan))
+                        worker.plan_id = plan_id
         if wait is not None:
             deadline = time.monotonic() + wait
             for worker in workers:
