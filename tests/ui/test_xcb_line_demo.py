@@ -28,7 +28,9 @@ from tests.engine.test_mes import Mes, mes, server
 from tests.labels.conftest import CupsPdf, cups_pdf, decode_qr, page_image
 from tests.ui.test_xcb import _env, display
 
-pytestmark = [pytest.mark.gui, pytest.mark.slow, pytest.mark.sim]
+pytestmark = [pytest.mark.gui, pytest.mark.slow, pytest.mark.sim, pytest.mark.timeout(420)]
+
+CHILD_TIMEOUT_S = 300  # the child's steps allow 60 s each; a hang is killed and its steps shown
 
 __all__ = ["cups_pdf", "display", "mes", "server"]  # fixtures shared with their own tests
 
@@ -55,19 +57,23 @@ def test_the_whole_line_under_xcb(
     tool = f"{shlex.quote(sys.executable)} {shlex.quote(str(script))} {shlex.quote(str(store))}"
     data, out = tmp_path / "station", tmp_path / "out"
     out.mkdir()
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.ui.xcb_line_demo", str(data), str(out),
-         server.url_for("/mes"), cups_pdf.queue, f"{tool} write {{mac}} {{serial}}",
-         f"{tool} read {{mac}}"],
-        env=_env(display, data),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    command = [
+        sys.executable, "-m", "tests.ui.xcb_line_demo", str(data), str(out),
+        server.url_for("/mes"), cups_pdf.queue, f"{tool} write {{mac}} {{serial}}",
+        f"{tool} read {{mac}}",
+    ]  # fmt: skip
+    with subprocess.Popen(
+        command, env=_env(display, data), cwd=ROOT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as child:  # fmt: skip
+        try:
+            stdout, stderr = child.communicate(timeout=CHILD_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            stdout, stderr = child.communicate()
+            pytest.fail(f"the demo took over {CHILD_TIMEOUT_S} s; it said:\n{stdout}{stderr}")
+    assert child.returncode == 0, stdout + stderr
+    result = json.loads(stdout.strip().splitlines()[-1])
     assert result["platform"] == "xcb" and result["operator"] == "Ana"
     assert result["said"] == [
         "UNIT-0001 → slot 1",

@@ -31,17 +31,22 @@ from prodtool.ui.app import application, build_window
 
 UNITS = 3
 BADGE = "BADGE-00417"
-TIMEOUT_MS = 120_000
+TIMEOUT_MS = 60_000  # per step; the parent allows the whole run more
 
 
-def wait_for(condition: Callable[[], bool], timeout_ms: int = TIMEOUT_MS) -> bool:
-    """Run the event loop until `condition` holds (True) or the time is up (False)."""
+class StepTimeoutError(Exception):
+    """A step's condition did not hold in time; the message names the step."""
+
+
+def step(name: str, condition: Callable[[], bool], timeout_ms: int = TIMEOUT_MS) -> None:
+    """Run the event loop until `condition` holds, or raise naming the step. Each step is
+    printed as it starts, so a parent that has to kill this process still sees how far it got."""
+    print(f"step: {name}", flush=True)
     deadline = time.monotonic() + timeout_ms / 1000
     while not condition():
         if time.monotonic() > deadline:
-            return False
+            raise StepTimeoutError(name)
         QTest.qWait(20)
-    return True
 
 
 def type_on(widget: QWidget, text: str) -> None:
@@ -51,6 +56,21 @@ def type_on(widget: QWidget, text: str) -> None:
     for char in text:
         QTest.keyClick(handle, ord(char))
     QTest.keyClick(handle, Qt.Key.Key_Return)
+
+
+def type_into_dialog(text: str, deadline: float) -> None:
+    """Type `text` into the modal dialog once it is on screen, re-checked every 20 ms from the
+    dialog's own event loop; past the deadline the dialog is rejected so that the step after
+    it fails with a reason instead of the dialog waiting forever."""
+    dialog = QApplication.activeModalWidget()
+    handle = dialog.windowHandle() if dialog is not None else None
+    if dialog is not None and handle is not None and handle.isExposed():
+        type_on(dialog, text)
+    elif time.monotonic() > deadline:
+        if dialog is not None:
+            dialog.close()
+    else:
+        QTimer.singleShot(20, lambda: type_into_dialog(text, deadline))
 
 
 def main(argv: list[str]) -> int:
@@ -71,6 +91,7 @@ def main(argv: list[str]) -> int:
     window = build_window(paths, settings, language="en")
     window.show()
     if not QTest.qWaitForWindowExposed(window, TIMEOUT_MS):
+        print(json.dumps({"failed_at": "window exposed"}), flush=True)
         return 1
     print(f"window open ({QGuiApplication.platformName()})", flush=True)
     package, password = build_demo_package(
@@ -81,45 +102,51 @@ def main(argv: list[str]) -> int:
     try:
         window.attach(station)
         # the operator signs in: the badge, scanned into the sign-in dialog
-        QTimer.singleShot(0, lambda: type_on(QApplication.activeModalWidget() or window, BADGE))
-        window.operator_action.trigger()
+        type_into_dialog(BADGE, time.monotonic() + TIMEOUT_MS / 1000)
+        window.operator_action.trigger()  # runs the dialog until the badge is read
         result["operator"] = window.settings.operator
-        if not wait_for(lambda: not window.busy() and station.settings.operator == "Ana"):
-            return 1
+        step("operator signed in", lambda: not window.busy() and station.settings.operator == "Ana")
         station.load_package(package, password)
         station.set_serial_counter("PLUG-{n:06}", 1)
         with ChipFarm(count=UNITS, family="esp32c3", transport="socket") as farm:
             station.add_ports(farm.urls, start=True)
             tiles = window.grid.tiles
-            if not wait_for(
-                lambda: len(tiles) == UNITS and all(p.waiting_for_scan for p in station.ports())
-            ):
-                return 1
+            step(
+                "every port waits for a scan",
+                lambda: len(tiles) == UNITS and all(p.waiting_for_scan for p in station.ports()),
+            )
             said: list[str] = []
             for code in ("UNIT-0001", "UNIT-1", "UNIT-0002", "UNIT-0001", "UNIT-0003"):
                 type_on(window, code)
-                if not wait_for(lambda: window.scan_desk.idle and not window.busy()):
-                    return 1
+                step(f"scan {code}", lambda: window.scan_desk.idle and not window.busy())
                 said.append(window.scan_desk.bar.result.text())
             result["said"] = said
             done = lambda: all(  # noqa: E731
                 t.state == JobState.REMOVE_CHIP and t.result == JobState.PASSED
                 for t in tiles.values()
             )
-            if not wait_for(done):
-                result["tiles"] = {p: t.state.value for p, t in tiles.items()}
-                print(json.dumps(result), flush=True)
-                return 1
+            step("every chip passed", done)
             result["tile_codes"] = sorted(t.code_label.text() for t in tiles.values())
             held = [chip.read_credentials() for chip in farm.chips]
             result["authkeys"] = [pair[1] for pair in held if pair]  # for the secret check
         for name in ("shift.csv", "shift.pdf"):
             window.line_ui.export_shift_report(Path(out_dir) / name)
-            if not wait_for(lambda: not window.busy()):
-                return 1
+            step(f"export {name}", lambda: not window.busy())
         result["notice"] = window.notice.text()
         outbox = station.mes
         result["mes_flushed"] = outbox is not None and outbox.flush(30)
+    except StepTimeoutError as failed:
+        result["failed_at"] = str(failed)
+        result["tiles"] = {
+            p: [t.state.value, t.result.value if t.result else None]
+            for p, t in window.grid.tiles.items()
+        }
+        result["notice"] = window.notice.text()
+        result["scan_said"] = window.scan_desk.bar.result.text()
+        result["operator_now"] = station.settings.operator
+        result["modal"] = type(QApplication.activeModalWidget()).__name__
+        print(json.dumps(result), flush=True)
+        return 1
     finally:
         window.shutdown()
         station.close()  # prints the labels still queued
