@@ -45,6 +45,7 @@ from prodtool.families.driver import (
     Region,
 )
 from prodtool.families.esp import esptune
+from prodtool.families.esp.efusecache import cache_efuse_reads
 from prodtool.flash.events import Reason
 
 ROM_BAUD = 115200
@@ -281,6 +282,7 @@ class EspDriver(ChipDriver):
         self._attempts = connect_attempts
         self._esp: Any = None
         self._security = Security()
+        self._efuse: dict[int, int] = {}  # eFuse words this connection has read (efusecache)
         self._owns_port = isinstance(port, str)
         esptune.install()
 
@@ -296,6 +298,7 @@ class EspDriver(ChipDriver):
         switched = False  # after a baud change, silence means the link, not the chip
         try:
             esp, resumed = self._detect()
+            cache_efuse_reads(esp, self._efuse)
             self._esp = esp
             family = family_of(esp.CHIP_NAME)
             if expect_family is not None and family != expect_family:
@@ -311,6 +314,7 @@ class EspDriver(ChipDriver):
             description = str(esp.get_chip_description())
             self._cancel.check()
             esp = cmds.run_stub(esp)
+            cache_efuse_reads(esp, self._efuse)
             self._esp = esp
             if fast:
                 esp.change_baud(self._baud)
