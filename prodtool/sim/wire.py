@@ -117,6 +117,7 @@ class Link:
         # after a CHANGE_BAUDRATE the host switches whether the chip did or not.
         self.assumed_host_baud: int | None = None
         self._assumed_switch: tuple[float, int] | None = None  # (after this due time, rate)
+        self._tx_given = 0.0  # due time of the last chunk given to the host
         self.autobaud = False  # ROM download mode: the chip locks onto the host's rate
         self.tx = Direction()  # chip -> host
         self.rx = Direction()  # host -> chip
@@ -144,8 +145,11 @@ class Link:
         self.assumed_host_baud = None
         self._assumed_switch = None
 
-    def _settle_assumed(self, due: float) -> None:
-        if self._assumed_switch is not None and due > self._assumed_switch[0]:
+    def _settle_assumed(self) -> None:
+        """The host switches once it has been given everything up to the switch point: a
+        chunk may be given up to `SLACK_SECONDS` before its due time, and a host that wrote
+        back at once must not be read at the old rate."""
+        if self._assumed_switch is not None and self._tx_given >= self._assumed_switch[0]:
             self.assumed_host_baud = self._assumed_switch[1]
             self._assumed_switch = None
 
@@ -157,13 +161,14 @@ class Link:
     def _flush_tx(self) -> None:
         self.tx.timer = None
         for due, sent, baud in self._due(self.tx):
-            self._settle_assumed(due)
             host = self.current_host_baud()
             piece = sent if host is None or host == baud else garble(sent, baud, host, self._noise)
             if self.corrupt_tx is not None:
                 piece = self.corrupt_tx.apply(piece)
             self.bytes_to_host += len(piece)
             self.deliver_to_host(piece)
+            self._tx_given = due
+            self._settle_assumed()  # a host that has read up to its switch point switches
         self._arm(self.tx, self._flush_tx)
 
     # ---------------------------------------------------------------- host -> chip
@@ -172,7 +177,7 @@ class Link:
         """The host wrote `data` to the port; it reaches the chip after its wire time."""
         if not data:
             return
-        self._settle_assumed(self.loop.clock())
+        self._settle_assumed()
         host = self.current_host_baud()
         if self.autobaud and host is not None:
             self.chip_baud = host
@@ -194,7 +199,8 @@ class Link:
     # ---------------------------------------------------------------- common
 
     def _due(self, direction: Direction) -> list[tuple[float, bytes, int]]:
-        """Chunks due now, consecutive ones at the same rate merged into one write."""
+        """Chunks due now, consecutive ones at the same rate merged into one write (due when
+        its last byte is), never across the point where the host is assumed to switch."""
         limit = self.loop.clock() + SLACK_SECONDS
         out: list[tuple[float, bytes, int]] = []
         queue = direction.queue
@@ -203,7 +209,7 @@ class Link:
             switch = self._assumed_switch
             crosses = bool(switch is not None and out and out[-1][0] <= switch[0] < due)
             if out and out[-1][2] == baud and not crosses:
-                out[-1] = (out[-1][0], out[-1][1] + piece, baud)
+                out[-1] = (due, out[-1][1] + piece, baud)  # due: when its last byte is
             else:
                 out.append((due, piece, baud))
         return out

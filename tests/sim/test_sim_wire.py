@@ -115,6 +115,29 @@ def test_the_chip_garbles_what_a_host_at_another_rate_reads() -> None:
     assert b"tuya>" not in b"".join(d for _, d in to_host)
 
 
+def _switch(loop: FakeLoop, link: Link, reply: bytes, baud: int) -> None:
+    """The chip answers at its rate, then both sides move to `baud` (socket://: assumed)."""
+    link.send(reply)
+    link.host_will_switch(baud)
+    link.chip_baud = baud
+
+
+def test_a_host_that_writes_as_soon_as_it_has_the_reply_is_read_at_its_new_rate() -> None:
+    loop, link, to_host, to_chip = make_link(host_baud=None)  # socket://: the rate is assumed
+    _switch(loop, link, b"OK\n", 921600)
+    loop.run_until_idle()
+    assert link.current_host_baud() == 921600
+    _switch(loop, link, b"OK\n", 115200)  # back to the app's rate ...
+    link.send(b"I (30) boot: ESP-IDF\r\n" * 8 + b"tuya>")  # ... whose banner follows at once
+    first = heapq.heappop(loop.timers)
+    loop.now = first.due
+    first.callback()  # the OK reaches the host; the banner is still on the wire
+    assert b"".join(d for _, d in to_host[-1:]) == b"OK\n"
+    link.receive(b"read_mac\r\n")  # the host switched on reading it, and typed at once
+    loop.run_until_idle()
+    assert b"".join(d for _, d in to_chip) == b"read_mac\r\n"
+
+
 def test_autobaud_locks_onto_the_host() -> None:
     loop, link, _, to_chip = make_link(host_baud=57600)
     link.autobaud = True
