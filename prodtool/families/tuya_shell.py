@@ -20,9 +20,13 @@ from prodtool.flash.events import Reason
 
 SHELL_BAUD = 115200
 PROMPT = "tuya>"
+PROBE = "read_mac"  # wait_prompt's harmless command: read-only, with a reply of its own
+QUIET_S = 0.1  # quiet line after the prompt while no probe has been answered
+QUIET_AFTER_REPLY_S = 0.05  # ... once one has: another buffered probe would answer at once
 PLACEHOLDER_UUID = "uuidxxxxxxxxxxxxxxxx"
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 _DEVICE_LOG = re.compile(r"^\[\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+_PROBE_REPLY = re.compile(r"^(?:mac:|Failed to get MAC)", re.MULTILINE | re.IGNORECASE)
 _MAC = re.compile(r"^mac:\s*((?:[0-9a-f]{2}:){5}[0-9a-f]{2})$", re.IGNORECASE)
 _VERSION = re.compile(r"(\d+(?:\.\d+)+)")
 
@@ -136,14 +140,35 @@ class TuyaShell:
         """
         deadline = time.monotonic() + self._timeout
         seen = ""
+        probes = 0
         while time.monotonic() < deadline:
             self._cancel.check()
-            self._write("read_mac\r\n")
+            self._write(PROBE + "\r\n")
+            probes += 1
             seen += self._read_for(0.5, stop_at_prompt=True)
             if PROMPT in _ANSI.sub("", seen):
-                self._drain()
+                self._settle(seen, probes)
                 return
         raise DriverError(Reason.NO_SHELL, f"no '{PROMPT}' prompt within {self._timeout:.0f} s")
+
+    def _settle(self, seen: str, probes: int, longest: float = 1.0) -> None:
+        """Read what is still owed after the first prompt (often the boot banner's): the
+        replies to the probes, which must not end up in the next command's reply.
+
+        Done at once when every probe has its reply and the prompt after it. A probe typed
+        while the chip was still booting may never be answered, so otherwise the line must be
+        quiet: `QUIET_S` while no reply has come, `QUIET_AFTER_REPLY_S` once one has (a
+        buffered probe's reply follows the one before it straight away)."""
+        deadline = time.monotonic() + longest
+        while time.monotonic() < deadline:
+            clean = _ANSI.sub("", seen)
+            answered = len(_PROBE_REPLY.findall(clean))
+            if answered >= probes and clean.rstrip().endswith(PROMPT):
+                return
+            more = self._read_for(QUIET_AFTER_REPLY_S if answered else QUIET_S, stop_at_prompt=True)
+            if not more:
+                return
+            seen += more
 
     def command(self, command: str) -> list[str]:
         """Send one command line and return the cleaned reply lines up to the next prompt."""
@@ -173,14 +198,6 @@ class TuyaShell:
     def _write(self, text: str) -> None:
         self._serial.write(text.encode("ascii"))
         self._serial.flush()
-
-    def _drain(self, quiet: float = 0.1, longest: float = 1.0) -> None:
-        """Read until the line has been quiet for `quiet` seconds (at most `longest`): the
-        reply to `wait_prompt`'s probe may still be on its way after the first prompt (the
-        boot banner's), and must not end up in the next command's reply."""
-        deadline = time.monotonic() + longest
-        while time.monotonic() < deadline and self._read_for(quiet, stop_at_prompt=False):
-            pass
 
     def _read_for(self, seconds: float, *, stop_at_prompt: bool) -> str:
         deadline = time.monotonic() + seconds

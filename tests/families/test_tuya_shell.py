@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from prodtool.families.driver import DriverError
 from prodtool.families.tuya_shell import (
     Credentials,
+    TuyaShell,
     WriteReply,
     clean_lines,
     parse_auth_read,
@@ -77,3 +80,71 @@ def test_write_replies() -> None:
     )
     assert parse_auth_write(["Authorization write failure."]) is WriteReply.REJECTED
     assert parse_auth_write(["\ufffd"]) is WriteReply.UNKNOWN
+
+
+class ScriptedPort:
+    """A serial port whose reads come from a script: each item one chunk, QUIET one read that
+    times out (as a real read does after `timeout` with nothing on the line); after the script,
+    the line stays quiet."""
+
+    QUIET = None
+
+    def __init__(self, script: list[bytes | None]) -> None:
+        self.script = list(script)
+        self.baudrate = 0
+        self.timeout = 0.0
+        self.written: list[bytes] = []
+        self.quiet_reads = 0
+        self._line = threading.Event()  # never set: a read with nothing to read times out
+
+    @property
+    def in_waiting(self) -> int:
+        return len(self.script[0] or b"") if self.script else 0
+
+    def read(self, size: int = 1) -> bytes:
+        chunk = self.script.pop(0) if self.script else None
+        if chunk is None:
+            self.quiet_reads += 1
+            self._line.wait(self.timeout)
+            return b""
+        return chunk
+
+    def write(self, data: bytes) -> int:
+        self.written.append(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def reset_input_buffer(self) -> None:
+        pass  # the script is what arrives later: nothing is buffered yet
+
+
+BANNER = b"I (30) boot: ESP-IDF\r\n[11-23 08:00:00 ty I][tuya_main.c:96] TuyaOpen\r\ntuya>"
+PROBE_REPLY = b"read_mac\r\nmac: 11:11:11:11:11:11\r\ntuya>"
+COMMAND_REPLY = b"read_mac\r\nmac: 22:22:22:22:22:22\r\ntuya>"
+
+
+def test_a_probe_answered_with_the_banner_needs_no_quiet_wait() -> None:
+    port = ScriptedPort([BANNER + PROBE_REPLY, COMMAND_REPLY])
+    shell = TuyaShell(port)
+    shell.wait_prompt()
+    assert port.quiet_reads == 0  # its reply and the prompt after it: nothing is owed
+    assert shell.read_mac() == "22:22:22:22:22:22"
+
+
+def test_the_probe_reply_after_the_banner_prompt_is_read_before_the_next_command() -> None:
+    port = ScriptedPort([BANNER, PROBE_REPLY, COMMAND_REPLY])
+    shell = TuyaShell(port)
+    shell.wait_prompt()
+    assert port.quiet_reads == 0
+    assert shell.read_mac() == "22:22:22:22:22:22"  # not the probe's late 11:...
+
+
+def test_an_unanswered_probe_waits_for_a_quiet_line() -> None:
+    port = ScriptedPort([BANNER, ScriptedPort.QUIET, ScriptedPort.QUIET, COMMAND_REPLY])
+    shell = TuyaShell(port)
+    shell.wait_prompt()  # the probe was typed while the chip booted: lost
+    assert port.quiet_reads == 2  # QUIET_S of quiet (two 50 ms reads), then the command
+    assert shell.read_mac() == "22:22:22:22:22:22"
+    assert port.written == [b"read_mac\r\n", b"read_mac\r\n"]
