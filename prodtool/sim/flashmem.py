@@ -65,6 +65,13 @@ class Flash:
         with self.lock:
             return bytes(self.data[offset : offset + length])
 
+    def view(self, offset: int, length: int) -> memoryview:
+        """A read-only window on the flash, without a copy (a bootloader looking for an image's
+        end reads up to the whole flash). Only for the simulator's own thread: a program or
+        erase after this call shows through it."""
+        self._check(offset, length)
+        return memoryview(self.data)[offset : offset + length].toreadonly()
+
     def md5(self, offset: int, length: int) -> bytes:
         self._check(offset, length)
         with self.lock:

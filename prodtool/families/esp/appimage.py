@@ -181,7 +181,7 @@ def read_app_descriptor(data: bytes) -> AppDescriptor | None:
     )
 
 
-def image_length(data: bytes) -> int | None:
+def image_length(data: bytes | memoryview) -> int | None:
     """Length of the well-formed image at the start of `data` (digest included), else None."""
     if len(data) < _HEADER_LEN or data[0] != IMAGE_MAGIC or not 0 < data[1] <= 16:
         return None

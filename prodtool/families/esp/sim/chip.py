@@ -200,11 +200,11 @@ class SimChip(ChipBase):
         head = self._flash.read(appimage.APP_OFFSET, 0x200)
         if head[0] != appimage.IMAGE_MAGIC:
             return None
-        region = self._flash.read(appimage.APP_OFFSET, self._flash.size - appimage.APP_OFFSET)
+        region = self._flash.view(appimage.APP_OFFSET, self._flash.size - appimage.APP_OFFSET)
         length = appimage.image_length(region)
         if length is None:
             return None
-        image = region[:length]
+        image = bytes(region[:length])  # the image only: not a copy of the whole flash
         return image if appimage.verify_app_image(image) else None
 
     # ---------------------------------------------------------------- BootHost (loop thread)
