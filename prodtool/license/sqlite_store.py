@@ -33,14 +33,16 @@ _CACHE_KIB = 65536  # SQLite's page cache for the station's ledger
 # plus the index sorter's memory took a 1,000,000-row License List import to a 368 MB peak
 # (target < 300 MB); with 16 MiB it peaks at 266 MB, in the same time (pages spill to the WAL).
 _BULK_CACHE_KIB = 16384
-_BULK_INDEXES = {  # the unique indexes a big load builds after its insert, as the schema has them
+# The unique index a big load builds after its insert, as the schema has it (migration 3). The
+# case-blind UUID index (migration 2) is kept during the insert: the rows come in UUID order, so
+# it grows at its end like the UUID column's own index (rebuilding it after cost ~1 s a million).
+_BULK_INDEXES = {
     "licenses_authkey_tag": "CREATE UNIQUE INDEX licenses_authkey_tag ON licenses(authkey_tag)"
-    " WHERE authkey_tag IS NOT NULL",  # migration 3
-    "licenses_uuid_nocase": "CREATE UNIQUE INDEX licenses_uuid_nocase"
-    " ON licenses(uuid COLLATE NOCASE)",  # migration 2
+    " WHERE authkey_tag IS NOT NULL",
 }
-
-_ROWS_PER_INSERT = 256  # rows per INSERT statement of a load (3 values each)
+# SQLite's sorter may use this many helper threads to build that index (C threads: no GIL).
+_BULK_SORT_THREADS = 2
+_ROWS_PER_INSERT = 2048  # rows per INSERT statement of a load (3 values each), at most
 
 
 @lru_cache(maxsize=8)
@@ -65,6 +67,9 @@ class SqliteLedger(SqlLedger):
         self.location = str(path)
         self._lock = threading.RLock()
         self._sync_level = int(conn.execute("PRAGMA synchronous").fetchone()[0])  # 2 = FULL
+        # An older SQLite binds at most 999 values per statement (32766 since 3.32).
+        bindable = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 3
+        self._rows_per_insert = max(1, min(_ROWS_PER_INSERT, bindable))
 
     def __repr__(self) -> str:
         return f"Ledger({str(self.path)!r})"
@@ -158,11 +163,10 @@ class SqliteLedger(SqlLedger):
             yield self._conn
 
     def _bulk_begin(self, tx: Tx, count: int) -> None:
-        """A big load builds the AuthKey-tag and case-blind UUID indexes once, after its insert:
-        the tags are random, so inserting a million of them into the index row by row took
-        most of the load. The
-        rebuild is in the load's transaction: a duplicate tag refuses the whole load, and a
-        failed load leaves the index as it was."""
+        """A big load builds the AuthKey-tag index once, after its insert (its sorter on two
+        threads): the tags are random, so inserting a million of them into the index row by row
+        took most of the load. The rebuild is in the load's transaction: a duplicate tag
+        refuses the whole load, and a failed or killed load leaves the index as it was."""
         if count >= _BULK_INDEX_FROM:
             tx.execute(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
             for name in _BULK_INDEXES:
@@ -171,22 +175,25 @@ class SqliteLedger(SqlLedger):
     def _bulk_end(self, tx: Tx, count: int) -> None:
         if count >= _BULK_INDEX_FROM:
             try:
+                tx.execute(f"PRAGMA threads = {_BULK_SORT_THREADS}")
                 for sql in _BULK_INDEXES.values():
                     tx.execute(sql)
             finally:
+                tx.execute("PRAGMA threads = 0")
                 tx.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
 
     def _insert_licenses(
         self, tx: Tx, package: int, uuids: list[str], sealed: list[bytes], tags: list[bytes]
     ) -> None:
         """Many rows per INSERT statement: `executemany` pays its per-row overhead (bind, step,
-        reset) a million times, which was half the load; one statement per `_ROWS_PER_INSERT`
+        reset) a million times, which was half the load; one statement per `_rows_per_insert`
         rows binds the same values with one step. The package's row id is our own integer."""
         flat = list(chain.from_iterable(zip(uuids, sealed, tags, strict=True)))
-        count, width = len(uuids), 3 * _ROWS_PER_INSERT
-        whole = count - count % _ROWS_PER_INSERT
+        per = self._rows_per_insert
+        count, width = len(uuids), 3 * per
+        whole = count - count % per
         if whole:
-            sql = _insert_sql(int(package), _ROWS_PER_INSERT)
+            sql = _insert_sql(int(package), per)
             for at in range(0, 3 * whole, width):
                 tx.execute(sql, flat[at : at + width])
         if whole < count:

@@ -12,6 +12,7 @@ import logging
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from prodtool.license.model import LicenseState
-from prodtool.license.testing import loaded_package, open_ledger
+from prodtool.license.testing import loaded_package, make_package, open_ledger, open_test_package
 
 S = LicenseState
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,3 +187,85 @@ def test_a_dead_process_s_reservation_is_released_unless_its_authkey_may_have_le
         assert ledger.record(sent[1]).state is S.NEEDS_CHECK
         assert "may have reached" in str(ledger.history(sent[1])[-1]["reason"])
         ledger.check_invariants()
+
+
+_LOADER = """
+import sys
+from pathlib import Path
+from prodtool.license.ledger import Ledger
+from prodtool.license.sqlite_store import SqliteLedger
+from prodtool.license.testing import open_test_package
+
+folder, where = Path(sys.argv[1]), sys.argv[2]
+package = open_test_package(folder / "big.prodpkg")
+
+
+def pause(original, at_call):
+    calls = []
+
+    def paused(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == at_call:
+            print("paused", flush=True)  # inside the load's open transaction
+            sys.stdin.readline()  # the parent kills us here
+        return original(self, *args, **kwargs)
+
+    return paused
+
+
+if where == "insert":  # a block of rows is in, the tag index set aside
+    SqliteLedger._insert_licenses = pause(SqliteLedger._insert_licenses, 2)
+else:  # every row is in, the tag index not yet rebuilt
+    SqliteLedger._bulk_end = pause(SqliteLedger._bulk_end, 1)
+ledger = Ledger.open(folder / "ledger.sqlite3", key_file=folder / "keys" / "ledger.key")
+ledger.load_package(package)
+print("loaded", flush=True)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+@pytest.mark.parametrize("where", ["insert", "index"])
+def test_sigkill_mid_load_leaves_no_half_loaded_package(tmp_path: Path, where: str) -> None:
+    """A big load (the path that sets the AuthKey-tag index aside) killed half-way: the ledger
+    holds none of the package, every index is there, and the same package then loads whole."""
+    count = 25_000  # above the count from which a load builds the tag index after its insert
+    make_package(tmp_path / "big.prodpkg", count=count, seed=7)
+    with open_ledger(tmp_path) as ledger:
+        ledger.load_package(loaded_package(tmp_path, 50, seed=2))  # a package already there
+    child = subprocess.Popen(
+        [sys.executable, "-c", _LOADER, str(tmp_path), where],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "paused"
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=60)
+    finally:
+        child.kill()
+        child.wait(timeout=60)
+        assert child.stdout is not None and child.stdin is not None
+        child.stdout.close()
+        child.stdin.close()
+    assert child.returncode == -signal.SIGKILL
+    with sqlite3.connect(tmp_path / "ledger.sqlite3") as conn:
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert int(conn.execute("SELECT count(*) FROM licenses").fetchone()[0]) == 50
+    conn.close()
+    assert {"licenses_authkey_tag", "licenses_uuid_nocase"} <= indexes
+    package = open_test_package(tmp_path / "big.prodpkg")
+    with open_ledger(tmp_path) as ledger:
+        assert len(ledger.packages()) == 1
+        assert not ledger.has_package(package.manifest.package_id)
+        ledger.check_invariants()
+        ledger.load_package(package)
+        ledger.check_invariants()
+        counts = ledger.counts(package.manifest.package_id)[package.manifest.package_id]
+        assert counts[S.AVAILABLE] == count
+        uuids, authkeys = package.license_columns()
+        found = ledger.find_uuid(uuids[-1])
+        assert found is not None
+        assert ledger.authkey(found.license_id) == authkeys[-1]
