@@ -104,12 +104,17 @@ def summary() -> list[list[Any]]:
         ok = load["load_total_s"] <= ledger["targets"]["load_total_s"]
         rows.append(
             [
-                f"ledger load {load['licenses']:,}",
+                f"ledger load {load['licenses']:,} ({load.get('issuer', 'demo')} issuer)",
                 f"{load['load_total_s']:.2f} s",
                 "<= 10 s",
                 _v(ok),
             ]
         )
+        demo = ledger.get("load_demo")
+        if demo:  # a DEMO package also proves every AuthKey is a DEMO one
+            rows.append(
+                [f"ledger load {demo['licenses']:,} (DEMO)", f"{demo['load_total_s']:.2f} s", "", ""]
+            )
         scenarios = ledger["reserve_32_workers"]
         station = scenarios.get("station", {})
         if station:  # the target: 32 ports each writing a chip between ledger moves
