@@ -112,9 +112,8 @@ def summary() -> list[list[Any]]:
         )
         demo = ledger.get("load_demo")
         if demo:  # a DEMO package also proves every AuthKey is a DEMO one
-            rows.append(
-                [f"ledger load {demo['licenses']:,} (DEMO)", f"{demo['load_total_s']:.2f} s", "", ""]
-            )
+            label = f"ledger load {demo['licenses']:,} (DEMO)"
+            rows.append([label, f"{demo['load_total_s']:.2f} s", "", ""])
         scenarios = ledger["reserve_32_workers"]
         station = scenarios.get("station", {})
         if station:  # the target: 32 ports each writing a chip between ledger moves
