@@ -108,7 +108,10 @@ def _pg_sql(sql: str) -> str:
     return sql.replace("?", "%s")
 
 
-_COPY_LICENSES = "COPY licenses (package, uuid, authkey, state, authkey_tag) FROM STDIN"
+_COPY_LICENSES = (
+    "COPY licenses (package, uuid, authkey, state, authkey_tag) FROM STDIN (FORMAT BINARY)"
+)
+_COPY_TYPES = ("int8", "text", "bytea", "text", "bytea")
 
 
 class _PgTx:
@@ -128,12 +131,15 @@ class _PgTx:
     def open_copy(self) -> None:
         """One COPY for the whole load, its rows sent by psycopg's writer thread: the server
         inserts a block while this thread seals the next (a COPY per block made each wait
-        for the other: 11 s of the client's 23 s for a million was waiting on the server)."""
+        for the other: 11 s of the client's 23 s for a million was waiting on the server).
+        Binary: the sealed AuthKeys and tags go as bytes, not as hex text the server decodes
+        (the station's COPY time 6.8-8.0 s vs 8.5-11.4 s for a million)."""
         stack = contextlib.ExitStack()
         cursor = self.conn.cursor()
         self.copy = stack.enter_context(
             cursor.copy(_COPY_LICENSES, writer=QueuedLibpqWriter(cursor))
         )
+        self.copy.set_types(list(_COPY_TYPES))
         self._copy_open = stack
 
     def close_copy(self, error: BaseException | None = None) -> None:
