@@ -205,9 +205,7 @@ def format_of(path: Path) -> str:
     return suffix[1:]
 
 
-def export_log(
-    paths: StationPaths, out: Path, *, station_id: str, since_last: bool = False
-) -> int:
+def export_log(paths: StationPaths, out: Path, *, station_id: str, since_last: bool = False) -> int:
     """Write the export and its `.sig`; returns the number of records. `since_last`: only the
     records after the last such export (the whole log the first time), which it then
     remembers; an export of the whole log leaves that mark alone, so no record is skipped by

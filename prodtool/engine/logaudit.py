@@ -15,8 +15,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from prodtool.engine.writelog import REPAIRED, WriteLog, WriteRecord, records_since
+from prodtool.flash.events import Reason
 
 RECOVERED_DETAIL = "recorded from the ledger: the write log could not store it when the job ended"
+RECOVERED_NO_SERIAL_DETAIL = (
+    "recorded from the ledger: the station stopped before the unit got its serial number;"
+    " run the chip again (it keeps its license)"
+)
 RECOVERY_WINDOW = dt.timedelta(hours=1)  # jobs end out of order: look back this far
 
 
@@ -81,9 +86,15 @@ def recover(
     *,
     station_id: str,
     line: Callable[[str], tuple[str, str]] | None = None,
+    serials_given: Callable[[str], bool] | None = None,
 ) -> int:
     """Write the record of every recently verified job the write log lacks; how many. `line`
-    gives a job's serial and scanned code (kept beside the ledger), so the record has them."""
+    gives a job's serial and scanned code (kept beside the ledger), so the record has them.
+
+    `serials_given(package_id)`: that package's order gives serial numbers. A verified job of
+    it without one never reached its serial step (the station gives it after the job): that
+    unit is not finished, so its record fails SERIAL_FAILED, as a serial that did not go on
+    does; its next run reuses the license and gives the serial."""
     last = writelog.last()
     if last is None:
         cutoff = ""
@@ -107,6 +118,9 @@ def recover(
             continue
         at = dt.datetime.fromisoformat(str(event["at"])).isoformat(timespec="seconds")
         serial, code = line(str(event["job_id"])) if line is not None else ("", "")
+        unfinished = (
+            not serial and serials_given is not None and serials_given(str(event["package_id"]))
+        )
         writelog.append(
             WriteRecord(
                 job_id=str(event["job_id"]),
@@ -117,9 +131,9 @@ def recover(
                 chip_id=str(event["chip_id"] or ""),
                 uuid=str(event["uuid"]),
                 package_id=str(event["package_id"]),
-                result="passed",
-                reason="ok",
-                detail=RECOVERED_DETAIL,
+                result="failed" if unfinished else "passed",
+                reason=Reason.SERIAL_FAILED.value if unfinished else Reason.OK.value,
+                detail=RECOVERED_NO_SERIAL_DETAIL if unfinished else RECOVERED_DETAIL,
                 serial=serial,
                 code=code,
                 started_at=at,

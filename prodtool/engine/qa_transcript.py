@@ -136,9 +136,7 @@ def _last_block(steps: Sequence[str]) -> int | None:
     return None
 
 
-def infer_setup(
-    records: Sequence[dict[str, Any]], family: ChipFamily | None = None
-) -> ReplaySetup:
+def infer_setup(records: Sequence[dict[str, Any]], family: ChipFamily | None = None) -> ReplaySetup:
     """The fault (and firmware on the chip) that explains a failed transcript."""
     family = _family(family)
     reason, detail = outcome(records)

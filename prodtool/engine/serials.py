@@ -247,6 +247,11 @@ class SerialStore:
             )
             return Assignment(serial, reused=False)
 
+    def has_order(self, order: str) -> bool:
+        """Whether `order` has serial numbers set up (its units get one each)."""
+        with self._ledger.side_write() as tx:
+            return tx.execute(_ORDER_ROW, (order,)).fetchone() is not None
+
     def of_job(self, job_id: str) -> str:
         """The serial given in job `job_id` ("" when none): for a record written after a crash."""
         with self._ledger.side_write() as tx:

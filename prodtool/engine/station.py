@@ -284,6 +284,14 @@ class Station:
         """The serial and the scanned code a job used, from beside the ledger."""
         return self.serials.of_job(job_id), self._codes.of_job(job_id)
 
+    def _gives_serials(self, package_id: str) -> bool:
+        """Whether the package's order gives serial numbers (set up in an earlier run too)."""
+        try:
+            manifest = self._ledger.manifest(package_id)
+        except UserError:
+            return False
+        return self.serials.has_order(manifest.order_number or package_id)
+
     def _record_missing(self) -> None:
         """Store what the write log lacks: records the disk refused (space has returned), and
         jobs the ledger saw verified whose record a full disk or a crash took."""
@@ -294,6 +302,7 @@ class Station:
                 self._ledger,
                 station_id=self.settings.station_id,
                 line=self._line_of_job,
+                serials_given=self._gives_serials,
             )
         except StorageError:
             pass  # still full: the next job's record tries again, and says so on its tile
@@ -535,9 +544,7 @@ class Station:
         with self._lock:
             if port in self._slots:
                 return False
-            self._slots[port] = _Slot(
-                port, description, explicit, location=location, usb_id=usb_id
-            )
+            self._slots[port] = _Slot(port, description, explicit, location=location, usb_id=usb_id)
             ports = len(self._slots)
         if isinstance(self._ledger, BlockPgLedger) and self.settings.pool_block == 0:
             self._ledger.block_size = 2 * ports  # an outage's block: twice the station's ports

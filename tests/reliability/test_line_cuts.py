@@ -118,7 +118,11 @@ def test_sigkill_never_gives_a_serial_twice_nor_loses_a_record(
             by_mac.setdefault(r["mac"], set()).add(r["serial"])
     assert all(len(macs) == 1 for macs in by_serial.values()), by_serial
     assert all(len(serials) == 1 for serials in by_mac.values()), by_mac
-    assert all(r.get("serial") for r in records if r["result"] == "passed")
+    assert all(r.get("serial") for r in records if r["result"] == "passed"), [
+        {k: r.get(k) for k in ("job_id", "mac", "result", "serial", "recovered", "reason", "detail", "note")}
+        for r in records
+        if r["result"] == "passed" and not r.get("serial")
+    ]
     keys = {b["idempotency_key"] for b in mes.bodies}
     assert all(b.get("idempotency_key") for b in mes.bodies) and mes.headers == [
         b["idempotency_key"] for b in mes.bodies
