@@ -119,7 +119,10 @@ def test_sigkill_never_gives_a_serial_twice_nor_loses_a_record(
     assert all(len(macs) == 1 for macs in by_serial.values()), by_serial
     assert all(len(serials) == 1 for serials in by_mac.values()), by_mac
     assert all(r.get("serial") for r in records if r["result"] == "passed"), [
-        {k: r.get(k) for k in ("job_id", "mac", "result", "serial", "recovered", "reason", "detail", "note")}
+        {
+            k: r.get(k)
+            for k in ("job_id", "mac", "result", "serial", "recovered", "reason", "detail", "note")
+        }
         for r in records
         if r["result"] == "passed" and not r.get("serial")
     ]
