@@ -41,6 +41,7 @@ from tests.reliability.harness import (
     TINY_FIRMWARE,
     Audit,
     audit_chips,
+    cut_at_event,
     fast_settings,
     record,
     run_child,
@@ -49,6 +50,7 @@ from tests.reliability.harness import (
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 STATIONS = 4
 CHIPS = 8
+KILL_AT_EVENT = 40  # of ~100 a station prints for its 8 chips: some written, some not yet
 S = LicenseState
 
 
@@ -95,11 +97,11 @@ def test_four_stations_one_pool_a_sigkill_and_a_server_restart(
         for farm in farms:
             farm.__enter__()
         children = [
-            run_child(paths.root, pkg, password_file, farm.urls)
-            for paths, farm in zip(stations, farms, strict=True)
+            run_child(paths.root, pkg, password_file, farm.urls, events=n == 0)
+            for n, (paths, farm) in enumerate(zip(stations, farms, strict=True))
         ]
-        _wait_until_written(children[0], farms[0], timeout=120)
-        children[0].send_signal(signal.SIGKILL)  # station 0 dies mid-run
+        # station 0 dies mid-run: at a moment in its work, not in time (a chip takes ~0.6 s)
+        assert cut_at_event(children[0], KILL_AT_EVENT), "station 0 ended before its cut"
         _wait_until_written(children[1], farms[1], timeout=120)
         pg_server.cluster.restart()  # the server goes away and comes back mid-run
         codes = [child.wait(timeout=300) for child in children]
