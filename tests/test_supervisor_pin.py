@@ -23,6 +23,7 @@ from prodtool.supervisor_pin import (
     save_keeping_pin,
     wait_after,
 )
+from tests.pinfile import pin_only_hashed
 
 
 class Clock:
@@ -109,7 +110,7 @@ def test_command_line_sets_and_changes_the_pin(
     answers[:] = ["2468", "2468"]
     assert main(["supervisor", "set-pin", "--data-dir", data]) == 0
     paths = station_paths(data)
-    assert "2468" not in paths.settings.read_text()
+    assert pin_only_hashed(paths.settings, "2468")
     answers[:] = ["1111"]
     assert main(["supervisor", "set-pin", "--data-dir", data]) == 2
     assert "wrong supervisor PIN" in capsys.readouterr().err

@@ -82,13 +82,15 @@ def audit(
 
 def recover(
     writelog: WriteLog,
+    append: Callable[[WriteRecord], object],
     ledger: JobEvents,
     *,
     station_id: str,
     line: Callable[[str], tuple[str, str]] | None = None,
     serials_given: Callable[[str], bool] | None = None,
 ) -> int:
-    """Write the record of every recently verified job the write log lacks; how many. `line`
+    """Write the record of every recently verified job the write log lacks; how many. It is
+    stored with `append` (the station's recorder: the write log, then the MES outbox). `line`
     gives a job's serial and scanned code (kept beside the ledger), so the record has them.
 
     `serials_given(package_id)`: that package's order gives serial numbers. A verified job of
@@ -121,7 +123,7 @@ def recover(
         unfinished = (
             not serial and serials_given is not None and serials_given(str(event["package_id"]))
         )
-        writelog.append(
+        append(
             WriteRecord(
                 job_id=str(event["job_id"]),
                 station_id=station_id,

@@ -175,6 +175,14 @@ class _Recorder:
                     self.mes.put(body)
         return stored[-1]
 
+    def flush(self) -> None:
+        """Store the records the disk refused before, and give them to the outbox."""
+        with self._lock:
+            stored = self.writelog.flush()
+            if self.mes is not None:
+                for body in stored:
+                    self.mes.put(body)
+
 
 def port_matches(name: str, vid: int | None, pid: int | None, settings: Settings) -> bool:
     """The hot-plug filter: USB ids (when set), then allow globs (when set), then deny globs."""
@@ -294,11 +302,13 @@ class Station:
 
     def _record_missing(self) -> None:
         """Store what the write log lacks: records the disk refused (space has returned), and
-        jobs the ledger saw verified whose record a full disk or a crash took."""
+        jobs the ledger saw verified whose record a full disk or a crash took. Both go through
+        the recorder, so the MES outbox gets them as it gets every other record."""
         try:
-            self._writelog.flush()
+            self._recorder.flush()
             recover(
                 self._writelog,
+                self._recorder.append,
                 self._ledger,
                 station_id=self.settings.station_id,
                 line=self._line_of_job,

@@ -152,10 +152,10 @@ class WriteLog:
             self._pending.append(record)
             return self._flush()
 
-    def flush(self) -> int:
-        """Store the records the disk refused before (space has returned); how many."""
+    def flush(self) -> list[dict[str, Any]]:
+        """Store the records the disk refused before (space has returned); returns them."""
         with self._lock:
-            return len(self._flush()) if self._pending else 0
+            return self._flush() if self._pending else []
 
     @property
     def pending(self) -> int:

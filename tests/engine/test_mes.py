@@ -29,7 +29,7 @@ from prodtool.engine.writelog import WriteLog, WriteRecord, read_records
 from prodtool.flash.events import JobFinished
 from prodtool.paths import StationPaths
 from prodtool.sim import ChipFarm
-from tests.engine.simhelp import Recorder, fast_settings, package
+from tests.engine.simhelp import Recorder, fast_settings, package, verified_without_record
 
 
 class Mes:
@@ -154,6 +154,25 @@ def test_station_posts_every_record_without_secrets(
     assert len(set(mes.keys())) == 2
     text = json.dumps(mes.received)
     assert password not in text and not any(key in text for key in authkeys)
+
+
+def test_a_record_recovered_on_start_reaches_the_mes(
+    server: HTTPServer, mes: Mes, paths: StationPaths, tmp_path: Path
+) -> None:
+    """A SIGKILL between the ledger's verify and the write record: the next start writes the
+    record from the ledger, after the outbox caught up with the log, and the MES gets it too."""
+    pkg, password = package(tmp_path)
+    settings = fast_settings(mes_url=server.url_for("/mes"))
+    with Station(paths, settings, comports=list) as station:
+        station.load_package(pkg, password)
+        verified_without_record(station, "job-1", "7c:df:a1:00:00:01")
+        station._record_missing = lambda: None  # type: ignore[method-assign]  # killed
+    with Station(paths, settings, comports=list) as station:
+        outbox = station.mes
+        assert outbox is not None and outbox.flush(10)
+    (record,) = list(read_records(paths.write_log))
+    assert record["job_id"] == "job-1"
+    assert mes.keys() == [f"{settings.station_id}:{record['hash']}"]
 
 
 def test_outbox_catches_up_after_a_crash_between_log_and_outbox(tmp_path: Path) -> None:

@@ -10,20 +10,8 @@ import pytest
 from prodtool.engine.demo import build_demo_package
 from prodtool.engine.station import Station
 from prodtool.engine.writelog import read_records
-from prodtool.license.ledger import ChipIdentity
 from prodtool.paths import StationPaths
-from tests.engine.simhelp import fast_settings
-
-
-def _verified_without_record(station: Station, job_id: str, mac: str) -> ChipIdentity:
-    """What a SIGKILL leaves when it comes between the ledger's verify and the write record."""
-    chip = ChipIdentity("esp32c3", mac, mac.replace(":", ""))
-    package_id = station.ledger.packages()[0].package_id
-    held = station.ledger.reserve(package_id, chip, job_id=job_id, port="socket://x")
-    station.ledger.mark_sending(held.license_id, job_id=job_id)
-    station.ledger.mark_written(held.license_id, job_id=job_id)
-    station.ledger.mark_verified(held.license_id, job_id=job_id)
-    return chip
+from tests.engine.simhelp import fast_settings, verified_without_record
 
 
 @pytest.mark.parametrize("serial_given", [True, False], ids=["serial-given", "no-serial-yet"])
@@ -35,7 +23,7 @@ def test_a_recovered_record_has_its_serial_or_says_the_unit_is_unfinished(
     with Station(paths, fast_settings(job_processes=0)) as station:
         station.load_package(package, password)
         station.set_serial_counter("REC-{n:04}", 1)
-        chip = _verified_without_record(station, "job-1", "7c:df:a1:00:00:01")
+        chip = verified_without_record(station, "job-1", "7c:df:a1:00:00:01")
         if serial_given:  # the station died after giving the serial, before the record
             station.serial_for(chip.family, chip.mac, job_id="job-1")
         # killed: the station's stop, which would record the job now, never runs

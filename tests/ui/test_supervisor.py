@@ -19,6 +19,7 @@ from prodtool.ui.operator_dialog import SignInDialog
 from prodtool.ui.pin_dialog import PinCheckDialog, PinSetDialog
 from prodtool.ui.settings_dialog import SettingsDialog
 from prodtool.ui.window import StationWindow
+from tests.pinfile import pin_only_hashed
 
 pytestmark = pytest.mark.gui
 
@@ -89,7 +90,7 @@ def test_first_use_sets_the_pin_then_saves_settings(
     assert saved.station_id == "L3/S7" and saved.retries == 4 and not saved.auto_start
     assert "1234:5678" in saved.usb_ids
     assert check_pin("2468", saved.supervisor_pin_hash)
-    assert "2468" not in window.paths.settings.read_text()
+    assert pin_only_hashed(window.paths.settings, "2468")
     assert not window.auto_start_action.isChecked()
     assert "L3/S7" in window.windowTitle()  # the title follows the saved station ID
     assert window.notice.text() == "Settings saved."
