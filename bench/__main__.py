@@ -206,6 +206,18 @@ def _pool_rows() -> list[list[Any]]:
         ],
         ["pool, 4x32 ports: worst move p99", f"{p99:.2f} ms", "<= 5 ms", _v(p99 <= 5)],
         ["pool fleet ratio (ledger only)", f"{ratio:.3f}", ">= 0.9", _v(ratio >= 0.9)],
+        *_stress_rows(pool.get("stress")),
+    ]
+
+
+def _stress_rows(stress: dict[str, Any] | None) -> list[list[Any]]:
+    """The pool at five times a station's pace: figures without a target."""
+    if not stress:
+        return []
+    p99 = max(stress["four_stations"]["p99_ms"].values())
+    return [
+        ["pool, 4x32 at stress pace: worst p99", f"{p99:.2f} ms", "(no target)", ""],
+        ["pool fleet ratio at stress pace", f"{stress['fleet_ratio']:.3f}", "(no target)", ""],
     ]
 
 

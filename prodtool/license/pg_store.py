@@ -33,6 +33,7 @@ import psycopg
 import psycopg.errors
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.copy import QueuedLibpqWriter
+from psycopg.types.numeric import Int8
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from prodtool.errors import StorageError
@@ -234,6 +235,12 @@ def _check_key(check: str, key: StationKey, key_file: Path, place: str) -> None:
         )
 
 
+_WARM_PACKAGE = """INSERT INTO packages (package_id, manifest, license_count, demo, source,
+    loaded_at) VALUES (%s, '{}', 1, 1, 'warm-up', '') RETURNING id"""
+_WARM_LICENSE = """INSERT INTO licenses (package, uuid, authkey, state)
+    VALUES (%s, %s, '\\x00', 'available')"""
+
+
 class PgLedger(SqlLedger):
     """The shared pool. Thread-safe: a connection pool, one transaction per move."""
 
@@ -314,6 +321,7 @@ class PgLedger(SqlLedger):
             ledger._take_lease()
             ledger.reconcile()
             ledger._fill_authkey_tags()
+            ledger._warm(pool, connections)
             if keeper:
                 ledger._start_keeper()
             return ledger
@@ -452,24 +460,14 @@ class PgLedger(SqlLedger):
         if pkg is None:
             with self._read() as tx:
                 pkg = self._package_key(tx, package_id)
-        params: dict[str, Any] = {
-            "sync": "off",  # as the shared path: a reservation lost in a crash is harmless
-            "pkg": pkg,
-            "mac": chip.mac or None,
-            "chip_id": chip.chip_id or None,
-            "family": chip.family,
-            "port": port,
-            "job": job_id,
-            "owner": self._owner,
-        }
-        params["after"] = self._last_taken.get(pkg, 0)
+        params = self._reserve_params(pkg, chip, job_id=job_id, port=port)
         while True:
             rows, _ = self._one_retried(pg_moves.RESERVE, params)
             bound, license_id, uuid, sealed = rows[0]
             if bound:
                 return super().reserve(package_id, chip, job_id=job_id, port=port)
             if license_id is None and params["after"]:
-                params["after"] = 0  # one released or never taken before the cursor
+                params["after"] = Int8(0)  # one released or never taken before the cursor
                 continue
             if license_id is None:
                 raise NoLicensesLeft(
@@ -483,6 +481,59 @@ class PgLedger(SqlLedger):
                 self._set_aside(license_id, error)
                 continue  # that one is out of use with its reason: take the next
             return Reservation(license_id, package_id, uuid, authkey, False, LicenseState.AVAILABLE)
+
+    def _reserve_params(
+        self, pkg: int, chip: ChipIdentity, *, job_id: str, port: str
+    ) -> dict[str, Any]:
+        return {
+            "sync": "off",  # as the shared path: a reservation lost in a crash is harmless
+            "pkg": Int8(pkg),
+            "mac": chip.mac or None,
+            "chip_id": chip.chip_id or None,
+            "family": chip.family,
+            "port": port,
+            "job": job_id,
+            "owner": self._owner,
+            "after": Int8(self._last_taken.get(pkg, 0)),
+            "at": now(),
+        }
+
+    def _owned_params(self, move: Move, license_id: int, job_id: str) -> dict[str, Any]:
+        rule = moves.RULES[move]
+        assert rule.to is not None and rule.sent is not None
+        return {
+            "sync": "on" if rule.durable else "off",
+            "id": Int8(license_id),
+            "to": rule.to.value,
+            "sent": rule.sent,
+            "keep_owner": move is Move.SENDING,
+            "sources": [s.value for s in rule.sources],
+            "job": job_id,
+            "event": move.value,
+            "owner": self._owner,
+            "at": now(),
+        }
+
+    def _warm(self, pool: ConnectionPool, connections: int) -> None:
+        """Make a reservation and mark it sending on every connection, on a stand-in package
+        made and rolled back in the same transaction: no other station sees it, and no real
+        license is locked for a moment (a reservation elsewhere would skip it). A server
+        process's first move loads its caches (catalogs, the indexes' support functions, where
+        the tables have room): 4-5 ms against ~1 ms after, the p95 of a bench of 8 chips a
+        port; warmed, ~2.4 ms."""
+        chip = ChipIdentity("warm-up", "", "warm-up")
+        with pool_errors(self._where), contextlib.ExitStack() as held:
+            for conn in [held.enter_context(pool.connection()) for _ in range(connections)]:
+                with conn.transaction(force_rollback=True):
+                    name = f"warm-up-{secrets.token_hex(8)}"
+                    row = conn.execute(_WARM_PACKAGE, (name,)).fetchone()
+                    assert row is not None
+                    conn.execute(_WARM_LICENSE, (row[0], name))
+                    params = self._reserve_params(int(row[0]), chip, job_id="w", port="")
+                    taken = conn.execute(pg_moves.RESERVE, params, prepare=True).fetchone()
+                    assert taken is not None and taken[1] is not None
+                    owned = self._owned_params(Move.SENDING, int(taken[1]), "w")
+                    conn.execute(pg_moves.OWNED, owned, prepare=True).fetchall()
 
     def _set_aside(self, license_id: int, error: StorageError) -> None:
         """A license just reserved whose stored AuthKey does not open: quarantined, off the
@@ -512,21 +563,8 @@ class PgLedger(SqlLedger):
     def _owned_one(self, move: Move, license_id: int, job_id: str) -> None:
         """`mark_sending`, `mark_written`, `mark_verified` in one statement each."""
         rule = moves.RULES[move]
-        assert rule.to is not None and rule.sent is not None
-        rows, cut = self._one_retried(
-            pg_moves.OWNED,
-            {
-                "sync": "on" if rule.durable else "off",
-                "id": license_id,
-                "to": rule.to.value,
-                "sent": rule.sent,
-                "keep_owner": move is Move.SENDING,
-                "sources": [s.value for s in rule.sources],
-                "job": job_id,
-                "event": move.value,
-                "owner": self._owner,
-            },
-        )
+        assert rule.to is not None
+        rows, cut = self._one_retried(pg_moves.OWNED, self._owned_params(move, license_id, job_id))
         if not rows:
             raise UnknownLicense(f"license #{license_id} is not in the ledger")
         uuid, state, holder, sent, made = rows[0]
@@ -591,6 +629,11 @@ class PgLedger(SqlLedger):
         with pool_errors(self._where), psycopg.connect(url, **kwargs):
             pass  # still away: libpq says so within 3 s
         fresh = connect(url, max_size=connections, passfile=passfile)
+        try:
+            self._warm(fresh, connections)  # before any job can hold one of its connections
+        except BaseException:
+            fresh.close()
+            raise
         old, self._pool = self._pool, fresh
         old.close(timeout=1.0)
 

@@ -84,6 +84,29 @@ def test_a_chip_held_by_another_station_is_busy(pool_url: str, tmp_path: Path) -
             b.reserve(pid, chip(1), job_id="jb", port="p1")
 
 
+def test_joining_warms_every_connection_on_a_package_it_rolls_back(
+    pool_url: str, tmp_path: Path
+) -> None:
+    """The warm-up runs the hot moves on a stand-in package on each connection and rolls it
+    back: its package numbers are spent (a sequence is not rolled back), no row stays, and
+    no real license moved."""
+    seq = "SELECT last_value FROM packages_id_seq"
+    with open_pool(pool_url, tmp_path, station="a") as a:
+        pid = a.load_package(loaded_package(tmp_path, 1))
+        with psycopg.connect(pool_url) as conn:
+            before = conn.execute(seq).fetchone()
+        with open_pool(pool_url, tmp_path, station="b", connections=3) as b:
+            with psycopg.connect(pool_url) as conn:
+                after = conn.execute(seq).fetchone()
+            assert before is not None and after == (before[0] + 3,)
+            assert b.reserve(pid, chip(1), job_id="jb", port="p1").uuid  # the one license
+        with psycopg.connect(pool_url) as conn:
+            assert conn.execute("SELECT count(*) FROM packages").fetchone() == (1,)
+            assert conn.execute("SELECT count(*) FROM licenses").fetchone() == (1,)
+            assert conn.execute("SELECT count(*) FROM events WHERE job_id = 'w'").fetchone() == (0,)
+        a.check_invariants()
+
+
 def test_a_lapsed_lease_is_reconciled_by_another_station(
     pool_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
