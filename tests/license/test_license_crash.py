@@ -21,6 +21,7 @@ import pytest
 
 from prodtool.license.model import LicenseState
 from prodtool.license.testing import loaded_package, make_package, open_ledger, open_test_package
+from tests.license.paused import paused_child
 
 S = LicenseState
 ROOT = Path(__file__).resolve().parents[2]
@@ -232,25 +233,8 @@ def test_sigkill_mid_load_leaves_no_half_loaded_package(tmp_path: Path, where: s
     make_package(tmp_path / "big.prodpkg", count=count, seed=7)
     with open_ledger(tmp_path) as ledger:
         ledger.load_package(loaded_package(tmp_path, 50, seed=2))  # a package already there
-    child = subprocess.Popen(
-        [sys.executable, "-c", _LOADER, str(tmp_path), where],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "paused"
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=60)
-    finally:
-        child.kill()
-        child.wait(timeout=60)
-        assert child.stdout is not None and child.stdin is not None
-        child.stdout.close()
-        child.stdin.close()
-    assert child.returncode == -signal.SIGKILL
+    with paused_child(_LOADER, str(tmp_path), where, said="paused"):
+        pass  # killed inside the load's open transaction
     with sqlite3.connect(tmp_path / "ledger.sqlite3") as conn:
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
         assert int(conn.execute("SELECT count(*) FROM licenses").fetchone()[0]) == 50

@@ -4,10 +4,6 @@ whole afterwards."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
@@ -16,9 +12,8 @@ import pytest
 from prodtool.license.model import LicenseState
 from prodtool.license.pg_store import PgLedger
 from prodtool.license.testing import loaded_package, open_test_package
+from tests.license.paused import paused_child
 from tests.pgserver import open_pool
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # A station that loads the package and is killed after the COPY has sent every row, before the
 # transaction commits: the worst moment (the server holds all the rows, uncommitted).
@@ -56,33 +51,12 @@ def test_a_station_killed_mid_load_leaves_no_half_loaded_package(
     package = loaded_package(tmp_path, 40)
     with open_pool(pool_url, tmp_path, station="first"):
         pass  # the schema and the pool key
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            _CHILD,
-            pool_url,
-            str(tmp_path / "keys" / "pool.key"),
-            str(package.path),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "copied"
-        with open_pool(pool_url, tmp_path, station="watcher") as watcher:  # not visible yet
-            assert not watcher.has_package(package.manifest.package_id)
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-    finally:
-        child.kill()
-        child.wait(timeout=30)
-        assert child.stdout is not None and child.stdin is not None
-        child.stdout.close()
-        child.stdin.close()
+    key_file = str(tmp_path / "keys" / "pool.key")
+    with (
+        paused_child(_CHILD, pool_url, key_file, str(package.path), said="copied"),
+        open_pool(pool_url, tmp_path, station="watcher") as watcher,  # not visible yet
+    ):
+        assert not watcher.has_package(package.manifest.package_id)
     with open_pool(pool_url, tmp_path, station="again") as again:
         assert not again.has_package(package.manifest.package_id)
         assert again.packages() == []
