@@ -9,12 +9,9 @@ license whose AuthKey was sent is available, and the dead child's reservations a
 from __future__ import annotations
 
 import logging
-import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -80,42 +77,25 @@ def _run_and_kill(
 ) -> list[tuple[str, int]]:
     """Start the child, let it report `steps` committed steps, SIGKILL it; its reports. With
     `hold`, the last step is a reservation the child is known to be holding when killed."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     hold_at = start + 1 if hold else -1  # a 'send' iteration (start is a multiple of 4)
     # i=start reports R and A; i=start+1 reports R (and S when held sent), then holds
     steps = (4 if hold_sent else 3) if hold else steps
     sent = "sent" if hold_sent else "-"
-    child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(folder), package_id, str(start), str(hold_at), sent],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
     reports: list[tuple[str, int]] = []
-    try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "ready"
+    args = (str(folder), package_id, str(start), str(hold_at), sent)
+    with paused_child(_CHILD, *args) as child:
+        assert child.said == "ready"
         while len(reports) < steps:
-            line = child.stdout.readline()
+            line = child.out.readline()
             assert line, "the child stopped by itself"
             kind, lid = line.split()
             reports.append((kind, int(lid)))
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-        # Steps the child committed and reported after line `steps`, before the kill landed:
-        # now only the one step it was in (committed or not) is unreported.
-        for line in child.stdout.read().splitlines():
-            if len(line.split()) == 2:
-                kind, lid = line.split()
-                reports.append((kind, int(lid)))
-    finally:
-        child.kill()
-        child.wait(timeout=30)
-        assert child.stdout is not None and child.stdin is not None
-        child.stdout.close()
-        child.stdin.close()
-    assert child.returncode == -signal.SIGKILL
+    # Steps the child committed and reported after line `steps`, before the kill landed: now
+    # only the one step it was in (committed or not) is unreported.
+    for line in child.after:
+        if len(line.split()) == 2:
+            kind, lid = line.split()
+            reports.append((kind, int(lid)))
     return reports
 
 
@@ -233,8 +213,8 @@ def test_sigkill_mid_load_leaves_no_half_loaded_package(tmp_path: Path, where: s
     make_package(tmp_path / "big.prodpkg", count=count, seed=7)
     with open_ledger(tmp_path) as ledger:
         ledger.load_package(loaded_package(tmp_path, 50, seed=2))  # a package already there
-    with paused_child(_LOADER, str(tmp_path), where, said="paused"):
-        pass  # killed inside the load's open transaction
+    with paused_child(_LOADER, str(tmp_path), where) as child:
+        assert child.said == "paused"  # inside the load's open transaction: killed there
     with sqlite3.connect(tmp_path / "ledger.sqlite3") as conn:
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
         assert int(conn.execute("SELECT count(*) FROM licenses").fetchone()[0]) == 50

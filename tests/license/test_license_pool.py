@@ -4,11 +4,7 @@ lease's reservations are reconciled by any station, and the CLI reaches the pool
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -25,6 +21,7 @@ from prodtool.license.testing import chip, loaded_package
 from prodtool.paths import station_paths
 from prodtool.settings import Settings, save_settings
 from tests.license.flashable import flashable_package
+from tests.license.paused import paused_child
 from tests.pgserver import Server, open_pool
 
 S = LicenseState
@@ -226,25 +223,8 @@ def test_a_killed_station_s_lease_ends_when_it_starts_again(
     settles its reservations at once, without waiting for the lease to lapse."""
     with open_pool(pool_url, tmp_path, station="loader") as loader:
         pid = loader.load_package(loaded_package(tmp_path, 4))
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, pool_url, str(tmp_path / "keys" / "pool.key"), pid],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        assert child.stdout is not None
-        unsent, sent = map(int, child.stdout.readline().split())
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-    finally:
-        child.kill()
-        child.wait(timeout=30)
-        assert child.stdout is not None and child.stdin is not None
-        child.stdout.close()
-        child.stdin.close()
+    with paused_child(_CHILD, pool_url, str(tmp_path / "keys" / "pool.key"), pid) as child:
+        unsent, sent = map(int, child.said.split())
     with open_pool(pool_url, tmp_path, station="killed") as again:
         assert again.record(unsent).state is S.AVAILABLE
         assert again.record(sent).state is S.NEEDS_CHECK

@@ -53,10 +53,11 @@ def test_a_station_killed_mid_load_leaves_no_half_loaded_package(
         pass  # the schema and the pool key
     key_file = str(tmp_path / "keys" / "pool.key")
     with (
-        paused_child(_CHILD, pool_url, key_file, str(package.path), said="copied"),
-        open_pool(pool_url, tmp_path, station="watcher") as watcher,  # not visible yet
+        paused_child(_CHILD, pool_url, key_file, str(package.path)) as child,
+        open_pool(pool_url, tmp_path, station="watcher") as watcher,
     ):
-        assert not watcher.has_package(package.manifest.package_id)
+        assert child.said == "copied"
+        assert not watcher.has_package(package.manifest.package_id)  # not visible yet
     with open_pool(pool_url, tmp_path, station="again") as again:
         assert not again.has_package(package.manifest.package_id)
         assert again.packages() == []
