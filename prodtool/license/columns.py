@@ -8,7 +8,7 @@ list imports in under 300 MB).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import overload
 
 
@@ -56,36 +56,45 @@ class FixedColumn(Sequence[str]):
 
 
 class RepeatIndex:
-    """Finds a repeated value in a `FixedColumn` without a set of a million strings: an open
-    addressing table of row indices (8 bytes a slot), compared by value on a hash match."""
+    """Finds a repeated value among numbered rows without a set of a million strings: an open
+    addressing table of row indices (8 bytes a slot), compared by value on a hash match.
+    `value(index)` gives row `index`'s value (bytes of a `FixedColumn`, a folded UUID)."""
 
-    def __init__(self, column: FixedColumn) -> None:
-        self._column = column
+    def __init__(self, value: Callable[[int], Hashable]) -> None:
+        self._value = value
         self._slots = array("q", [-1]) * 1024
         self._used = 0
 
-    def add(self, index: int) -> int | None:
-        """Record row `index` of the column; the earlier index with the same value, or None."""
+    def add(self, index: int, value: Hashable | None = None) -> int | None:
+        """Record row `index` (its value may be given, to save looking it up); the earlier
+        index with the same value, or None."""
         if 2 * (self._used + 1) > len(self._slots):
             self._grow()
-        earlier = self._place(index, self._column.raw(index))
-        if earlier is None:
-            self._used += 1
-        return earlier
+        slot, held = self._probe(self._value(index) if value is None else value)
+        if held != -1:
+            return held
+        self._slots[slot] = index
+        self._used += 1
+        return None
 
-    def _place(self, index: int, value: bytes) -> int | None:
+    def find(self, value: Hashable) -> int | None:
+        """The index of the row recorded with `value`, or None."""
+        held = self._probe(value)[1]
+        return None if held == -1 else held
+
+    def _probe(self, value: Hashable) -> tuple[int, int]:
+        """The slot of the row holding `value` and that row; or the free slot for it, and -1."""
         mask = len(self._slots) - 1
         slot = hash(value) & mask
         while (held := self._slots[slot]) != -1:
-            if self._column.raw(held) == value:
-                return held
+            if self._value(held) == value:
+                return slot, held
             slot = (slot + 1) & mask
-        self._slots[slot] = index
-        return None
+        return slot, -1
 
     def _grow(self) -> None:
         old = self._slots
         self._slots = array("q", [-1]) * (2 * len(old))
         for index in old:
             if index != -1:
-                self._place(index, self._column.raw(index))
+                self._slots[self._probe(self._value(index))[0]] = index

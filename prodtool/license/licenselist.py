@@ -164,8 +164,12 @@ class _Checker:
         self.rows: array[int] = array("l")
         self.problems: list[RowProblem] = []
         self.swapped = 0
-        self._seen_uuid: set[str] = set()  # in lower case: UUIDs differing in case are one
-        self._seen_key = RepeatIndex(self.authkeys)
+        # UUIDs in lower case (differing in case they are one), by their row in `uuids`: a
+        # set of a million strings took 32-64 MB more, the import's peak with an XLSX list
+        # (the lambda holds the list, not `self`: no cycle keeps the index after the import)
+        uuids = self.uuids
+        self._seen_uuid = RepeatIndex(lambda i: uuids[i].lower())
+        self._seen_key = RepeatIndex(self.authkeys.raw)
 
     def add(self, number: int, uuid: str, authkey: str) -> None:
         why: str | None
@@ -176,9 +180,8 @@ class _Checker:
             if why is not None and _looks_swapped(uuid, authkey):
                 self.swapped += 1
         lower = uuid.lower()
-        folded = uuid if lower == uuid else lower  # keep the file's string when it is the same
-        if why is None and folded in self._seen_uuid:
-            why = f"UUID {uuid} repeats row {self._first_row_of_uuid(lower)}"
+        if why is None and (earlier_uuid := self._seen_uuid.find(lower)) is not None:
+            why = f"UUID {uuid} repeats row {self.rows[earlier_uuid]}"
         if why is None:
             self.authkeys.append(authkey)
             earlier = self._seen_key.add(len(self.authkeys) - 1)
@@ -188,15 +191,9 @@ class _Checker:
         if why:
             self.problems.append(RowProblem(number, why))
             return
-        self._seen_uuid.add(folded)
         self.uuids.append(uuid)
         self.rows.append(number)
-
-    def _first_row_of_uuid(self, lower: str) -> str:
-        if len(self.problems) >= _DETAILED:
-            return "an earlier row"  # only the first problems are spelled out: skip the search
-        index = next(i for i, u in enumerate(self.uuids) if u.lower() == lower)
-        return str(self.rows[index])
+        self._seen_uuid.add(len(self.uuids) - 1, lower)
 
 
 def _licenses(name: str, rows: Iterator[Row]) -> tuple[list[str], FixedColumn, array[int]]:
