@@ -152,7 +152,7 @@ class _SharedStrings:
 
     def __init__(self) -> None:
         self._data = bytearray()
-        self._ends = array("Q")
+        self._ends = array("I")  # 4 bytes an offset: the part is at most MAX_PART (512 MiB)
 
     @classmethod
     def read(cls, zf: zipfile.ZipFile, name: str) -> _SharedStrings:
