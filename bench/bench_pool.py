@@ -17,7 +17,9 @@ processes of 32 port threads each and whatever else the machine runs share 2 cor
 busy with the bench alone); 4 real stations run on 4 machines. So each move's latency is also
 given less the time its thread waited for a CPU ("less CPU wait": Linux only, from the thread's
 schedstat): what a station on its own machine would see, given the same server. The server's
-own waits for a core stay in both figures.
+own waits for a core stay in both figures. Quiet costs too: on this VM a `SELECT 1` round trip
+takes 0.05 ms back to back and 0.6 ms after 50 ms of quiet (its idle cores halt), so a move
+that follows a chip's write pays about a millisecond more than one right after another.
 
 Two paces. A station's: each chip written in 1.8-2.8 s, as bench_scaling's 32 ports cycle
 (2.3-2.5 s a chip, 256 KiB at 921,600 baud): 4 x 32 such ports make ~160,000 devices an hour;
@@ -126,17 +128,18 @@ def bench_load(url: str, folder: Path, count: int) -> dict[str, float]:
 
 
 def station(args: tuple[str, Path, str, int, int, tuple[float, float], int, Any]) -> dict[str, Any]:
-    """One station process: `ports` threads, `chips` chips each; latencies in ms. Its ports
-    start once every station has joined the pool (`fleet`, a barrier across the processes):
-    a station still starting up (imports, connections) took the CPU from the others' first
-    moves."""
+    """One station process: `ports` threads, `chips` chips each; latencies in ms. Its ledger
+    opens as many connections as a station's (`STATION_CONNECTIONS`, shared by its ports; one
+    per port gave 128 server processes, and a longer tail). Its ports start once every station
+    has joined the pool (`fleet`, a barrier across the processes): a station still starting up
+    took the CPU from the others' first moves."""
     url, key_file, package_id, number, chips, write_ms, ports, fleet = args
     latencies: dict[str, list[float]] = {
         f"{move}{how}": [] for move in MOVES for how in ("", "_less_cpu_wait")
     }
     lock = threading.Lock()
     start = threading.Barrier(ports + 1)
-    with PgLedger.join(url, key_file=key_file, station=f"s{number}", connections=ports) as ledger:
+    with PgLedger.join(url, key_file=key_file, station=f"s{number}") as ledger:
 
         def port(p: int) -> None:
             rng = random.Random(number * 1000 + p)

@@ -235,6 +235,7 @@ def _check_key(check: str, key: StationKey, key_file: Path, place: str) -> None:
         )
 
 
+STATION_CONNECTIONS = 8  # a station's connections to the pool (its jobs' moves share them)
 _WARM_PACKAGE = """INSERT INTO packages (package_id, manifest, license_count, demo, source,
     loaded_at) VALUES (%s, '{}', 1, 1, 'warm-up', '') RETURNING id"""
 _WARM_LICENSE = """INSERT INTO licenses (package, uuid, authkey, state)
@@ -267,7 +268,7 @@ class PgLedger(SqlLedger):
         self._stop = threading.Event()
         self._keeper: threading.Thread | None = None
         self.lease_lost = threading.Event()  # set while the lease could not be renewed
-        self._connect_args: tuple[str, int, Path | None] = (url, 8, None)
+        self._connect_args: tuple[str, int, Path | None] = (url, STATION_CONNECTIONS, None)
         self._last_taken: dict[int, int] = {}  # package row -> the license reserve took last
 
     def __repr__(self) -> str:
@@ -288,7 +289,7 @@ class PgLedger(SqlLedger):
         key_file: Path,
         station: str,
         lease_s: float = LEASE_S,
-        connections: int = 8,
+        connections: int = STATION_CONNECTIONS,
         keeper: bool = True,
         passfile: Path | None = None,
     ) -> Self:
