@@ -53,6 +53,7 @@ from prodtool.families.driver import CancelToken
 from prodtool.flash.events import PortEvent, Reason
 
 JOIN_SECONDS = 15.0  # after the station is gone, how long running jobs get to close their ports
+STATION_GONE = "station-gone"  # the code of a call's error once the station stopped answering
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class StationLink:
         pending = _Pending()
         with self._lock:
             if self._closed:
-                raise StorageError("the station stopped answering", code="station-gone")
+                raise StorageError("the station stopped answering", code=STATION_GONE)
             call_id = next(self._ids)
             self._pending[call_id] = pending
         try:
@@ -175,11 +176,21 @@ class StationLink:
         thread.start()
 
     def _run(self, job: PortJob) -> None:
-        result = job.run()
+        """Run one job and send its result. When the station died meanwhile, the job's last
+        calls to it (releasing the chip) fail with STATION_GONE: nobody is left to tell, and
+        the station's next start settles the job from the ledger, so the job ends quietly
+        instead of leaving a crash log behind."""
+        try:
+            result = job.run()
+        except StorageError as error:
+            if error.code != STATION_GONE:
+                raise
+            return
+        finally:
+            with self._lock:
+                self._jobs.pop(job.job_id, None)
         with contextlib.suppress(OSError, EOFError, ValueError):
             self._send(("done", job.job_id, result))
-        with self._lock:
-            self._jobs.pop(job.job_id, None)
 
     def _cancel(self, job_id: str, reason: Reason) -> None:
         with self._lock:
@@ -188,7 +199,7 @@ class StationLink:
             entry[0].cancel(reason)
 
     def _fail_pending(self) -> None:
-        gone = StorageError("the station stopped answering", code="station-gone")
+        gone = StorageError("the station stopped answering", code=STATION_GONE)
         with self._lock:
             self._closed = True
             pending, self._pending = list(self._pending.values()), {}

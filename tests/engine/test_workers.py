@@ -216,6 +216,8 @@ def test_workers_exit_when_the_station_is_killed(tmp_path: Path) -> None:
                 break
             stopped.wait(0.1)
         assert _gone(worker)
+        # its job's last calls to the dead station failed: a quiet end, not a crash log
+        assert list(StationPaths(tmp_path / "station").logs.glob("crash-*")) == []
     finally:
         station.kill()
         station.wait(30)
