@@ -13,7 +13,7 @@ import pytest
 
 from prodtool.cli.main import main
 from prodtool.errors import StorageError
-from prodtool.license import pg_schema
+from prodtool.license import pg_schema, pg_store
 from prodtool.license.errors import ChipBusy
 from prodtool.license.model import LicenseState
 from prodtool.license.pg_store import PgLedger, init_pool, where
@@ -102,6 +102,16 @@ def test_joining_warms_every_connection_on_a_package_it_rolls_back(
             assert conn.execute("SELECT count(*) FROM licenses").fetchone() == (1,)
             assert conn.execute("SELECT count(*) FROM events WHERE job_id = 'w'").fetchone() == (0,)
         a.check_invariants()
+
+
+def test_a_warm_up_that_fails_does_not_keep_a_station_out(
+    pool_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(pg_store, "_WARM_PACKAGE", "SELECT no_such_column FROM packages")
+    with open_pool(pool_url, tmp_path, station="a") as a:
+        pid = a.load_package(loaded_package(tmp_path, 1))
+        assert a.reserve(pid, chip(1), job_id="ja", port="p1").uuid
+    assert "not warmed up" in caplog.text
 
 
 def test_a_lapsed_lease_is_reconciled_by_another_station(
