@@ -216,9 +216,8 @@ def run_fleet(
 
 def vacuum(url: str) -> float:
     """VACUUM ANALYZE the licenses: what autovacuum starts within its minute after a big
-    load, done here before the moves are timed (it took the CPU from the first pace's moves
-    otherwise, a run that started 20-60 s after the load). Its time is printed, apart from
-    the load's, which does not wait for it."""
+    load, done here before the moves are timed, so that it never runs in the middle of them
+    (0.4-0.6 s here). Its time is printed, apart from the load's, which does not wait for it."""
     t = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE) licenses")
