@@ -170,18 +170,18 @@ class _Recorder:
     def append(self, record: WriteRecord) -> dict[str, Any]:
         with self._lock:
             stored = self.writelog.append_all(record)
-            if self.mes is not None:
-                for body in stored:  # a StorageError is the job's STORAGE, like the log's
-                    self.mes.put(body)
+            self._to_mes(stored)
         return stored[-1]
 
     def flush(self) -> None:
         """Store the records the disk refused before, and give them to the outbox."""
         with self._lock:
-            stored = self.writelog.flush()
-            if self.mes is not None:
-                for body in stored:
-                    self.mes.put(body)
+            self._to_mes(self.writelog.flush())
+
+    def _to_mes(self, stored: list[dict[str, Any]]) -> None:
+        if self.mes is not None:
+            for body in stored:  # a StorageError is the job's STORAGE, like the log's
+                self.mes.put(body)
 
 
 def port_matches(name: str, vid: int | None, pid: int | None, settings: Settings) -> bool:
