@@ -32,6 +32,7 @@ Run: python -m bench.bench_pool [--licenses N] [--chips N] [--write-ms LO,HI] [-
 from __future__ import annotations
 
 import argparse
+import itertools
 import multiprocessing
 import os
 import random
@@ -59,6 +60,7 @@ PASSWORD = "bench-password"
 PORTS = 32
 STATIONS = 4
 MOVES = ("reserve", "sending", "written", "verified")
+_RUNS = itertools.count()  # each fleet run writes chips of its own (see `_chip`)
 
 
 @contextmanager
@@ -82,8 +84,11 @@ def new_database(admin: str, name: str) -> str:
     return urlunsplit(urlsplit(admin)._replace(path=f"/{name}"))
 
 
-def _chip(station: int, n: int) -> ChipIdentity:
-    v = station << 32 | n
+def _chip(run: int, station: int, n: int) -> ChipIdentity:
+    """A chip no other run or station of the bench has written: a chip seen before is a
+    re-write, which reuses its license on the shared path (three round trips, see
+    `PgLedger.reserve`), not the fresh reservation timed here."""
+    v = run << 40 | station << 32 | n
     return ChipIdentity(
         "esp32c3", ":".join(f"{(v >> s) & 255:02x}" for s in (40, 32, 24, 16, 8, 0)), ""
     )
@@ -127,13 +132,15 @@ def bench_load(url: str, folder: Path, count: int) -> dict[str, float]:
     }
 
 
-def station(args: tuple[str, Path, str, int, int, tuple[float, float], int, Any]) -> dict[str, Any]:
+def station(
+    args: tuple[str, Path, str, int, int, int, tuple[float, float], int, Any],
+) -> dict[str, Any]:
     """One station process: `ports` threads, `chips` chips each; latencies in ms. Its ledger
     opens as many connections as a station's (`STATION_CONNECTIONS`, shared by its ports; one
     per port gave 128 server processes, and a longer tail). Its ports start once every station
     has joined the pool (`fleet`, a barrier across the processes): a station still starting up
     took the CPU from the others' first moves."""
-    url, key_file, package_id, number, chips, write_ms, ports, fleet = args
+    url, key_file, package_id, run, number, chips, write_ms, ports, fleet = args
     latencies: dict[str, list[float]] = {
         f"{move}{how}": [] for move in MOVES for how in ("", "_less_cpu_wait")
     }
@@ -159,7 +166,7 @@ def station(args: tuple[str, Path, str, int, int, tuple[float, float], int, Any]
 
             for i in range(chips):
                 job = f"s{number}-p{p}-{i}"
-                chip = _chip(number, p * 100_000 + i)
+                chip = _chip(run, number, p * 100_000 + i)
                 r = timed("reserve", ledger.reserve, package_id, chip, job_id=job, port=f"p{p}")
                 timed("sending", ledger.mark_sending, r.license_id, job_id=job)
                 if write_ms[1]:
@@ -191,10 +198,12 @@ def run_fleet(
     write_ms: tuple[float, float],
 ) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
+    run = next(_RUNS)
     with context.Manager() as manager, context.Pool(stations) as pool:
         fleet = manager.Barrier(stations)
         jobs = [
-            (url, key_file, package_id, n, chips, write_ms, PORTS, fleet) for n in range(stations)
+            (url, key_file, package_id, run, n, chips, write_ms, PORTS, fleet)
+            for n in range(stations)
         ]
         results = pool.map(station, jobs)
     merged: dict[str, list[float]] = {}
