@@ -207,7 +207,16 @@ def _pool_rows() -> list[list[Any]]:
         ["pool, 4x32 ports: worst move p99", f"{p99:.2f} ms", "<= 5 ms", _v(p99 <= 5)],
         ["pool fleet ratio (ledger only)", f"{ratio:.3f}", ">= 0.9", _v(ratio >= 0.9)],
         *_stress_rows(pool.get("stress")),
+        *_rewrite_rows(pool.get("rewrite")),
     ]
+
+
+def _rewrite_rows(rewrite: dict[str, Any] | None) -> list[list[Any]]:
+    """A chip written before, written again: its reservation takes the shared path."""
+    if not rewrite:
+        return []
+    p99 = rewrite["p99_ms"]["reserve"]
+    return [["pool re-write, 1x32: reserve p99", f"{p99:.2f} ms", "(no target)", ""]]
 
 
 def _stress_rows(stress: dict[str, Any] | None) -> list[list[Any]]:

@@ -7,19 +7,22 @@ process (its own connection pool and lease); each port a thread that reserves, m
 "writes the chip" (a pause), marks written and verified. Uses $PRODTOOL_BENCH_PG (a URL whose
 user may create databases) or starts a private server in a temp folder.
 
-Where the latency goes on the bench's 2 cores (issue 16, measured per move with the station's
-thread and its server process's /proc schedstat and the server's statement log): waiting for a
-pool connection ~0 (p99 < 3 ms); the server executing the statement p50 0.3-0.9 ms; the disk's
-fsync ~0.06 ms (pg_test_fsync). The tail is waiting for a CPU: the measuring thread sat ready to
-run but without a core for up to p99 ~42 ms, the server's process ~23 ms, and a durable commit
-waited behind a WAL flush whose process had no core (p99 ~40 ms). Here the server, 4 station
-processes of 32 port threads each and whatever else the machine runs share 2 cores (~60 %
-busy with the bench alone); 4 real stations run on 4 machines. So each move's latency is also
-given less the time its thread waited for a CPU ("less CPU wait": Linux only, from the thread's
-schedstat): what a station on its own machine would see, given the same server. The server's
-own waits for a core stay in both figures. Quiet costs too: on this VM a `SELECT 1` round trip
-takes 0.05 ms back to back and 0.6 ms after 50 ms of quiet (its idle cores halt), so a move
-that follows a chip's write pays about a millisecond more than one right after another.
+Where a move's time goes (session 7, 4 x 32 at a station's pace, 1,280 samples a move, timed
+around the station's one statement): waiting for a pool connection p99 0.06 ms; the server's
+own work on the statement (its start to its last row) p50 0.15-0.3 ms, p99 0.3-0.6 ms; the round
+trip around it p50 0.7-1.0 ms, p99 2.2-2.4 ms; the station's own Python p99 0.15-0.25 ms. The
+rest of the round trip is waking: on this VM a `SELECT 1` takes 0.05 ms back to back and 0.6 ms
+after 50 ms of quiet (its idle cores halt), and a move follows a chip's write. The server, 4
+station processes of 32 port threads each and whatever else the machine runs share 2 cores;
+4 real stations run on 4 machines. So each move's latency is also given less the time its
+thread waited for a CPU ("less CPU wait": Linux only, from the thread's schedstat): what a
+station on its own machine would see, given the same server. The server's own waits for a core
+stay in both figures.
+
+Every run writes chips of its own (`_chip`): a chip written before is a re-write, which finds
+the chip's license and takes the shared path (three round trips). Until session 7 station 0 of
+the four re-wrote the one-station run's chips, and the stress runs all of them: a quarter of
+the 4 x 32 reservations, and the stress pace's whole tail. A re-write is printed apart.
 
 Two paces. A station's: each chip written in 1.8-2.8 s, as bench_scaling's 32 ports cycle
 (2.3-2.5 s a chip, 256 KiB at 921,600 baud): 4 x 32 such ports make ~160,000 devices an hour;
