@@ -38,7 +38,7 @@ from bench.common import (
     write_results,
 )
 from prodtool.engine.station import Station
-from prodtool.ui.app import application, build_window
+from prodtool.ui.app import application, build_window, settle_heap
 
 TARGET_MS = 50.0
 TICK_MS = 10
@@ -88,6 +88,7 @@ def measure(
             with sim_chips(ports, seed=3000) as sim:
                 station.add_ports(sim.urls, start=False)
                 _settle(app, 0.5)
+                settle_heap()  # as `prodtool gui` does before its event loop
                 probe.start()
                 started = time.monotonic()
                 # Ports start off the GUI thread, as hot-plug auto-start does; another thread
