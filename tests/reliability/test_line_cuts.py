@@ -37,6 +37,7 @@ from tests.reliability.harness import ROOT, TINY_FIRMWARE, fast_settings, record
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 __all__ = ["zpl_server"]  # the label tests' loopback Zebra
 CHIPS = 4
+RUNS_PER_CUT = 8  # runs tried per cut wanted: a run that finishes before its cut does not count
 
 
 class FlakyMes:
@@ -67,6 +68,21 @@ def _cut(child: subprocess.Popen[bytes], delay: float) -> bool:
     return False
 
 
+def _next_modules(farm: ChipFarm, rng: random.Random, n: int, *, finished: bool) -> None:
+    """New modules on the jig: all of them after a run that finished before its cut (every chip
+    passed, so the next run would only start and stop, too fast to be cut), and about half
+    every third run. Without the first, a fast machine ran out of runs to cut."""
+    if finished or n % 3 == 2:
+        for i in range(CHIPS):
+            if finished or rng.random() < 0.5:
+                farm.replace(i)
+
+
+def _licenses(cuts: int) -> int:
+    """Enough for every module `_next_modules` may bring in `RUNS_PER_CUT * cuts` runs."""
+    return CHIPS * (RUNS_PER_CUT * cuts + 1)
+
+
 @pytest.mark.timeout(900)
 def test_sigkill_never_gives_a_serial_twice_nor_loses_a_record(
     tmp_path: Path, soak: bool, zpl_server: ZplServer
@@ -75,7 +91,7 @@ def test_sigkill_never_gives_a_serial_twice_nor_loses_a_record(
     rng = random.Random(20261128)
     inputs = tmp_path / "in"
     pkg, password = build_demo_package(
-        inputs, licenses=4 * CHIPS + cuts, firmware_size=TINY_FIRMWARE, fast_kdf=True, seed=9
+        inputs, licenses=_licenses(cuts), firmware_size=TINY_FIRMWARE, fast_kdf=True, seed=9
     )
     password_file = inputs / "password"
     password_file.write_text(password)
@@ -90,19 +106,18 @@ def test_sigkill_never_gives_a_serial_twice_nor_loses_a_record(
     )
     save_settings(settings, paths.settings)
     extra = ["--serial-format", "CUT-{n:05}{c}", "--serial-start", "1"]
-    survived = 0
+    survived = runs = 0
     try:
         with ChipFarm(count=CHIPS, family="esp32c3", transport="socket", seed=6) as farm:
-            for n in range(3 * cuts):  # a run that finishes before its cut does not count
+            for n in range(RUNS_PER_CUT * cuts):
                 if survived >= cuts:
                     break
                 child = run_child(paths.root, pkg, password_file, farm.urls, extra)
-                survived += _cut(child, rng.uniform(0.8, 2.5))
+                cut = _cut(child, rng.uniform(0.8, 2.5))
+                survived += cut
+                runs += 1
                 assert verify_chain(list(read_records(paths.write_log))) == []
-                if n % 3 == 2:  # passed chips go, new ones come: more serials to give
-                    for i in range(CHIPS):
-                        if rng.random() < 0.5:
-                            farm.replace(i)
+                _next_modules(farm, rng, n, finished=not cut)  # more serials to give
             child = run_child(paths.root, pkg, password_file, farm.urls, extra)
             assert child.wait(timeout=120) == 0, (tmp_path / "run.out").read_text()[-2000:]
         assert main(["--data-dir", str(paths.root), "outbox", "flush", "--timeout", "60"]) == 0
@@ -145,6 +160,7 @@ def test_sigkill_never_gives_a_serial_twice_nor_loses_a_record(
     record(
         "line crash cuts",
         cuts_survived=survived,
+        runs=runs,
         records=len(records),
         serials=len(by_serial),
         posts=len(mes.bodies),
@@ -175,7 +191,7 @@ def test_sigkill_with_scans_binds_each_code_to_one_chip(tmp_path: Path, soak: bo
     rng = random.Random(20261129)
     inputs = tmp_path / "in"
     pkg, password = build_demo_package(
-        inputs, licenses=4 * CHIPS + cuts, firmware_size=TINY_FIRMWARE, fast_kdf=True, seed=8
+        inputs, licenses=_licenses(cuts), firmware_size=TINY_FIRMWARE, fast_kdf=True, seed=8
     )
     password_file = inputs / "password"
     password_file.write_text(password)
@@ -189,7 +205,7 @@ def test_sigkill_with_scans_binds_each_code_to_one_chip(tmp_path: Path, soak: bo
     )
     save_settings(settings, paths.settings)
     unit_code: dict[str, str] = {}  # MAC -> the code printed on that unit
-    survived = 0
+    survived = runs = 0
     try:
         with ChipFarm(count=CHIPS, family="esp32c3", transport="socket", seed=3) as farm:
 
@@ -201,15 +217,14 @@ def test_sigkill_with_scans_binds_each_code_to_one_chip(tmp_path: Path, soak: bo
                     for url, chip in zip(farm.urls, farm.chips, strict=True)
                 }
 
-            for n in range(3 * cuts):
+            for n in range(RUNS_PER_CUT * cuts):
                 if survived >= cuts:
                     break
                 child = _scan_child(paths.root, pkg, password_file, codes())
-                survived += _cut(child, rng.uniform(0.8, 2.5))
-                if n % 3 == 2:
-                    for i in range(CHIPS):
-                        if rng.random() < 0.5:
-                            farm.replace(i)
+                cut = _cut(child, rng.uniform(0.8, 2.5))
+                survived += cut
+                runs += 1
+                _next_modules(farm, rng, n, finished=not cut)
             child = _scan_child(paths.root, pkg, password_file, codes())
             assert child.wait(timeout=180) == 0, (tmp_path / "scan.out").read_text()[-2000:]
         assert main(["--data-dir", str(paths.root), "outbox", "flush", "--timeout", "60"]) == 0
@@ -232,6 +247,7 @@ def test_sigkill_with_scans_binds_each_code_to_one_chip(tmp_path: Path, soak: bo
     record(
         "line crash cuts with scans",
         cuts_survived=survived,
+        runs=runs,
         records=len(records),
         codes=len({r["code"] for r in passed}),
         posts=len(mes.bodies),
